@@ -113,23 +113,17 @@ impl ApiError {
     pub fn message(&self) -> String {
         use ApiError::*;
         let text = match self {
-            MissingApiKey => {
-                "Mandatory X-AUTH-CLIENT header containing the API key is missing from the request."
-            }
+            MissingApiKey => "Mandatory X-AUTH-CLIENT header containing the API key is missing from the request.",
             MalformedApiKey => "API key is not a valid UUID",
             UnknownIntegration => "Integration with the API key was not found",
             InactiveIntegration => "Integration with the API key is not active",
             MalformedSignature => "Signature is not a valid SHA256 hash",
             MissingSignature => "Could not authenticate request",
-            IdSignatureMismatch => {
-                "Signature does not match the HMAC-SHA256 of query ID and integration API secret"
-            }
+            IdSignatureMismatch => "Signature does not match the HMAC-SHA256 of query ID and integration API secret",
             BodySignatureMismatch => {
                 "Signature does not match the HMAC-SHA256 of request body and integration API secret"
             }
-            LegacyIdSignatureMismatch => {
-                "Signature does not match the SHA256 of query ID and integration API secret"
-            }
+            LegacyIdSignatureMismatch => "Signature does not match the SHA256 of query ID and integration API secret",
             LegacyBodySignatureMismatch => {
                 "Signature does not match the SHA256 of request body and integration API secret"
             }

@@ -48,8 +48,7 @@ impl Signer {
         match scheme {
             Scheme::Hmac => {
                 // HMAC accepts keys of any length, so this cannot fail.
-                let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret)
-                    .expect("HMAC takes keys of any length");
+                let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes keys of any length");
                 Signer::Hmac(Box::new(mac))
             }
             Scheme::Legacy => Signer::Legacy {
@@ -120,7 +119,10 @@ mod tests {
     /// sits beside the repository, the copy must still equal it.
     fn vectors() -> Vec<Value> {
         let copy = include_str!("../tests/hmac-vectors.json");
-        let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/hmac-vectors.json");
+        let shared = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/reference/hmac-vectors.json"
+        );
         if let Ok(text) = std::fs::read_to_string(shared) {
             let a: Value = serde_json::from_str(&text).expect("shared vectors are JSON");
             let b: Value = serde_json::from_str(copy).expect("copied vectors are JSON");
@@ -137,8 +139,18 @@ mod tests {
         for v in vectors {
             let secret = v["secret"].as_str().unwrap().as_bytes();
             let payload = v["payload"].as_str().unwrap().as_bytes();
-            assert_eq!(sign(Scheme::Hmac, secret, payload), v["hmac_sha256"].as_str().unwrap(), "{}", v["name"]);
-            assert_eq!(sign(Scheme::Legacy, secret, payload), v["legacy_sha256"].as_str().unwrap(), "{}", v["name"]);
+            assert_eq!(
+                sign(Scheme::Hmac, secret, payload),
+                v["hmac_sha256"].as_str().unwrap(),
+                "{}",
+                v["name"]
+            );
+            assert_eq!(
+                sign(Scheme::Legacy, secret, payload),
+                v["legacy_sha256"].as_str().unwrap(),
+                "{}",
+                v["name"]
+            );
         }
     }
 

@@ -27,7 +27,10 @@ impl Status {
 
     /// The outcomes a decision may record on a submitted attempt.
     pub fn is_decision(self) -> bool {
-        matches!(self, Status::Approved | Status::Declined | Status::ResubmissionRequested)
+        matches!(
+            self,
+            Status::Approved | Status::Declined | Status::ResubmissionRequested
+        )
     }
 }
 
@@ -177,7 +180,10 @@ mod tests {
     #[test]
     fn a_video_object_ends_with_an_integer_duration() {
         let json = serde_json::to_string(&object(Some(8))).unwrap();
-        assert!(json.ends_with(r#""sessionId":"f04bdb47-d3be-4b28-b028-a652feb060b5","duration":8}"#), "{json}");
+        assert!(
+            json.ends_with(r#""sessionId":"f04bdb47-d3be-4b28-b028-a652feb060b5","duration":8}"#),
+            "{json}"
+        );
     }
 
     #[test]

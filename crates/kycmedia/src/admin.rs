@@ -1,0 +1,63 @@
+//! Operator commands on integrations and decisions. They write to the
+//! database only; running servers pick the change up within a second.
+
+use kycmedia_proto::Status;
+use serde_json::{Value, json};
+
+use crate::{
+    app::{new_id, now_ms},
+    store::{Store, StoreError},
+};
+
+/// Creates an integration with a fresh API key and shared secret.
+pub async fn create_integration(store: &dyn Store, name: &str) -> Result<Value, StoreError> {
+    let integration = store
+        .create_integration(&new_id(), name, &new_id(), &new_id(), now_ms())
+        .await?;
+    Ok(json!({
+        "id": integration.id,
+        "name": integration.name,
+        "apiKey": integration.api_key,
+        "sharedSecret": integration.secrets[0],
+    }))
+}
+
+pub async fn add_secret(store: &dyn Store, api_key: &str) -> Result<Value, StoreError> {
+    let secret = new_id();
+    store.add_secret(api_key, &secret, now_ms()).await?;
+    Ok(json!({ "sharedSecret": secret }))
+}
+
+pub async fn revoke_secret(store: &dyn Store, api_key: &str, secret: &str) -> Result<Value, StoreError> {
+    store.revoke_secret(api_key, secret).await?;
+    Ok(json!({ "apiKey": api_key, "revoked": true }))
+}
+
+/// Lists integrations with how many secrets each holds, never the secrets.
+pub async fn list(store: &dyn Store) -> Result<Value, StoreError> {
+    let all = store.list_integrations().await?;
+    Ok(Value::Array(
+        all.into_iter()
+            .map(|i| {
+                json!({
+                    "id": i.id,
+                    "name": i.name,
+                    "apiKey": i.api_key,
+                    "active": i.active,
+                    "secrets": i.secrets.len(),
+                })
+            })
+            .collect(),
+    ))
+}
+
+pub async fn disable(store: &dyn Store, api_key: &str) -> Result<Value, StoreError> {
+    store.disable_integration(api_key).await?;
+    Ok(json!({ "apiKey": api_key, "active": false }))
+}
+
+/// Records a decision on a submitted session and its submitted attempt.
+pub async fn decide(store: &dyn Store, session_id: &str, decision: Status) -> Result<Value, StoreError> {
+    let session = store.decide(session_id, decision).await?;
+    Ok(json!({ "id": session.id, "status": session.status.as_str() }))
+}

@@ -1,0 +1,136 @@
+//! Building and running the server: `Application::build` binds first (port 0
+//! allowed) so that callers, tests included, learn the real address before
+//! anything is served.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::{
+    blobs::Blobs,
+    config::{LimitArgs, ServeConfig},
+    http::{self, auth::IntegrationCache},
+    store::{self, Store},
+    sweep,
+};
+
+/// What every request handler and command shares.
+pub struct Core {
+    pub store: Arc<dyn Store>,
+    pub blobs: Blobs,
+    /// Without a trailing slash.
+    pub public_url: String,
+    pub limits: LimitArgs,
+    pub integrations: IntegrationCache,
+}
+
+impl Core {
+    /// Opens the database and the media storage a configuration names.
+    pub async fn open(
+        database: &str,
+        storage: &str,
+        public_url: String,
+        limits: LimitArgs,
+    ) -> anyhow::Result<Arc<Self>> {
+        let store = store::connect(database)
+            .await
+            .with_context(|| format!("opening database {database}"))?;
+        let blobs = Blobs::open(storage).with_context(|| format!("opening storage {storage}"))?;
+        Ok(Arc::new(Core {
+            store,
+            blobs,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            limits,
+            integrations: IntegrationCache::new(Duration::from_millis(500)),
+        }))
+    }
+
+    /// `<public base URL>/v1/media/<id>`.
+    pub fn media_url(&self, media_id: &str) -> String {
+        format!("{}/v1/media/{media_id}", self.public_url)
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    core: Arc<Core>,
+    sweep_grace: Duration,
+}
+
+impl Application {
+    pub async fn build(config: &ServeConfig) -> anyhow::Result<Self> {
+        // Installed before the first request, so no request goes uncounted.
+        crate::telemetry::metrics_handle();
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("binding {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let core = Core::open(
+            &config.database.database,
+            &config.storage.storage,
+            public_url,
+            config.limits.clone(),
+        )
+        .await?;
+        Ok(Application {
+            listener,
+            core,
+            sweep_grace: Duration::from_secs(config.sweep_grace_secs),
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn core(&self) -> Arc<Core> {
+        self.core.clone()
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let sweeper = tokio::spawn(sweep::every_hour(self.core.clone(), self.sweep_grace));
+        let router = http::router(self.core.clone());
+        tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        sweeper.abort();
+        served.context("serving HTTP")
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}
+
+/// Milliseconds since the Unix epoch, the unit every stored time uses.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// A fresh random UUID v4 as text: ids, API keys, secrets.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

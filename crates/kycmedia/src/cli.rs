@@ -1,0 +1,201 @@
+//! The `kycmedia` command line. Results go to stdout as JSON; logs and
+//! errors to stderr.
+
+use std::{net::SocketAddr, process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kycmedia_proto::Status;
+use serde_json::Value;
+
+use crate::{
+    admin,
+    app::{Application, Core, shutdown_signal},
+    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
+    demo, store, sweep, telemetry,
+};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kycmedia",
+    version,
+    about = "Self-hosted identity-verification media server (Veriff-compatible API v1)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the API.
+    Serve(ServeConfig),
+    /// Serve a fresh, self-contained demo from a temporary directory.
+    Demo(DemoArgs),
+    /// Manage integrations (tenants): API keys and shared secrets.
+    #[command(subcommand)]
+    Integration(IntegrationCommand),
+    /// Record a decision on a submitted session.
+    Decide {
+        session_id: String,
+        decision: Decision,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Erase stored bytes that no media row points at.
+    Sweep {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Only erase objects at least this many seconds old.
+        #[arg(long, env = "KYCMEDIA_SWEEP_GRACE_SECS", default_value_t = 3600)]
+        grace_secs: u64,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "KYCMEDIA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IntegrationCommand {
+    /// Create an integration; prints {"id","name","apiKey","sharedSecret"}.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Add a shared secret (at most five at once); prints {"sharedSecret"}.
+    AddSecret {
+        api_key: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a shared secret; the last one cannot be revoked.
+    RevokeSecret {
+        api_key: String,
+        secret: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List integrations (without their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Disable an integration: its requests get 401 from then on.
+    Disable {
+        api_key: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+#[value(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Declined,
+    ResubmissionRequested,
+}
+
+impl From<Decision> for Status {
+    fn from(d: Decision) -> Self {
+        match d {
+            Decision::Approved => Status::Approved,
+            Decision::Declined => Status::Declined,
+            Decision::ResubmissionRequested => Status::ResubmissionRequested,
+        }
+    }
+}
+
+/// Runs a parsed command line and turns its outcome into an exit code.
+pub async fn run(cli: Cli) -> ExitCode {
+    telemetry::init_logging();
+    match execute(cli.command).await {
+        Ok(Some(output)) => {
+            println!("{output}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
+    match command {
+        Command::Serve(config) => {
+            Application::build(&config).await?.run_until(shutdown_signal()).await?;
+            Ok(None)
+        }
+        Command::Demo(args) => {
+            demo::run(args).await?;
+            Ok(None)
+        }
+        Command::Integration(command) => integration(command).await.map(Some),
+        Command::Decide {
+            session_id,
+            decision,
+            database,
+        } => {
+            let store = store::connect(&database.database).await?;
+            Ok(Some(admin::decide(store.as_ref(), &session_id, decision.into()).await?))
+        }
+        Command::Sweep {
+            database,
+            storage,
+            grace_secs,
+        } => {
+            let core = Core::open(
+                &database.database,
+                &storage.storage,
+                String::new(),
+                LimitArgs::parse_default(),
+            )
+            .await?;
+            let report = sweep::run(&core, Duration::from_secs(grace_secs)).await?;
+            Ok(Some(serde_json::to_value(report)?))
+        }
+    }
+}
+
+async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {
+    use IntegrationCommand::*;
+    let database = match &command {
+        Create { database, .. }
+        | AddSecret { database, .. }
+        | RevokeSecret { database, .. }
+        | List { database }
+        | Disable { database, .. } => &database.database,
+    };
+    let store = store::connect(database).await?;
+    let store = store.as_ref();
+    Ok(match &command {
+        Create { name, .. } => admin::create_integration(store, name).await?,
+        AddSecret { api_key, .. } => admin::add_secret(store, api_key).await?,
+        RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret).await?,
+        List { .. } => admin::list(store).await?,
+        Disable { api_key, .. } => admin::disable(store, api_key).await?,
+    })
+}
+
+impl LimitArgs {
+    /// The documented defaults, as if no flag or variable were given.
+    pub fn parse_default() -> Self {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            limits: LimitArgs,
+        }
+        Only::parse_from(["kycmedia"]).limits
+    }
+}

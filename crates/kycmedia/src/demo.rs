@@ -1,0 +1,122 @@
+//! `kycmedia demo`: a fresh server in a temporary directory, seeded with one
+//! integration and three attempts mirroring the seed document's examples,
+//! made from real image and video bytes (see `fixtures/`).
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use kycmedia_proto::{
+    Context, ImageContext, VideoContext,
+    signing::{Scheme, sign},
+};
+use serde_json::json;
+
+use crate::{
+    admin,
+    app::{Application, Core, shutdown_signal},
+    cli::DemoArgs,
+    config::{DatabaseArgs, ServeConfig, StorageArgs},
+    ingest::{self, Upload},
+    lifecycle::{self, SessionRequest},
+    store::Integration,
+};
+
+const DOCUMENT_FRONT: &[u8] = include_bytes!("../../../fixtures/document-front.jpg");
+const DOCUMENT_BACK: &[u8] = include_bytes!("../../../fixtures/document-back.jpg");
+const FACE: &[u8] = include_bytes!("../../../fixtures/face.jpg");
+const VIDEO: &[u8] = include_bytes!("../../../fixtures/selfid.mp4");
+
+/// Creates a session, uploads `files` into it and submits it; returns the attempt id.
+async fn seed_attempt(core: &Core, integration: &Integration, files: &[(Context, &[u8])]) -> anyhow::Result<String> {
+    let session = lifecycle::create_session(core, integration, SessionRequest::default()).await?;
+    for (context, bytes) in files {
+        let upload = Upload {
+            context: *context,
+            bytes: bytes.to_vec(),
+        };
+        ingest::store(core, integration, &session.id, upload).await?;
+    }
+    lifecycle::submit(
+        core,
+        integration,
+        &session.id,
+        br#"{"verification":{"status":"submitted"}}"#,
+    )
+    .await?;
+    let attempt = core
+        .store
+        .latest_attempt(&integration.id, &session.id)
+        .await?
+        .context("a submitted session has an attempt")?;
+    Ok(attempt.id)
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir().context("creating the demo directory")?;
+    let config = ServeConfig {
+        listen: args.listen,
+        database: DatabaseArgs {
+            database: format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
+        },
+        storage: StorageArgs {
+            storage: format!("file://{}", dir.path().join("media").display()),
+        },
+        public_url: None,
+        limits: args.limits,
+        sweep_grace_secs: 3600,
+    };
+    let app = Application::build(&config).await?;
+    let core: Arc<Core> = app.core();
+
+    let created = admin::create_integration(core.store.as_ref(), "demo").await?;
+    let api_key = created["apiKey"].as_str().context("api key")?.to_owned();
+    let secret = created["sharedSecret"].as_str().context("secret")?.to_owned();
+    let integration = core
+        .store
+        .integration_by_key(&api_key)
+        .await?
+        .context("the demo integration exists")?;
+
+    let images = seed_attempt(
+        &core,
+        &integration,
+        &[
+            (Context::Image(ImageContext::DocumentFront), DOCUMENT_FRONT),
+            (Context::Image(ImageContext::DocumentBack), DOCUMENT_BACK),
+            (Context::Image(ImageContext::Face), FACE),
+        ],
+    )
+    .await?;
+    let video = seed_attempt(
+        &core,
+        &integration,
+        &[(Context::Video(VideoContext::SelfidVideo), VIDEO)],
+    )
+    .await?;
+    let empty = seed_attempt(&core, &integration, &[]).await?;
+
+    let base_url = core.public_url.clone();
+    println!(
+        "{}",
+        json!({
+            "baseUrl": base_url,
+            "apiKey": api_key,
+            "sharedSecret": secret,
+            "attempts": {
+                "standard_attempt_with_images": images,
+                "attempt_with_video": video,
+                "attempt_no_media": empty,
+            }
+        })
+    );
+    let signature = sign(Scheme::Hmac, secret.as_bytes(), images.as_bytes());
+    println!(
+        "\nkycmedia demo is serving at {base_url} (data in a temporary directory, erased on exit).\n\
+         List the media of the attempt with document and face images:\n\n  \
+         curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/v1/attempts/{images}/media\n\n\
+         API docs: {base_url}/docs   Press Ctrl-C to stop."
+    );
+    app.run_until(shutdown_signal()).await?;
+    drop(dir);
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Media endpoints: upload, the two lists, download.
+
+use std::sync::Arc;
+
+use axum::{
+    Extension, Json,
+    body::{Body, Bytes},
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use futures::StreamExt;
+use kycmedia_proto::{
+    ApiError, FailBody, MediaKind,
+    signing::Signer,
+    wire::{MediaList, MediaObject, SUCCESS, UploadResponse},
+};
+
+use crate::{
+    app::Core,
+    error::AppResult,
+    http::{
+        auth::{Caller, PreSigned},
+        ids::PathId,
+    },
+    ingest,
+    store::Media,
+};
+
+fn media_object(core: &Core, m: &Media) -> MediaObject {
+    MediaObject {
+        id: m.id.clone(),
+        name: m.context.clone(),
+        context: m.context.clone(),
+        timestamp: None,
+        size: m.size.max(0) as u64,
+        mimetype: m.mimetype.clone(),
+        url: core.media_url(&m.id),
+        session_id: m.session_id.clone(),
+        duration: match m.kind {
+            MediaKind::Video => Some((m.duration_ms.unwrap_or(0).max(0) as u64 + 500) / 1000),
+            MediaKind::Image => None,
+        },
+    }
+}
+
+/// Splits ranked rows into the two arrays, keeping their order.
+fn media_list(core: &Core, media: &[Media]) -> MediaList {
+    let pick = |kind| {
+        media
+            .iter()
+            .filter(|m| m.kind == kind)
+            .map(|m| media_object(core, m))
+            .collect()
+    };
+    MediaList {
+        status: SUCCESS.to_owned(),
+        images: pick(MediaKind::Image),
+        videos: pick(MediaKind::Video),
+    }
+}
+
+/// Upload one image or video (base64 or `data:` URI) into the session's open attempt.
+#[utoipa::path(post, path = "/v1/sessions/{id}/media", tag = "media",
+    params(("id" = String, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the body")),
+    request_body(content = serde_json::Value, description = "`{\"image\":{\"context\":\"document-front\",\"content\":\"<base64>\"}}` or `{\"video\":{...}}`"),
+    responses((status = 201, body = UploadResponse), (status = 400, body = FailBody), (status = 401, body = FailBody),
+              (status = 404, body = FailBody), (status = 409, body = FailBody), (status = 413, body = FailBody)))]
+pub async fn upload(
+    State(core): State<Arc<Core>>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+    body: Bytes,
+) -> AppResult<(StatusCode, Json<UploadResponse>)> {
+    let media = ingest::upload(&core, &caller.integration, &id, &body).await?;
+    let object = Some(media_object(&core, &media));
+    let (image, video) = match media.kind {
+        MediaKind::Image => (object, None),
+        MediaKind::Video => (None, object),
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(UploadResponse {
+            status: SUCCESS.to_owned(),
+            image,
+            video,
+        }),
+    ))
+}
+
+/// List an attempt's media metadata, each array sorted best first.
+#[utoipa::path(get, path = "/v1/attempts/{id}/media", tag = "media",
+    params(("id" = String, Path, description = "Attempt id"),
+           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the attempt id")),
+    responses((status = 200, body = MediaList), (status = 400, body = FailBody), (status = 401, body = FailBody),
+              (status = 404, body = FailBody), (status = 500, body = FailBody)))]
+pub async fn attempt_media(
+    State(core): State<Arc<Core>>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> AppResult<Json<MediaList>> {
+    let integration = &caller.integration.id;
+    core.store.attempt(integration, &id).await?.ok_or(ApiError::NotFound)?;
+    let media = core.store.attempt_media(integration, &id).await?;
+    Ok(Json(media_list(&core, &media)))
+}
+
+/// List the media of the session's latest attempt.
+#[utoipa::path(get, path = "/v1/sessions/{id}/media", tag = "media",
+    params(("id" = String, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the session id")),
+    responses((status = 200, body = MediaList), (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+pub async fn session_media(
+    State(core): State<Arc<Core>>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> AppResult<Json<MediaList>> {
+    let integration = &caller.integration.id;
+    core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
+    let media = match core.store.latest_attempt(integration, &id).await? {
+        Some(attempt) => core.store.attempt_media(integration, &attempt.id).await?,
+        None => Vec::new(),
+    };
+    Ok(Json(media_list(&core, &media)))
+}
+
+/// Download the stored bytes. The body is read twice, once to sign it and
+/// once to send it, so memory stays flat however large the file.
+#[utoipa::path(get, path = "/v1/media/{id}", tag = "media",
+    params(("id" = String, Path, description = "Media id"),
+           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the media id")),
+    responses((status = 200, description = "The file, with its Content-Type"),
+              (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+pub async fn download(
+    State(core): State<Arc<Core>>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> AppResult<Response> {
+    let media = core
+        .store
+        .media(&caller.integration.id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let mut signer = Signer::new(caller.scheme, caller.secret.as_bytes());
+    let mut first_pass = core.blobs.get(&media.blob_key).await?;
+    while let Some(chunk) = first_pass.next().await {
+        signer.update(&chunk?);
+    }
+    let signature = signer.finish_hex();
+    let body = core.blobs.get(&media.blob_key).await?;
+    let mut response = Body::from_stream(body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        media.mimetype.parse().map_err(anyhow::Error::from)?,
+    );
+    headers.insert(header::CONTENT_LENGTH, media.size.into());
+    for (name, value) in caller.signature_headers(&signature) {
+        headers.insert(
+            format!("vrf-{}", name.trim_start_matches("x-"))
+                .parse::<header::HeaderName>()
+                .map_err(anyhow::Error::from)?,
+            value.clone(),
+        );
+        headers.insert(name, value);
+    }
+    response.extensions_mut().insert(PreSigned);
+    Ok(response)
+}

@@ -1,0 +1,55 @@
+//! The HTTP surface: the Veriff-compatible `/v1` API behind authentication,
+//! and the operator endpoints beside it.
+
+pub mod auth;
+pub mod error;
+pub mod ids;
+mod media;
+pub mod observe;
+pub mod openapi;
+mod ops;
+mod sessions;
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    middleware::{from_fn, from_fn_with_state},
+    routing::{get, post},
+};
+use kycmedia_proto::ApiError;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use crate::app::Core;
+
+pub fn router(core: Arc<Core>) -> Router {
+    let api = Router::new()
+        .route("/v1/sessions", post(sessions::create))
+        .route(
+            "/v1/sessions/{id}",
+            axum::routing::patch(sessions::submit).delete(sessions::delete),
+        )
+        .route("/v1/sessions/{id}/media", post(media::upload).get(media::session_media))
+        .route("/v1/sessions/{id}/attempts", get(sessions::attempts))
+        .route("/v1/attempts/{id}/media", get(media::attempt_media))
+        .route("/v1/media/{id}", get(media::download))
+        .route_layer(from_fn_with_state(core.clone(), auth::authenticate))
+        // The body was read (and bounded) by authentication already.
+        .layer(DefaultBodyLimit::disable());
+    let ops = Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics));
+    Router::new()
+        .merge(api)
+        .merge(ops)
+        .merge(openapi::docs())
+        .fallback(|| async { error::api_error_response(&ApiError::NotFound) })
+        .route_layer(from_fn(observe::label_route))
+        .layer(from_fn_with_state(core.clone(), observe::deadline))
+        .layer(from_fn(observe::track))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(core)
+}

@@ -1,0 +1,33 @@
+//! The OpenAPI document, generated from the handlers' annotations, and the
+//! interactive docs (Swagger UI, vendored: no network needed).
+
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::http::{media, sessions};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kycmedia",
+        description = "Veriff-compatible Public API v1, media endpoints. Every request carries \
+            X-AUTH-CLIENT (API key) and X-HMAC-SIGNATURE (HMAC-SHA256 of the body, or of the \
+            path id for GET and DELETE); every authenticated response is signed the same way."
+    ),
+    paths(
+        sessions::create,
+        sessions::submit,
+        sessions::delete,
+        sessions::attempts,
+        media::upload,
+        media::attempt_media,
+        media::session_media,
+        media::download,
+    )
+)]
+pub struct ApiDoc;
+
+/// `/openapi.json` and `/docs`.
+pub fn docs() -> SwaggerUi {
+    SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi())
+}

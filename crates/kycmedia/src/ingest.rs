@@ -1,0 +1,219 @@
+//! Uploading one file: validate the body, measure the bytes, store the bytes,
+//! then the row. The row is written last, so a failure at any step leaves
+//! no row without bytes; bytes left without a row are erased again here or,
+//! after a crash, by the sweep.
+
+use base64::{Engine as _, engine::general_purpose::STANDARD};
+use kycmedia_media::{Analysis, MediaError};
+use kycmedia_proto::{ApiError, Context, MediaKind};
+use serde_json::Value;
+
+use crate::{
+    app::{Core, new_id, now_ms},
+    error::{AppError, AppResult},
+    store::{Integration, Media, StoreError},
+};
+
+/// A validated upload request.
+#[derive(Debug)]
+pub struct Upload {
+    pub context: Context,
+    pub bytes: Vec<u8>,
+}
+
+/// Parses `{"image":{"context":…,"content":…}}` (or `"video"`), checking in
+/// the contract's order and answering with its codes.
+pub fn parse(body: &[u8]) -> Result<Upload, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| ApiError::ValidationFailed)?;
+    let object = value.as_object().ok_or(ApiError::ValidationFailed)?;
+    let present = |key: &str| object.get(key).filter(|v| !v.is_null());
+    let (kind, media) = match (present("image"), present("video")) {
+        (Some(m), None) => (MediaKind::Image, m),
+        (None, Some(m)) => (MediaKind::Video, m),
+        (None, None) => return Err(ApiError::ImagePropertyMissing),
+        (Some(_), Some(_)) => return Err(ApiError::InvalidParameters),
+    };
+    let media = media.as_object().ok_or(ApiError::InvalidParameters)?;
+    let content = match media.get("content") {
+        None | Some(Value::Null) => return Err(ApiError::ImageDataNotFound),
+        Some(Value::String(s)) if s.trim().is_empty() => return Err(ApiError::ImageDataNotFound),
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(ApiError::InvalidParameters),
+    };
+    let context = match media.get("context") {
+        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
+        Some(Value::String(s)) => Context::parse(kind, s).ok_or(ApiError::UnsupportedContext)?,
+        Some(_) => return Err(ApiError::InvalidParameters),
+    };
+    let bytes = decode_content(content)?;
+    if bytes.is_empty() {
+        return Err(ApiError::ImageDataNotFound);
+    }
+    Ok(Upload { context, bytes })
+}
+
+/// Decodes plain base64 or a `data:<type>;base64,<data>` URI. Line breaks
+/// and spaces inside the data are tolerated, as MIME encoders insert them.
+/// The declared type of a data URI is ignored: the type is sniffed.
+fn decode_content(content: &str) -> Result<Vec<u8>, ApiError> {
+    let data = match content.strip_prefix("data:") {
+        Some(rest) => {
+            let (header, data) = rest.split_once(',').ok_or(ApiError::InvalidBase64)?;
+            if !header.ends_with(";base64") {
+                return Err(ApiError::InvalidBase64);
+            }
+            data
+        }
+        None => content,
+    };
+    let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    STANDARD.decode(compact.as_bytes()).map_err(|_| ApiError::InvalidBase64)
+}
+
+/// Measures the bytes off the async runtime: decoding pixels is CPU work.
+async fn analyse(core: &Core, context: Context, bytes: Vec<u8>) -> AppResult<(Analysis, Vec<u8>)> {
+    let limits = core.limits.media();
+    let result = tokio::task::spawn_blocking(move || {
+        let analysis = kycmedia_media::analyse(context, &bytes, &limits);
+        (analysis, bytes)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("analysis task failed: {e}"))?;
+    match result {
+        (Ok(analysis), bytes) => Ok((analysis, bytes)),
+        (Err(e), _) => {
+            tracing::info!(reason = %e, context = %context, "upload rejected by analysis");
+            Err(match e {
+                MediaError::Unsupported
+                | MediaError::WrongKind { .. }
+                | MediaError::Corrupt(_)
+                | MediaError::TooLarge => ApiError::InvalidParameters.into(),
+            })
+        }
+    }
+}
+
+/// Stores one upload in the session's open attempt and returns its row.
+pub async fn store(core: &Core, integration: &Integration, session_id: &str, upload: Upload) -> AppResult<Media> {
+    let size = upload.bytes.len() as i64;
+    let (analysis, bytes) = analyse(core, upload.context, upload.bytes).await?;
+    let id = new_id();
+    let blob_key = format!("{}/{id}", integration.id);
+    core.blobs.put(&blob_key, bytes.into()).await?;
+    let probe = &analysis.probe;
+    let media = Media {
+        id,
+        attempt_id: String::new(),
+        session_id: session_id.to_owned(),
+        integration_id: integration.id.clone(),
+        kind: upload.context.kind(),
+        context: upload.context.as_str().to_owned(),
+        mimetype: probe.mimetype.to_owned(),
+        size,
+        width: probe.width.map(i64::from),
+        height: probe.height.map(i64::from),
+        duration_ms: probe.duration_ms.map(|d| d as i64),
+        accuracy: f64::from(analysis.accuracy),
+        quality: f64::from(analysis.quality),
+        blob_key,
+        created_at: now_ms(),
+    };
+    if let Err(e) = core.store.insert_media(&media, &new_id()).await {
+        if let Err(cleanup) = core.blobs.delete(&media.blob_key).await {
+            tracing::warn!(error = %cleanup, "could not erase bytes of a failed upload; the sweep will");
+        }
+        return Err(match e {
+            StoreError::Conflict(_) => ApiError::Conflict.into(),
+            other => AppError::from(other),
+        });
+    }
+    Ok(media)
+}
+
+/// The whole upload: the session must exist and take media before the body
+/// is even parsed, so that a closed session answers 409 cheaply.
+pub async fn upload(core: &Core, integration: &Integration, session_id: &str, body: &[u8]) -> AppResult<Media> {
+    let session = core
+        .store
+        .session(&integration.id, session_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if !accepts_media(session.status) {
+        return Err(ApiError::Conflict.into());
+    }
+    let upload = parse(body)?;
+    store(core, integration, session_id, upload).await
+}
+
+/// A session takes uploads while open, and again after a resubmission request.
+pub fn accepts_media(status: kycmedia_proto::Status) -> bool {
+    status.is_open() || status == kycmedia_proto::Status::ResubmissionRequested
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(body: &str) -> ApiError {
+        parse(body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn each_malformed_upload_gets_its_contract_code() {
+        assert_eq!(err("not json"), ApiError::ValidationFailed);
+        assert_eq!(err("[]"), ApiError::ValidationFailed);
+        assert_eq!(err("{}"), ApiError::ImagePropertyMissing);
+        assert_eq!(err(r#"{"image":null}"#), ApiError::ImagePropertyMissing);
+        assert_eq!(err(r#"{"image":"x"}"#), ApiError::InvalidParameters);
+        assert_eq!(err(r#"{"image":{"context":"face"}}"#), ApiError::ImageDataNotFound);
+        assert_eq!(
+            err(r#"{"image":{"context":"face","content":""}}"#),
+            ApiError::ImageDataNotFound
+        );
+        assert_eq!(
+            err(r#"{"image":{"context":"face","content":5}}"#),
+            ApiError::InvalidParameters
+        );
+        assert_eq!(err(r#"{"image":{"content":"AAAA"}}"#), ApiError::MissingParameters);
+        assert_eq!(
+            err(r#"{"image":{"context":7,"content":"AAAA"}}"#),
+            ApiError::InvalidParameters
+        );
+        assert_eq!(
+            err(r#"{"image":{"context":"selfie","content":"AAAA"}}"#),
+            ApiError::UnsupportedContext
+        );
+        assert_eq!(
+            err(r#"{"video":{"context":"face","content":"AAAA"}}"#),
+            ApiError::UnsupportedContext
+        );
+        assert_eq!(
+            err(r#"{"image":{"context":"face","content":"@@@@"}}"#),
+            ApiError::InvalidBase64
+        );
+        assert_eq!(
+            err(r#"{"image":{"context":"face","content":"data:image/png,AAAA"}}"#),
+            ApiError::InvalidBase64
+        );
+        assert_eq!(
+            err(r#"{"image":{"context":"face","content":"AAAA"},"video":{"context":"selfid_video","content":"AAAA"}}"#),
+            ApiError::InvalidParameters
+        );
+    }
+
+    #[test]
+    fn plain_base64_and_data_uris_with_line_breaks_decode_to_the_same_bytes() {
+        let plain = parse(br#"{"image":{"context":"face","content":"aGVsbG8="}}"#).unwrap();
+        let uri =
+            parse(b"{\"image\":{\"context\":\"face\",\"content\":\"data:image/jpeg;base64,aGVs\\nbG8=\"}}").unwrap();
+        assert_eq!(plain.bytes, b"hello");
+        assert_eq!(uri.bytes, b"hello");
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let up = parse(br#"{"image":{"context":"face","content":"aGk=","timestamp":"2020","extra":1},"more":true}"#)
+            .unwrap();
+        assert_eq!(up.context.as_str(), "face");
+    }
+}

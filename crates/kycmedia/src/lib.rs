@@ -1,0 +1,29 @@
+//! kycmedia: a self-hosted identity-verification media server speaking the
+//! media slice of a Veriff-compatible Public API v1.
+
+/// Operator commands: integrations, secrets, decisions.
+pub mod admin;
+/// Building, binding and running the server.
+pub mod app;
+/// Media bytes in an object store.
+pub mod blobs;
+/// The command line.
+pub mod cli;
+/// Flags and environment variables.
+pub mod config;
+/// The self-contained demo.
+pub mod demo;
+/// The application error type.
+pub mod error;
+/// The HTTP API.
+pub mod http;
+/// Uploading one file.
+pub mod ingest;
+/// A session's life from creation to deletion.
+pub mod lifecycle;
+/// Metadata storage.
+pub mod store;
+/// Erasing bytes no row points at.
+pub mod sweep;
+/// Logs and metrics.
+pub mod telemetry;

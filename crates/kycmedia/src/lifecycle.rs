@@ -1,0 +1,223 @@
+//! A session's life: created, given media, submitted, decided, deleted.
+
+use kycmedia_proto::{ApiError, Status};
+use serde_json::{Map, Value};
+
+use crate::{
+    app::{Core, new_id, now_ms},
+    error::AppResult,
+    store::{Integration, NewSession, Session, StoreError},
+};
+
+/// The fields of `POST /v1/sessions` that kycmedia keeps. Names, document
+/// numbers and dates of birth are validated for shape and then dropped:
+/// nothing reads them back, so nothing stores them.
+#[derive(Debug, Default, PartialEq)]
+pub struct SessionRequest {
+    pub callback: Option<String>,
+    pub vendor_data: Option<String>,
+    pub end_user_id: Option<String>,
+    pub auto_decision: Option<Status>,
+}
+
+fn optional_string(object: &Map<String, Value>, key: &str, wrong_type: ApiError) -> Result<Option<String>, ApiError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(wrong_type),
+    }
+}
+
+fn optional_object<'a>(object: &'a Map<String, Value>, key: &str) -> Result<Option<&'a Map<String, Value>>, ApiError> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o)),
+        Some(_) => Err(ApiError::InvalidParameters),
+    }
+}
+
+/// The test-integration convention: a first name of `Approve`, `Decline` or
+/// `Resubmit` decides the session that way when it is submitted.
+fn auto_decision(first_name: &str) -> Option<Status> {
+    match first_name.trim().to_ascii_lowercase().as_str() {
+        "approve" => Some(Status::Approved),
+        "decline" => Some(Status::Declined),
+        "resubmit" => Some(Status::ResubmissionRequested),
+        _ => None,
+    }
+}
+
+/// Parses and validates the body of `POST /v1/sessions`.
+pub fn parse_session_request(body: &[u8]) -> Result<SessionRequest, ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| ApiError::ValidationFailed)?;
+    let root = value.as_object().ok_or(ApiError::ValidationFailed)?;
+    let verification = match root.get("verification") {
+        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(ApiError::InvalidParameters),
+    };
+    let callback = optional_string(verification, "callback", ApiError::InvalidParameters)?;
+    if let Some(cb) = &callback {
+        match url::Url::parse(cb) {
+            Ok(u) if u.scheme() == "https" => {}
+            _ => return Err(ApiError::HttpsOnly),
+        }
+    }
+    let vendor_data = optional_string(verification, "vendorData", ApiError::VendorDataNotString)?;
+    if vendor_data.as_ref().is_some_and(|v| v.chars().count() > 1000) {
+        return Err(ApiError::VendorDataTooLong);
+    }
+    let end_user_id = optional_string(verification, "endUserId", ApiError::InvalidParameters)?;
+    let person = optional_object(verification, "person")?;
+    optional_object(verification, "document")?;
+    let first_name = match person {
+        Some(p) => optional_string(p, "firstName", ApiError::InvalidParameters)?,
+        None => None,
+    };
+    Ok(SessionRequest {
+        callback,
+        vendor_data,
+        end_user_id,
+        auto_decision: first_name.as_deref().and_then(auto_decision),
+    })
+}
+
+pub async fn create_session(core: &Core, integration: &Integration, request: SessionRequest) -> AppResult<Session> {
+    let new = NewSession {
+        id: new_id(),
+        integration_id: integration.id.clone(),
+        vendor_data: request.vendor_data,
+        end_user_id: request.end_user_id,
+        callback: request.callback,
+        // Two v4 UUIDs: 244 random bits, unguessable like a bearer token must be.
+        session_token: format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()),
+        auto_decision: request.auto_decision,
+        created_at: now_ms(),
+    };
+    Ok(core.store.create_session(&new).await?)
+}
+
+/// Parses `{"verification":{"status":"submitted"}}`; only `submitted` may be asked for.
+pub fn parse_submit(body: &[u8]) -> Result<(), ApiError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| ApiError::ValidationFailed)?;
+    let root = value.as_object().ok_or(ApiError::ValidationFailed)?;
+    let verification = match root.get("verification") {
+        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
+        Some(Value::Object(o)) => o,
+        Some(_) => return Err(ApiError::InvalidParameters),
+    };
+    let status = match verification.get("status") {
+        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(ApiError::InvalidParameters),
+    };
+    match Status::parse(status) {
+        None => Err(ApiError::InvalidStatus),
+        Some(Status::Submitted) => Ok(()),
+        Some(other) => Err(ApiError::CannotTransition(other.as_str().to_owned())),
+    }
+}
+
+/// Submits the session. The returned session says `submitted` even when a
+/// test-integration decision was recorded at once: a client sees the decision
+/// the way it would see a real one, by asking for the attempts afterwards.
+pub async fn submit(core: &Core, integration: &Integration, session_id: &str, body: &[u8]) -> AppResult<Session> {
+    core.store
+        .session(&integration.id, session_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    parse_submit(body)?;
+    match core
+        .store
+        .submit(&integration.id, session_id, &new_id(), now_ms())
+        .await
+    {
+        Ok(mut session) => {
+            session.status = Status::Submitted;
+            Ok(session)
+        }
+        Err(StoreError::Conflict(_)) => Err(ApiError::CannotTransition(Status::Submitted.as_str().to_owned()).into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes the session's rows, then its bytes, and answers only when both are gone.
+pub async fn delete_session(core: &Core, integration: &Integration, session_id: &str) -> AppResult<()> {
+    let keys = core.store.delete_session(&integration.id, session_id).await?;
+    for key in keys {
+        core.blobs.delete(&key).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(body: &str) -> ApiError {
+        parse_session_request(body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn each_malformed_session_request_gets_its_contract_code() {
+        assert_eq!(err("nope"), ApiError::ValidationFailed);
+        assert_eq!(err("{}"), ApiError::MissingParameters);
+        assert_eq!(err(r#"{"verification":1}"#), ApiError::InvalidParameters);
+        assert_eq!(
+            err(r#"{"verification":{"callback":"http://x.test"}}"#),
+            ApiError::HttpsOnly
+        );
+        assert_eq!(err(r#"{"verification":{"callback":"not a url"}}"#), ApiError::HttpsOnly);
+        assert_eq!(err(r#"{"verification":{"callback":5}}"#), ApiError::InvalidParameters);
+        assert_eq!(
+            err(r#"{"verification":{"vendorData":5}}"#),
+            ApiError::VendorDataNotString
+        );
+        let long = format!(r#"{{"verification":{{"vendorData":"{}"}}}}"#, "é".repeat(1001));
+        assert_eq!(err(&long), ApiError::VendorDataTooLong);
+        assert_eq!(err(r#"{"verification":{"person":"x"}}"#), ApiError::InvalidParameters);
+        assert_eq!(
+            err(r#"{"verification":{"person":{"firstName":1}}}"#),
+            ApiError::InvalidParameters
+        );
+    }
+
+    #[test]
+    fn vendor_data_of_exactly_1000_characters_is_accepted() {
+        let body = format!(r#"{{"verification":{{"vendorData":"{}"}}}}"#, "é".repeat(1000));
+        assert!(parse_session_request(body.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn the_first_name_convention_picks_the_decision() {
+        let req =
+            parse_session_request(br#"{"verification":{"person":{"firstName":"Resubmit"},"extra":[1]}}"#).unwrap();
+        assert_eq!(req.auto_decision, Some(Status::ResubmissionRequested));
+        let req = parse_session_request(br#"{"verification":{"person":{"firstName":"John"}}}"#).unwrap();
+        assert_eq!(req.auto_decision, None);
+    }
+
+    #[test]
+    fn submit_accepts_only_the_submitted_status() {
+        assert_eq!(
+            parse_submit(br#"{"verification":{"status":"submitted","x":1}}"#),
+            Ok(())
+        );
+        assert_eq!(
+            parse_submit(br#"{"verification":{}}"#),
+            Err(ApiError::MissingParameters)
+        );
+        assert_eq!(
+            parse_submit(br#"{"verification":{"status":3}}"#),
+            Err(ApiError::InvalidParameters)
+        );
+        assert_eq!(
+            parse_submit(br#"{"verification":{"status":"done"}}"#),
+            Err(ApiError::InvalidStatus)
+        );
+        assert_eq!(
+            parse_submit(br#"{"verification":{"status":"approved"}}"#),
+            Err(ApiError::CannotTransition("approved".into()))
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! Metadata storage behind one interface, so that the HTTP layer never knows
+//! which database it talks to. SQLite is the embedded default; a PostgreSQL
+//! implementation plugs in beside it.
+
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use kycmedia_proto::{MediaKind, Status};
+
+pub use sqlite::SqliteStore;
+
+/// Errors of the store layer. `NotFound` and `Conflict` are outcomes a caller
+/// acts on; `Database` is a failure to log and report as 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The row exists but is not in a state that allows the change; carries
+    /// the current status.
+    #[error("conflict: current status is {0}")]
+    Conflict(String),
+    /// An integration already has the most secrets it may hold, or would be
+    /// left with none.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// How many shared secrets an integration may hold at once.
+pub const MAX_SECRETS: usize = 5;
+
+/// A tenant with its active shared secrets, newest first.
+#[derive(Debug, Clone)]
+pub struct Integration {
+    pub id: String,
+    pub name: String,
+    pub api_key: String,
+    pub active: bool,
+    pub secrets: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: String,
+    pub integration_id: String,
+    pub vendor_data: Option<String>,
+    pub end_user_id: Option<String>,
+    pub callback: Option<String>,
+    pub session_token: String,
+    pub auto_decision: Option<Status>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub integration_id: String,
+    pub status: Status,
+    pub vendor_data: Option<String>,
+    pub session_token: String,
+    pub auto_decision: Option<Status>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub id: String,
+    pub session_id: String,
+    pub status: Status,
+    pub created_at: i64,
+}
+
+/// One stored file's metadata, measured from its bytes at upload.
+#[derive(Debug, Clone)]
+pub struct Media {
+    pub id: String,
+    pub attempt_id: String,
+    pub session_id: String,
+    pub integration_id: String,
+    pub kind: MediaKind,
+    pub context: String,
+    pub mimetype: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub accuracy: f64,
+    pub quality: f64,
+    pub blob_key: String,
+    pub created_at: i64,
+}
+
+/// Everything kycmedia keeps about integrations, sessions, attempts and media.
+/// Every read and write of tenant data names the integration, so one tenant's
+/// query cannot reach another's rows.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Answers when the database does; `/readyz` uses it.
+    async fn ping(&self) -> Result<()>;
+
+    async fn create_integration(
+        &self,
+        id: &str,
+        name: &str,
+        api_key: &str,
+        secret: &str,
+        now: i64,
+    ) -> Result<Integration>;
+    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Integration>>;
+    async fn list_integrations(&self) -> Result<Vec<Integration>>;
+    /// Fails with `Invalid` when the integration already holds `MAX_SECRETS`.
+    async fn add_secret(&self, api_key: &str, secret: &str, now: i64) -> Result<()>;
+    /// Fails with `Invalid` when it is the last secret, `NotFound` when unknown.
+    async fn revoke_secret(&self, api_key: &str, secret: &str) -> Result<()>;
+    async fn disable_integration(&self, api_key: &str) -> Result<()>;
+
+    async fn create_session(&self, session: &NewSession) -> Result<Session>;
+    async fn session(&self, integration_id: &str, session_id: &str) -> Result<Option<Session>>;
+    /// Stores a media row in the session's open attempt, opening one when
+    /// there is none, atomically: concurrent uploads land in one attempt.
+    /// `Conflict` when the session no longer accepts media.
+    async fn insert_media(&self, media: &Media, new_attempt_id: &str) -> Result<()>;
+    /// Closes the open attempt (opening an empty one when there is none) as
+    /// `submitted`, or directly as the session's automatic decision.
+    async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session>;
+    /// Records a decision on a submitted session (operator command).
+    async fn decide(&self, session_id: &str, decision: Status) -> Result<Session>;
+    async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>>;
+    async fn attempt(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Attempt>>;
+    async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>>;
+    /// The attempt's media, best first: accuracy, then quality, then upload order.
+    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Vec<Media>>;
+    async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>>;
+    /// Deletes the session with its attempts and media rows; returns the blob
+    /// keys the caller must now erase.
+    async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>>;
+    /// Whether any media row points at this blob key (the orphan sweep asks).
+    async fn blob_referenced(&self, blob_key: &str) -> Result<bool>;
+}
+
+/// Opens the store a database URL names, running its migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

@@ -1,0 +1,50 @@
+//! Erases stored bytes that no metadata row points at.
+//!
+//! An upload writes its bytes before its row, and a delete removes rows
+//! before bytes, so a crash between the two can leave bytes behind but never
+//! a row without bytes. The sweep removes such leftovers once they are older
+//! than any upload in flight could be.
+
+use std::{sync::Arc, time::Duration};
+
+use futures::StreamExt;
+
+use crate::app::Core;
+
+/// What a sweep did.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct SweepReport {
+    pub scanned: u64,
+    pub erased: u64,
+}
+
+pub async fn run(core: &Core, grace: Duration) -> anyhow::Result<SweepReport> {
+    let cutoff = time::OffsetDateTime::now_utc().unix_timestamp() - grace.as_secs() as i64;
+    let mut report = SweepReport::default();
+    let mut listing = core.blobs.list();
+    while let Some(item) = listing.next().await {
+        let item = item?;
+        report.scanned += 1;
+        if item.last_modified > cutoff || core.store.blob_referenced(&item.key).await? {
+            continue;
+        }
+        core.blobs.delete(&item.key).await?;
+        report.erased += 1;
+    }
+    Ok(report)
+}
+
+/// Runs a sweep at start-up and then every hour, logging failures.
+pub async fn every_hour(core: Arc<Core>, grace: Duration) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match run(&core, grace).await {
+            Ok(r) if r.erased > 0 => {
+                tracing::info!(scanned = r.scanned, erased = r.erased, "sweep erased orphaned media")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "sweep failed"),
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The `kycmedia` binary itself: commands, their JSON output, the demo.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Command, Stdio},
+};
+
+use kycmedia_proto::signing::{Scheme, sign};
+use serde_json::Value;
+
+fn kycmedia(args: &[&str]) -> (bool, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    (
+        out.status.success(),
+        value,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn integration_commands_print_json_and_refuse_to_revoke_the_last_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let (ok, created, _) = kycmedia(&["integration", "create", "--name", "acme", "--database", &db]);
+    assert!(ok);
+    let key = created["apiKey"].as_str().unwrap();
+    let first = created["sharedSecret"].as_str().unwrap();
+    assert_eq!(created["name"], "acme");
+    assert!(created["id"].is_string());
+
+    let (ok, last, stderr) = kycmedia(&["integration", "revoke-secret", key, first, "--database", &db]);
+    assert!(!ok && last.is_null());
+    assert!(stderr.contains("last shared secret"), "{stderr}");
+    assert!(!stderr.contains(first), "a secret reached the log");
+
+    let (ok, added, _) = kycmedia(&["integration", "add-secret", key, "--database", &db]);
+    assert!(ok && added["sharedSecret"].is_string());
+    let (ok, _, _) = kycmedia(&["integration", "revoke-secret", key, first, "--database", &db]);
+    assert!(ok);
+
+    let (ok, list, _) = kycmedia(&["integration", "list", "--database", &db]);
+    assert!(ok);
+    assert_eq!(list[0]["secrets"], 1);
+    assert!(!list.to_string().contains(added["sharedSecret"].as_str().unwrap()));
+
+    let (ok, disabled, _) = kycmedia(&["integration", "disable", key, "--database", &db]);
+    assert!(ok && disabled["active"] == false);
+}
+
+#[test]
+fn every_flag_is_also_read_from_its_environment_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("env.db").display());
+    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["integration", "create", "--name", "env"])
+        .env("KYCMEDIA_DATABASE", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(dir.path().join("env.db").exists());
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["demo", "--help"],
+        vec!["decide", "--help"],
+        vec!["sweep", "--help"],
+        vec!["integration", "--help"],
+        vec!["integration", "create", "--help"],
+        vec!["integration", "add-secret", "--help"],
+        vec!["integration", "revoke-secret", "--help"],
+        vec!["integration", "list", "--help"],
+        vec!["integration", "disable", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_demo_prints_credentials_first_and_serves_the_three_seed_attempts() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).expect("the first line is JSON");
+    let base = first["baseUrl"].as_str().unwrap();
+    let key = first["apiKey"].as_str().unwrap();
+    let secret = first["sharedSecret"].as_str().unwrap();
+    let client = reqwest::Client::new();
+    let mut counts = Vec::new();
+    for name in ["standard_attempt_with_images", "attempt_with_video", "attempt_no_media"] {
+        let id = first["attempts"][name].as_str().unwrap();
+        let reply = client
+            .get(format!("{base}/v1/attempts/{id}/media"))
+            .header("X-AUTH-CLIENT", key)
+            .header("X-HMAC-SIGNATURE", sign(Scheme::Hmac, secret.as_bytes(), id.as_bytes()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 200);
+        let body: Value = reply.json().await.unwrap();
+        counts.push((
+            body["images"].as_array().unwrap().len(),
+            body["videos"].as_array().unwrap().len(),
+        ));
+    }
+    assert_eq!(counts, [(3, 0), (0, 1), (0, 0)]);
+    let curl = lines
+        .by_ref()
+        .take(10)
+        .map(|l| l.unwrap())
+        .find(|l| l.contains("curl"))
+        .expect("the banner shows a curl command");
+    let attempt = first["attempts"]["standard_attempt_with_images"].as_str().unwrap();
+    let signature = sign(Scheme::Hmac, secret.as_bytes(), attempt.as_bytes());
+    assert!(curl.contains(&format!("X-HMAC-SIGNATURE: {signature}")), "{curl}");
+    assert!(curl.contains(&format!("{base}/v1/attempts/{attempt}/media")), "{curl}");
+
+    // SIGTERM drains and exits cleanly; the log never held the secret.
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(!log.contains(secret), "the secret reached the log");
+}

@@ -1,0 +1,271 @@
+//! Spawning the server and one helper per endpoint.
+
+use std::{path::Path, sync::Arc};
+
+use base64::{Engine as _, engine::general_purpose::STANDARD};
+use clap::Parser;
+use kycmedia::{
+    admin,
+    app::{Application, Core},
+    cli::{Cli, Command},
+};
+use kycmedia_proto::signing::{Scheme, sign};
+use reqwest::{Method, header::HeaderMap};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub core: Arc<Core>,
+    pub dir: Arc<TempDir>,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// An integration's credentials.
+#[derive(Clone)]
+pub struct Tenant {
+    pub api_key: String,
+    pub secret: String,
+}
+
+/// A response read to the end.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an error reply with this status and code.
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "body: {}", String::from_utf8_lossy(&self.body));
+        let body = self.json();
+        assert_eq!(body["status"], "fail");
+        assert_eq!(body["code"], code, "body: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+
+    /// Asserts the reply is signed over its exact bytes with `secret`.
+    pub fn assert_signed_by(&self, tenant: &Tenant, secret: &str) {
+        assert_eq!(self.header("x-auth-client"), Some(tenant.api_key.as_str()));
+        let expected = sign(Scheme::Hmac, secret.as_bytes(), &self.body);
+        assert_eq!(
+            self.header("x-hmac-signature"),
+            Some(expected.as_str()),
+            "response signature"
+        );
+    }
+
+    pub fn assert_signed(&self, tenant: &Tenant) {
+        self.assert_signed_by(tenant, &tenant.secret);
+    }
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
+}
+
+pub fn hmac(secret: &str, payload: &[u8]) -> String {
+    sign(Scheme::Hmac, secret.as_bytes(), payload)
+}
+
+/// Spawns a server on a fresh temporary directory.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_in(Arc::new(tempfile::tempdir().expect("a temp dir")), &[]).await
+}
+
+/// Spawns a server whose database and media live in `dir`, with extra flags.
+pub async fn spawn_app_in(dir: Arc<TempDir>, extra: &[&str]) -> TestApp {
+    let database = format!("sqlite://{}", dir.path().join("kycmedia.db").display());
+    let storage = format!("file://{}", dir.path().join("media").display());
+    let mut args = vec![
+        "kycmedia",
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database",
+        &database,
+        "--storage",
+        &storage,
+    ];
+    args.extend_from_slice(extra);
+    let Command::Serve(config) = Cli::parse_from(args).command else {
+        unreachable!("parsed a serve command")
+    };
+    let app = Application::build(&config).await.expect("the server builds");
+    let base = format!("http://{}", app.local_addr());
+    let core = app.core();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let served = tokio::spawn(async move {
+        app.run_until(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("the server runs");
+    });
+    TestApp {
+        base,
+        core,
+        dir,
+        client: reqwest::Client::new(),
+        stop: Some(stop),
+        served: Some(served),
+    }
+}
+
+impl TestApp {
+    /// Stops the server gracefully and waits until it has.
+    pub async fn stop(mut self) -> Arc<TempDir> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            served.await.expect("the server stops cleanly");
+        }
+        self.dir.clone()
+    }
+
+    pub async fn tenant(&self) -> Tenant {
+        let created = admin::create_integration(self.core.store.as_ref(), "test")
+            .await
+            .expect("integration");
+        Tenant {
+            api_key: created["apiKey"].as_str().unwrap().to_owned(),
+            secret: created["sharedSecret"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Sends a request with whatever headers the test chooses.
+    pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let response = request.send().await.expect("the server answers");
+        Reply {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.bytes().await.expect("a body").to_vec(),
+        }
+    }
+
+    /// A correctly signed GET or DELETE of `path`, whose id is `id`.
+    pub async fn signed(&self, method: Method, tenant: &Tenant, path: &str, id: &str) -> Reply {
+        let signature = hmac(&tenant.secret, id.as_bytes());
+        self.send(
+            method,
+            path,
+            &[("X-AUTH-CLIENT", &tenant.api_key), ("X-HMAC-SIGNATURE", &signature)],
+            None,
+        )
+        .await
+    }
+
+    /// A correctly signed POST or PATCH of `body`.
+    pub async fn signed_body(&self, method: Method, tenant: &Tenant, path: &str, body: &Value) -> Reply {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let signature = hmac(&tenant.secret, &bytes);
+        self.send(
+            method,
+            path,
+            &[("X-AUTH-CLIENT", &tenant.api_key), ("X-HMAC-SIGNATURE", &signature)],
+            Some(bytes),
+        )
+        .await
+    }
+
+    pub async fn create_session(&self, tenant: &Tenant, verification: Value) -> String {
+        let reply = self
+            .signed_body(
+                Method::POST,
+                tenant,
+                "/v1/sessions",
+                &json!({ "verification": verification }),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()["verification"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Uploads `bytes` under `key` (`image` or `video`) with `context`.
+    pub async fn upload(&self, tenant: &Tenant, session: &str, key: &str, context: &str, bytes: &[u8]) -> Reply {
+        let body = json!({ key: { "context": context, "content": STANDARD.encode(bytes) } });
+        self.signed_body(Method::POST, tenant, &format!("/v1/sessions/{session}/media"), &body)
+            .await
+    }
+
+    /// Uploads and asserts 201; returns the media id.
+    pub async fn upload_ok(&self, tenant: &Tenant, session: &str, key: &str, context: &str, bytes: &[u8]) -> String {
+        let reply = self.upload(tenant, session, key, context, bytes).await;
+        assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+        reply.json()[key]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn submit(&self, tenant: &Tenant, session: &str) -> Reply {
+        let body = json!({ "verification": { "status": "submitted" } });
+        self.signed_body(Method::PATCH, tenant, &format!("/v1/sessions/{session}"), &body)
+            .await
+    }
+
+    pub async fn attempts(&self, tenant: &Tenant, session: &str) -> Vec<Value> {
+        let reply = self
+            .signed(
+                Method::GET,
+                tenant,
+                &format!("/v1/sessions/{session}/attempts"),
+                session,
+            )
+            .await;
+        assert_eq!(reply.status, 200);
+        reply.json()["verifications"].as_array().unwrap().clone()
+    }
+
+    pub async fn attempt_media(&self, tenant: &Tenant, attempt: &str) -> Reply {
+        self.signed(Method::GET, tenant, &format!("/v1/attempts/{attempt}/media"), attempt)
+            .await
+    }
+
+    pub async fn session_media(&self, tenant: &Tenant, session: &str) -> Reply {
+        self.signed(Method::GET, tenant, &format!("/v1/sessions/{session}/media"), session)
+            .await
+    }
+
+    /// The id of the session's newest attempt.
+    pub async fn latest_attempt(&self, tenant: &Tenant, session: &str) -> String {
+        self.attempts(tenant, session).await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Files under the media directory.
+    pub fn stored_files(&self) -> usize {
+        fn count(dir: &Path) -> usize {
+            std::fs::read_dir(dir)
+                .map(|entries| {
+                    entries
+                        .flatten()
+                        .map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 })
+                        .sum()
+                })
+                .unwrap_or(0)
+        }
+        count(&self.dir.path().join("media"))
+    }
+}
