@@ -1,7 +1,7 @@
 //! Logging and metrics set-up. Logs go to stderr so that stdout stays
 //! machine-readable for the commands that print JSON.
 
-use std::sync::OnceLock;
+use std::{io::IsTerminal, sync::OnceLock};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;

@@ -7,5 +7,6 @@ mod cli;
 mod errors;
 mod helpers;
 mod lifecycle;
+mod limits;
 mod media;
 mod ops;
