@@ -12,6 +12,7 @@ pub fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let installed = if std::env::var("KYCMEDIA_LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().try_init()
