@@ -23,6 +23,9 @@ pub struct Core {
     pub public_url: String,
     pub limits: LimitArgs,
     pub integrations: IntegrationCache,
+    /// Concurrent analyses allowed: each may hold a decoded image, so their
+    /// number, not the number of clients, bounds memory and CPU.
+    pub analysis_slots: tokio::sync::Semaphore,
 }
 
 impl Core {
@@ -43,6 +46,9 @@ impl Core {
             public_url: public_url.trim_end_matches('/').to_owned(),
             limits,
             integrations: IntegrationCache::new(Duration::from_millis(500)),
+            analysis_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            ),
         }))
     }
 

@@ -66,13 +66,24 @@ fn decode_content(content: &str) -> Result<Vec<u8>, ApiError> {
         }
         None => content,
     };
-    let compact: String = data.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    STANDARD.decode(compact.as_bytes()).map_err(|_| ApiError::InvalidBase64)
+    let decoded = if data.bytes().any(|b| b.is_ascii_whitespace()) {
+        let compact: Vec<u8> = data.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        STANDARD.decode(compact)
+    } else {
+        STANDARD.decode(data)
+    };
+    decoded.map_err(|_| ApiError::InvalidBase64)
 }
 
 /// Measures the bytes off the async runtime: decoding pixels is CPU work.
 async fn analyse(core: &Core, context: Context, bytes: Vec<u8>) -> AppResult<(Analysis, Vec<u8>)> {
     let limits = core.limits.media();
+    // Waits for a slot: decoding is bounded by cores, not by how many clients upload at once.
+    let _slot = core
+        .analysis_slots
+        .acquire()
+        .await
+        .map_err(|e| anyhow::anyhow!("analysis slots closed: {e}"))?;
     let result = tokio::task::spawn_blocking(move || {
         let analysis = kycmedia_media::analyse(context, &bytes, &limits);
         (analysis, bytes)

@@ -58,4 +58,6 @@ CREATE TABLE media (
     created_at     BIGINT NOT NULL
 );
 -- The list endpoints read exactly this order.
-CREATE INDEX media_attempt_rank ON media(attempt_id, kind, accuracy DESC, quality DESC, created_at, id);
+CREATE INDEX media_attempt_rank ON media(attempt_id, accuracy DESC, quality DESC, created_at, id);
+CREATE INDEX media_session ON media(session_id);
+CREATE INDEX media_blob ON media(blob_key);
