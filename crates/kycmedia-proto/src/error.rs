@@ -51,6 +51,8 @@ pub enum ApiError {
     PayloadTooLarge,
     /// (ours) The request did not complete within the configured time.
     Timeout,
+    /// (ours) The path exists but not with this method.
+    MethodNotAllowed,
     Internal,
 }
 
@@ -70,6 +72,7 @@ impl ApiError {
             | LegacyIdSignatureMismatch
             | LegacyBodySignatureMismatch => 401,
             NotFound => 404,
+            MethodNotAllowed => 405,
             Timeout => 408,
             Conflict => 409,
             PayloadTooLarge => 413,
@@ -105,7 +108,7 @@ impl ApiError {
             ImagePropertyMissing => "1403",
             VendorDataTooLong => "1500",
             VendorDataNotString => "1501",
-            ValidationFailed | NotFound | Conflict | PayloadTooLarge | Timeout | Internal => "1101",
+            ValidationFailed | NotFound | MethodNotAllowed | Conflict | PayloadTooLarge | Timeout | Internal => "1101",
         }
     }
 
@@ -145,6 +148,7 @@ impl ApiError {
             Conflict => "Session does not accept media in its current status",
             PayloadTooLarge => "Request body is too large",
             Timeout => "Request timed out",
+            MethodNotAllowed => "Method not allowed",
             Internal => "Something went wrong",
         };
         text.to_owned()

@@ -46,6 +46,7 @@ pub fn router(core: Arc<Core>) -> Router {
         .merge(ops)
         .merge(openapi::docs())
         .fallback(|| async { error::api_error_response(&ApiError::NotFound) })
+        .method_not_allowed_fallback(|| async { error::api_error_response(&ApiError::MethodNotAllowed) })
         .route_layer(from_fn(observe::label_route))
         .layer(from_fn_with_state(core.clone(), observe::deadline))
         .layer(from_fn(observe::track))

@@ -159,8 +159,14 @@ async fn invalid_json_is_1101_and_session_fields_get_their_codes() {
 }
 
 #[tokio::test]
-async fn an_unknown_route_is_a_json_404() {
+async fn an_unknown_route_is_a_json_404_and_a_wrong_method_a_json_405() {
     let app = spawn_app().await;
     let reply = app.send(Method::GET, "/v1/nothing-here", &[], None).await;
     reply.assert_error(404, "1101");
+    let tenant = app.tenant().await;
+    let id = "a1c68aea-7f4d-478d-80ab-ca9356074f69";
+    let reply = app
+        .signed(Method::PUT, &tenant, &format!("/v1/sessions/{id}"), id)
+        .await;
+    reply.assert_error(405, "1101");
 }
