@@ -31,3 +31,15 @@ pub struct ApiDoc;
 pub fn docs() -> SwaggerUi {
     SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document is the published contract: any change to it shows up
+    /// here as a snapshot diff to review (`cargo insta review`).
+    #[test]
+    fn the_openapi_document_matches_its_reviewed_snapshot() {
+        insta::assert_json_snapshot!(ApiDoc::openapi());
+    }
+}
