@@ -44,3 +44,50 @@ async fn the_openapi_document_lists_every_endpoint_and_the_docs_are_served() {
     assert_eq!(docs.status, 200);
     assert!(String::from_utf8_lossy(&docs.body).contains("swagger"));
 }
+
+#[tokio::test]
+async fn an_upload_in_flight_when_the_server_is_stopped_still_completes() {
+    use base64::{Engine as _, engine::general_purpose::STANDARD};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, json!({})).await;
+    let body = serde_json::to_vec(
+        &json!({"image": {"context": "face", "content": STANDARD.encode(crate::helpers::fixture("face.jpg"))}}),
+    )
+    .unwrap();
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /v1/sessions/{session}/media HTTP/1.1\r\nHost: {address}\r\nX-AUTH-CLIENT: {}\r\nX-HMAC-SIGNATURE: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        tenant.api_key,
+        crate::helpers::hmac(&tenant.secret, &body),
+        body.len()
+    );
+    let (first, rest) = body.split_at(body.len() / 2);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let stopping = tokio::spawn(app.stop());
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!stopping.is_finished(), "the server stopped with a request in flight");
+    stream.write_all(rest).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 201"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(10), stopping)
+        .await
+        .expect("the server stops once the request is done")
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(&address).await.is_err(),
+        "new connections are refused after stopping"
+    );
+}
