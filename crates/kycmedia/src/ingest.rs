@@ -6,10 +6,10 @@
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use kycmedia_media::{Analysis, MediaError};
 use kycmedia_proto::{ApiError, Context, MediaKind};
-use serde_json::Value;
 
 use crate::{
     app::{Core, new_id, now_ms},
+    body::{self, optional_object, optional_string},
     error::{AppError, AppResult},
     store::{Integration, Media, StoreError},
 };
@@ -23,28 +23,19 @@ pub struct Upload {
 
 /// Parses `{"image":{"context":…,"content":…}}` (or `"video"`), checking in
 /// the contract's order and answering with its codes.
-pub fn parse(body: &[u8]) -> Result<Upload, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| ApiError::ValidationFailed)?;
-    let object = value.as_object().ok_or(ApiError::ValidationFailed)?;
-    let present = |key: &str| object.get(key).filter(|v| !v.is_null());
-    let (kind, media) = match (present("image"), present("video")) {
+pub fn parse(bytes: &[u8]) -> Result<Upload, ApiError> {
+    let object = body::object(bytes)?;
+    let (kind, media) = match (optional_object(&object, "image")?, optional_object(&object, "video")?) {
         (Some(m), None) => (MediaKind::Image, m),
         (None, Some(m)) => (MediaKind::Video, m),
         (None, None) => return Err(ApiError::ImagePropertyMissing),
         (Some(_), Some(_)) => return Err(ApiError::InvalidParameters),
     };
-    let media = media.as_object().ok_or(ApiError::InvalidParameters)?;
-    let content = match media.get("content") {
-        None | Some(Value::Null) => return Err(ApiError::ImageDataNotFound),
-        Some(Value::String(s)) if s.trim().is_empty() => return Err(ApiError::ImageDataNotFound),
-        Some(Value::String(s)) => s,
-        Some(_) => return Err(ApiError::InvalidParameters),
-    };
-    let context = match media.get("context") {
-        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
-        Some(Value::String(s)) => Context::parse(kind, s).ok_or(ApiError::UnsupportedContext)?,
-        Some(_) => return Err(ApiError::InvalidParameters),
-    };
+    let content = optional_string(media, "content", ApiError::InvalidParameters)?
+        .filter(|c| !c.trim().is_empty())
+        .ok_or(ApiError::ImageDataNotFound)?;
+    let context = optional_string(media, "context", ApiError::InvalidParameters)?.ok_or(ApiError::MissingParameters)?;
+    let context = Context::parse(kind, context).ok_or(ApiError::UnsupportedContext)?;
     let bytes = decode_content(content)?;
     if bytes.is_empty() {
         return Err(ApiError::ImageDataNotFound);

@@ -7,6 +7,8 @@ pub mod admin;
 pub mod app;
 /// Media bytes in an object store.
 pub mod blobs;
+/// Reading JSON request bodies with the contract's error codes.
+pub mod body;
 /// The command line.
 pub mod cli;
 /// Flags and environment variables.

@@ -1,10 +1,10 @@
 //! A session's life: created, given media, submitted, decided, deleted.
 
 use kycmedia_proto::{ApiError, Status};
-use serde_json::{Map, Value};
 
 use crate::{
     app::{Core, new_id, now_ms},
+    body::{self, optional_object, optional_string, required_object},
     error::AppResult,
     store::{Integration, NewSession, Session, StoreError},
 };
@@ -20,22 +20,6 @@ pub struct SessionRequest {
     pub auto_decision: Option<Status>,
 }
 
-fn optional_string(object: &Map<String, Value>, key: &str, wrong_type: ApiError) -> Result<Option<String>, ApiError> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(wrong_type),
-    }
-}
-
-fn optional_object<'a>(object: &'a Map<String, Value>, key: &str) -> Result<Option<&'a Map<String, Value>>, ApiError> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(o)) => Ok(Some(o)),
-        Some(_) => Err(ApiError::InvalidParameters),
-    }
-}
-
 /// The test-integration convention: a first name of `Approve`, `Decline` or
 /// `Resubmit` decides the session that way when it is submitted.
 fn auto_decision(first_name: &str) -> Option<Status> {
@@ -48,26 +32,21 @@ fn auto_decision(first_name: &str) -> Option<Status> {
 }
 
 /// Parses and validates the body of `POST /v1/sessions`.
-pub fn parse_session_request(body: &[u8]) -> Result<SessionRequest, ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| ApiError::ValidationFailed)?;
-    let root = value.as_object().ok_or(ApiError::ValidationFailed)?;
-    let verification = match root.get("verification") {
-        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
-        Some(Value::Object(o)) => o,
-        Some(_) => return Err(ApiError::InvalidParameters),
-    };
-    let callback = optional_string(verification, "callback", ApiError::InvalidParameters)?;
+pub fn parse_session_request(bytes: &[u8]) -> Result<SessionRequest, ApiError> {
+    let root = body::object(bytes)?;
+    let verification = required_object(&root, "verification")?;
+    let callback = optional_string(verification, "callback", ApiError::InvalidParameters)?.map(str::to_owned);
     if let Some(cb) = &callback {
         match url::Url::parse(cb) {
             Ok(u) if u.scheme() == "https" => {}
             _ => return Err(ApiError::HttpsOnly),
         }
     }
-    let vendor_data = optional_string(verification, "vendorData", ApiError::VendorDataNotString)?;
+    let vendor_data = optional_string(verification, "vendorData", ApiError::VendorDataNotString)?.map(str::to_owned);
     if vendor_data.as_ref().is_some_and(|v| v.chars().count() > 1000) {
         return Err(ApiError::VendorDataTooLong);
     }
-    let end_user_id = optional_string(verification, "endUserId", ApiError::InvalidParameters)?;
+    let end_user_id = optional_string(verification, "endUserId", ApiError::InvalidParameters)?.map(str::to_owned);
     let person = optional_object(verification, "person")?;
     optional_object(verification, "document")?;
     let first_name = match person {
@@ -78,7 +57,7 @@ pub fn parse_session_request(body: &[u8]) -> Result<SessionRequest, ApiError> {
         callback,
         vendor_data,
         end_user_id,
-        auto_decision: first_name.as_deref().and_then(auto_decision),
+        auto_decision: first_name.and_then(auto_decision),
     })
 }
 
@@ -98,19 +77,11 @@ pub async fn create_session(core: &Core, integration: &Integration, request: Ses
 }
 
 /// Parses `{"verification":{"status":"submitted"}}`; only `submitted` may be asked for.
-pub fn parse_submit(body: &[u8]) -> Result<(), ApiError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| ApiError::ValidationFailed)?;
-    let root = value.as_object().ok_or(ApiError::ValidationFailed)?;
-    let verification = match root.get("verification") {
-        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
-        Some(Value::Object(o)) => o,
-        Some(_) => return Err(ApiError::InvalidParameters),
-    };
-    let status = match verification.get("status") {
-        None | Some(Value::Null) => return Err(ApiError::MissingParameters),
-        Some(Value::String(s)) => s,
-        Some(_) => return Err(ApiError::InvalidParameters),
-    };
+pub fn parse_submit(bytes: &[u8]) -> Result<(), ApiError> {
+    let root = body::object(bytes)?;
+    let verification = required_object(&root, "verification")?;
+    let status =
+        optional_string(verification, "status", ApiError::InvalidParameters)?.ok_or(ApiError::MissingParameters)?;
     match Status::parse(status) {
         None => Err(ApiError::InvalidStatus),
         Some(Status::Submitted) => Ok(()),

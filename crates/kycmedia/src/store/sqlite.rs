@@ -98,6 +98,16 @@ impl SqliteStore {
     }
 }
 
+/// How many secrets the integration holds, as seen inside `tx`.
+async fn secret_count(tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>, api_key: &str) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM integration_secrets s JOIN integrations i ON i.id = s.integration_id WHERE i.api_key = $1",
+    )
+    .bind(api_key)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
 fn status(row: &SqliteRow, column: &str) -> Result<Status> {
     let text: String = row.try_get(column)?;
     Status::parse(&text)
@@ -228,12 +238,7 @@ impl Store for SqliteStore {
         if inserted.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM integration_secrets s JOIN integrations i ON i.id = s.integration_id WHERE i.api_key = $1",
-        )
-        .bind(api_key)
-        .fetch_one(&mut *tx)
-        .await?;
+        let count = secret_count(&mut tx, api_key).await?;
         if count as usize > MAX_SECRETS {
             return Err(StoreError::Invalid(format!(
                 "an integration holds at most {MAX_SECRETS} shared secrets; revoke one first"
@@ -256,12 +261,7 @@ impl Store for SqliteStore {
         if deleted.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        let left: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM integration_secrets s JOIN integrations i ON i.id = s.integration_id WHERE i.api_key = $1",
-        )
-        .bind(api_key)
-        .fetch_one(&mut *tx)
-        .await?;
+        let left = secret_count(&mut tx, api_key).await?;
         if left == 0 {
             return Err(StoreError::Invalid(
                 "this is the integration's last shared secret; add another first".to_owned(),
