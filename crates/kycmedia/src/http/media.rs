@@ -102,9 +102,11 @@ pub async fn attempt_media(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
 ) -> AppResult<Json<MediaList>> {
-    let integration = &caller.integration.id;
-    core.store.attempt(integration, &id).await?.ok_or(ApiError::NotFound)?;
-    let media = core.store.attempt_media(integration, &id).await?;
+    let media = core
+        .store
+        .attempt_media(&caller.integration.id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(media_list(&core, &media)))
 }
 
@@ -122,7 +124,11 @@ pub async fn session_media(
     let integration = &caller.integration.id;
     core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
     let media = match core.store.latest_attempt(integration, &id).await? {
-        Some(attempt) => core.store.attempt_media(integration, &attempt.id).await?,
+        Some(attempt) => core
+            .store
+            .attempt_media(integration, &attempt.id)
+            .await?
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     Ok(Json(media_list(&core, &media)))

@@ -135,10 +135,10 @@ pub trait Store: Send + Sync {
     /// Records a decision on a submitted session (operator command).
     async fn decide(&self, session_id: &str, decision: Status) -> Result<Session>;
     async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>>;
-    async fn attempt(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Attempt>>;
     async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>>;
-    /// The attempt's media, best first: accuracy, then quality, then upload order.
-    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Vec<Media>>;
+    /// The attempt's media, best first: accuracy, then quality, then upload
+    /// order; `None` when the integration has no such attempt.
+    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Vec<Media>>>;
     async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>>;
     /// Deletes the session with its attempts and media rows; returns the blob
     /// keys the caller must now erase.

@@ -26,10 +26,44 @@ macro_rules! session_columns {
         "id, integration_id, status, vendor_data, session_token, auto_decision"
     };
 }
+/// The media columns, optionally qualified with a table alias such as `"m."`.
 macro_rules! media_columns {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "attempt_id, ",
+            $p,
+            "session_id, ",
+            $p,
+            "integration_id, ",
+            $p,
+            "kind, ",
+            $p,
+            "context, ",
+            $p,
+            "mimetype, ",
+            $p,
+            "size, ",
+            $p,
+            "width, ",
+            $p,
+            "height, ",
+            $p,
+            "duration_ms, ",
+            $p,
+            "accuracy, ",
+            $p,
+            "quality, ",
+            $p,
+            "blob_key, ",
+            $p,
+            "created_at"
+        )
+    };
     () => {
-        "id, attempt_id, session_id, integration_id, kind, context, mimetype, size, width, height, \
-         duration_ms, accuracy, quality, blob_key, created_at"
+        media_columns!("")
     };
 }
 
@@ -51,8 +85,12 @@ impl SqliteStore {
         {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
         }
+        // A connection to a local file does not go stale the way a network
+        // connection does; pinging it on every checkout costs a round trip to
+        // sqlx's connection thread per query.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
@@ -465,18 +503,6 @@ impl Store for SqliteStore {
         rows.iter().map(attempt_from).collect()
     }
 
-    async fn attempt(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Attempt>> {
-        let row = sqlx::query(
-            "SELECT a.id, a.session_id, a.status, a.created_at FROM attempts a
-             JOIN sessions s ON s.id = a.session_id WHERE a.id = $1 AND s.integration_id = $2",
-        )
-        .bind(attempt_id)
-        .bind(integration_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(attempt_from).transpose()
-    }
-
     async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>> {
         let row = sqlx::query(
             "SELECT a.id, a.session_id, a.status, a.created_at FROM attempts a
@@ -490,18 +516,31 @@ impl Store for SqliteStore {
         row.as_ref().map(attempt_from).transpose()
     }
 
-    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Vec<Media>> {
+    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Vec<Media>>> {
+        // One query answers both "is this the caller's attempt?" and "what
+        // does it hold?": no row means not found, one row of NULLs means empty.
         let rows = sqlx::query(concat!(
-            "SELECT ",
-            media_columns!(),
-            " FROM media WHERE attempt_id = $1 AND integration_id = $2
-             ORDER BY accuracy DESC, quality DESC, created_at, id"
+            "SELECT a.id AS found, ",
+            media_columns!("m."),
+            " FROM attempts a JOIN sessions s ON s.id = a.session_id AND s.integration_id = $2
+             LEFT JOIN media m ON m.attempt_id = a.id
+             WHERE a.id = $1
+             ORDER BY m.accuracy DESC, m.quality DESC, m.created_at, m.id"
         ))
         .bind(attempt_id)
         .bind(integration_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(media_from).collect()
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut media = Vec::with_capacity(rows.len());
+        for row in &rows {
+            if row.try_get::<Option<String>, _>("id")?.is_some() {
+                media.push(media_from(row)?);
+            }
+        }
+        Ok(Some(media))
     }
 
     async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>> {
