@@ -173,6 +173,56 @@ fn attempt_from(row: &SqliteRow) -> Result<Attempt> {
     })
 }
 
+/// One media row as `json_array(media_columns!())` spells it, in that order.
+#[derive(serde::Deserialize)]
+struct MediaJson(
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    f64,
+    f64,
+    String,
+    i64,
+);
+
+impl From<MediaJson> for Media {
+    fn from(m: MediaJson) -> Self {
+        Media {
+            id: m.0,
+            attempt_id: m.1,
+            session_id: m.2,
+            integration_id: m.3,
+            kind: media_kind(&m.4),
+            context: m.5,
+            mimetype: m.6,
+            size: m.7,
+            width: m.8,
+            height: m.9,
+            duration_ms: m.10,
+            accuracy: m.11,
+            quality: m.12,
+            blob_key: m.13,
+            created_at: m.14,
+        }
+    }
+}
+
+fn media_kind(text: &str) -> MediaKind {
+    if text == "video" {
+        MediaKind::Video
+    } else {
+        MediaKind::Image
+    }
+}
+
 fn media_from(row: &SqliteRow) -> Result<Media> {
     let kind: String = row.try_get("kind")?;
     Ok(Media {
@@ -517,30 +567,28 @@ impl Store for SqliteStore {
     }
 
     async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Vec<Media>>> {
-        // One query answers both "is this the caller's attempt?" and "what
-        // does it hold?": no row means not found, one row of NULLs means empty.
-        let rows = sqlx::query(concat!(
-            "SELECT a.id AS found, ",
+        // The hot read of the API. sqlx hands each row over from its
+        // connection thread as a separate message, so SQLite returns the
+        // whole ranked list as one JSON array in one row: one round trip
+        // whatever the count. No row at all means not the caller's attempt.
+        let row = sqlx::query(concat!(
+            "SELECT (SELECT json_group_array(json_array(",
             media_columns!("m."),
-            " FROM attempts a JOIN sessions s ON s.id = a.session_id AND s.integration_id = $2
-             LEFT JOIN media m ON m.attempt_id = a.id
-             WHERE a.id = $1
-             ORDER BY m.accuracy DESC, m.quality DESC, m.created_at, m.id"
+            ") ORDER BY m.accuracy DESC, m.quality DESC, m.created_at, m.id)
+               FROM media m WHERE m.attempt_id = a.id) AS media
+             FROM attempts a JOIN sessions s ON s.id = a.session_id AND s.integration_id = $2
+             WHERE a.id = $1"
         ))
         .bind(attempt_id)
         .bind(integration_id)
-        .fetch_all(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        if rows.is_empty() {
+        let Some(row) = row else {
             return Ok(None);
-        }
-        let mut media = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if row.try_get::<Option<String>, _>("id")?.is_some() {
-                media.push(media_from(row)?);
-            }
-        }
-        Ok(Some(media))
+        };
+        let json: String = row.try_get("media")?;
+        let rows: Vec<MediaJson> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        Ok(Some(rows.into_iter().map(Media::from).collect()))
     }
 
     async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>> {
