@@ -11,6 +11,7 @@ use crate::{
     blobs::Blobs,
     config::{LimitArgs, ServeConfig},
     http::{self, auth::IntegrationCache},
+    media_cache::MediaListCache,
     store::{self, Store},
     sweep,
 };
@@ -23,6 +24,10 @@ pub struct Core {
     pub public_url: String,
     pub limits: LimitArgs,
     pub integrations: IntegrationCache,
+    /// Rendered media lists; only on a server that owns its database (see `media_cache`).
+    pub media_lists: Option<MediaListCache>,
+    /// Held for the server's lifetime: the database's serve lock.
+    _serve_lock: Option<std::fs::File>,
     /// Concurrent analyses allowed: each may hold a decoded image, so their
     /// number, not the number of clients, bounds memory and CPU.
     pub analysis_slots: tokio::sync::Semaphore,
@@ -30,11 +35,14 @@ pub struct Core {
 
 impl Core {
     /// Opens the database and the media storage a configuration names.
+    /// `serve_lock` is the database's serve lock when this process holds it,
+    /// which lets it cache media lists.
     pub async fn open(
         database: &str,
         storage: &str,
         public_url: String,
         limits: LimitArgs,
+        serve_lock: Option<std::fs::File>,
     ) -> anyhow::Result<Arc<Self>> {
         let store = store::connect(database)
             .await
@@ -46,10 +54,19 @@ impl Core {
             public_url: public_url.trim_end_matches('/').to_owned(),
             limits,
             integrations: IntegrationCache::new(Duration::from_millis(500)),
+            media_lists: serve_lock.as_ref().map(|_| MediaListCache::default()),
+            _serve_lock: serve_lock,
             analysis_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             ),
         }))
+    }
+
+    /// Drops the cached lists of a session whose media just changed.
+    pub fn media_changed(&self, session_id: &str) {
+        if let Some(cache) = &self.media_lists {
+            cache.invalidate_session(session_id);
+        }
     }
 
     /// `<public base URL>/v1/media/<id>`.
@@ -73,11 +90,13 @@ impl Application {
             .with_context(|| format!("binding {}", config.listen))?;
         let addr = listener.local_addr()?;
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let serve_lock = store::serve_lock(&config.database.database)?;
         let core = Core::open(
             &config.database.database,
             &config.storage.storage,
             public_url,
             config.limits.clone(),
+            serve_lock,
         )
         .await?;
         Ok(Application {

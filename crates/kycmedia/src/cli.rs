@@ -160,6 +160,7 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
                 &storage.storage,
                 String::new(),
                 LimitArgs::parse_default(),
+                None,
             )
             .await?;
             let report = sweep::run(&core, Duration::from_secs(grace_secs)).await?;

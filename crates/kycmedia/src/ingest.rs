@@ -129,6 +129,7 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
             other => AppError::from(other),
         });
     }
+    core.media_changed(session_id);
     Ok(media)
 }
 

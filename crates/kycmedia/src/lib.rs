@@ -23,6 +23,8 @@ pub mod http;
 pub mod ingest;
 /// A session's life from creation to deletion.
 pub mod lifecycle;
+/// Rendered media lists cached by a server that owns its database.
+pub mod media_cache;
 /// Metadata storage.
 pub mod store;
 /// Erasing bytes no row points at.

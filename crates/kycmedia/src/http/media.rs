@@ -24,6 +24,7 @@ use crate::{
         ids::PathId,
     },
     ingest,
+    media_cache::{ListKey, MediaListCache},
     store::Media,
 };
 
@@ -90,6 +91,27 @@ pub async fn upload(
     ))
 }
 
+/// A list as the exact bytes of its JSON body.
+fn render(core: &Core, media: &[Media]) -> AppResult<Bytes> {
+    Ok(serde_json::to_vec(&media_list(core, media))
+        .map_err(anyhow::Error::from)?
+        .into())
+}
+
+fn json_body(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn cached(core: &Core, integration: &str, key: &ListKey) -> Option<Bytes> {
+    core.media_lists.as_ref()?.get(integration, key)
+}
+
+fn remember(core: &Core, generation: Option<u64>, integration: &str, key: ListKey, session: &str, body: &Bytes) {
+    if let (Some(cache), Some(generation)) = (&core.media_lists, generation) {
+        cache.insert(generation, integration, key, session, body.clone());
+    }
+}
+
 /// List an attempt's media metadata, each array sorted best first.
 #[utoipa::path(get, path = "/v1/attempts/{id}/media", tag = "media",
     params(("id" = String, Path, description = "Attempt id"),
@@ -101,13 +123,21 @@ pub async fn attempt_media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
-) -> AppResult<Json<MediaList>> {
-    let media = core
+) -> AppResult<Response> {
+    let integration = &caller.integration.id;
+    let key = ListKey::Attempt(id.clone());
+    if let Some(body) = cached(&core, integration, &key) {
+        return Ok(json_body(body));
+    }
+    let generation = core.media_lists.as_ref().map(MediaListCache::generation);
+    let found = core
         .store
-        .attempt_media(&caller.integration.id, &id)
+        .attempt_media(integration, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(Json(media_list(&core, &media)))
+    let body = render(&core, &found.media)?;
+    remember(&core, generation, integration, key, &found.session_id, &body);
+    Ok(json_body(body))
 }
 
 /// List the media of the session's latest attempt.
@@ -120,18 +150,26 @@ pub async fn session_media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
     PathId(id): PathId,
-) -> AppResult<Json<MediaList>> {
+) -> AppResult<Response> {
     let integration = &caller.integration.id;
+    let key = ListKey::SessionLatest(id.clone());
+    if let Some(body) = cached(&core, integration, &key) {
+        return Ok(json_body(body));
+    }
+    let generation = core.media_lists.as_ref().map(MediaListCache::generation);
     core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
     let media = match core.store.latest_attempt(integration, &id).await? {
         Some(attempt) => core
             .store
             .attempt_media(integration, &attempt.id)
             .await?
+            .map(|found| found.media)
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    Ok(Json(media_list(&core, &media)))
+    let body = render(&core, &media)?;
+    remember(&core, generation, integration, key, &id, &body);
+    Ok(json_body(body))
 }
 
 /// Download the stored bytes. The body is read twice, once to sign it and

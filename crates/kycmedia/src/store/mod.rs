@@ -31,6 +31,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://PATH")]
     UnsupportedUrl(String),
+    #[error("another kycmedia server is serving this database (lock {0}); one SQLite database serves one server")]
+    Locked(std::path::PathBuf),
+    #[error("lock file {0}: {1}")]
+    LockFile(std::path::PathBuf, std::io::Error),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -99,6 +103,13 @@ pub struct Media {
     pub created_at: i64,
 }
 
+/// An attempt's ranked media and the session it belongs to.
+#[derive(Debug, Clone)]
+pub struct AttemptMedia {
+    pub session_id: String,
+    pub media: Vec<Media>,
+}
+
 /// Everything kycmedia keeps about integrations, sessions, attempts and media.
 /// Every read and write of tenant data names the integration, so one tenant's
 /// query cannot reach another's rows.
@@ -138,13 +149,40 @@ pub trait Store: Send + Sync {
     async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>>;
     /// The attempt's media, best first: accuracy, then quality, then upload
     /// order; `None` when the integration has no such attempt.
-    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Vec<Media>>>;
+    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<AttemptMedia>>;
     async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>>;
     /// Deletes the session with its attempts and media rows; returns the blob
     /// keys the caller must now erase.
     async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>>;
     /// Whether any media row points at this blob key (the orphan sweep asks).
     async fn blob_referenced(&self, blob_key: &str) -> Result<bool>;
+}
+
+/// Takes the exclusive serve lock of a SQLite database file (`<file>.serve.lock`),
+/// held until the returned file is dropped. A server holding it is the only
+/// process writing media, so it may cache what it reads. `None` for databases
+/// without a file of their own.
+pub fn serve_lock(url: &str) -> Result<Option<std::fs::File>> {
+    if !url.starts_with("sqlite:") {
+        return Ok(None);
+    }
+    let Some(path) = sqlite::database_file(url)? else {
+        return Ok(None);
+    };
+    let mut lock_path = path.into_os_string();
+    lock_path.push(".serve.lock");
+    let lock_path = std::path::PathBuf::from(lock_path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| StoreError::LockFile(lock_path.clone(), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(lock_path)),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::LockFile(lock_path, e)),
+    }
 }
 
 /// Opens the store a database URL names, running its migrations.

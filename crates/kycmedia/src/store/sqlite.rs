@@ -13,7 +13,7 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
 };
 
-use super::{Attempt, Integration, MAX_SECRETS, Media, NewSession, Result, Session, Store, StoreError};
+use super::{Attempt, AttemptMedia, Integration, MAX_SECRETS, Media, NewSession, Result, Session, Store, StoreError};
 
 /// Statuses of an attempt that still takes uploads, as SQL.
 macro_rules! open_statuses {
@@ -65,6 +65,16 @@ macro_rules! media_columns {
     () => {
         media_columns!("")
     };
+}
+
+/// The file a SQLite URL names; `None` for an in-memory database.
+pub fn database_file(url: &str) -> Result<Option<std::path::PathBuf>> {
+    let options = SqliteConnectOptions::from_str(url)?;
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || path.to_string_lossy().contains(":memory:") {
+        return Ok(None);
+    }
+    Ok(Some(path.to_path_buf()))
 }
 
 pub struct SqliteStore {
@@ -566,13 +576,13 @@ impl Store for SqliteStore {
         row.as_ref().map(attempt_from).transpose()
     }
 
-    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<Vec<Media>>> {
+    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<AttemptMedia>> {
         // The hot read of the API. sqlx hands each row over from its
         // connection thread as a separate message, so SQLite returns the
         // whole ranked list as one JSON array in one row: one round trip
         // whatever the count. No row at all means not the caller's attempt.
         let row = sqlx::query(concat!(
-            "SELECT (SELECT json_group_array(json_array(",
+            "SELECT a.session_id, (SELECT json_group_array(json_array(",
             media_columns!("m."),
             ") ORDER BY m.accuracy DESC, m.quality DESC, m.created_at, m.id)
                FROM media m WHERE m.attempt_id = a.id) AS media
@@ -588,7 +598,10 @@ impl Store for SqliteStore {
         };
         let json: String = row.try_get("media")?;
         let rows: Vec<MediaJson> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        Ok(Some(rows.into_iter().map(Media::from).collect()))
+        Ok(Some(AttemptMedia {
+            session_id: row.try_get("session_id")?,
+            media: rows.into_iter().map(Media::from).collect(),
+        }))
     }
 
     async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>> {

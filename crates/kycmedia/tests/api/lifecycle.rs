@@ -154,6 +154,9 @@ async fn deleting_a_session_erases_its_rows_and_bytes() {
         .upload_ok(&tenant, &session, "image", "face", &fixture("face.jpg"))
         .await;
     let attempt = app.latest_attempt(&tenant, &session).await;
+    // Read both lists first, so that a server caching them must forget them.
+    assert_eq!(app.attempt_media(&tenant, &attempt).await.status, 200);
+    assert_eq!(app.session_media(&tenant, &session).await.status, 200);
     let keep = app.create_session(&tenant, json!({})).await;
     app.upload_ok(&tenant, &keep, "image", "face", &fixture("face.jpg"))
         .await;

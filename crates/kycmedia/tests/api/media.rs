@@ -177,3 +177,63 @@ async fn data_and_order_survive_a_restart() {
     assert_eq!(bytes.status, 200);
     assert_eq!(bytes.body, fixture("face.jpg"));
 }
+
+#[tokio::test]
+async fn a_list_read_before_an_upload_shows_the_upload_right_after() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, json!({})).await;
+    app.upload_ok(&tenant, &session, "image", "face", &fixture("face-blurred.jpg"))
+        .await;
+    let attempt = app.latest_attempt(&tenant, &session).await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.attempt_media(&tenant, &attempt).await.json()["images"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            app.session_media(&tenant, &session).await.json()["images"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+    let sharp = app
+        .upload_ok(&tenant, &session, "image", "face", &fixture("face.jpg"))
+        .await;
+    let by_attempt = app.attempt_media(&tenant, &attempt).await.json();
+    let by_session = app.session_media(&tenant, &session).await.json();
+    assert_eq!(by_attempt, by_session);
+    assert_eq!(by_attempt["images"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        by_attempt["images"][0]["id"],
+        sharp.as_str(),
+        "re-ranked with the new upload first"
+    );
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_sqlite_database_refuses_to_start() {
+    let app = spawn_app().await;
+    let database = format!("sqlite://{}", app.dir.path().join("kycmedia.db").display());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &database])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("another kycmedia server is serving this database"),
+        "{stderr}"
+    );
+    // Commands that are not servers still work beside it.
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["integration", "list", "--database", &database])
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+}
