@@ -29,6 +29,7 @@ pub enum ListKey {
 }
 
 struct Entry {
+    integration_id: String,
     session_id: String,
     body: Bytes,
 }
@@ -39,7 +40,9 @@ const CAPACITY: usize = 50_000;
 
 #[derive(Default)]
 pub struct MediaListCache {
-    entries: Mutex<HashMap<(String, ListKey), Entry>>,
+    /// Keyed by list alone: ids are random UUIDs, and each entry remembers
+    /// its integration so that no other integration can read it.
+    entries: Mutex<HashMap<ListKey, Entry>>,
     generation: AtomicU64,
 }
 
@@ -48,7 +51,8 @@ impl MediaListCache {
     pub fn get(&self, integration_id: &str, key: &ListKey) -> Option<Bytes> {
         let entries = self.entries.lock().ok()?;
         entries
-            .get(&(integration_id.to_owned(), key.clone()))
+            .get(key)
+            .filter(|e| e.integration_id == integration_id)
             .map(|e| e.body.clone())
     }
 
@@ -68,8 +72,9 @@ impl MediaListCache {
             entries.clear();
         }
         entries.insert(
-            (integration_id.to_owned(), key),
+            key,
             Entry {
+                integration_id: integration_id.to_owned(),
                 session_id: session_id.to_owned(),
                 body,
             },

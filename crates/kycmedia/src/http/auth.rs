@@ -173,7 +173,7 @@ pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next:
     } else {
         Bytes::new()
     };
-    let path = parts.uri.path().to_owned();
+    let path = parts.uri.path();
     let payload: &[u8] = if with_body {
         &body
     } else {
@@ -181,7 +181,7 @@ pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next:
     };
 
     let caller = match signature_header(&parts.headers) {
-        None if may_be_unsigned(&parts.method, &path) => match integration.secrets.first() {
+        None if may_be_unsigned(&parts.method, path) => match integration.secrets.first() {
             Some(newest) => Caller {
                 secret: Arc::from(newest.as_str()),
                 integration: integration.clone(),

@@ -54,6 +54,9 @@ async fn another_integrations_ids_are_404_on_every_endpoint() {
         .upload_ok(&owner, &session, "image", "face", &fixture("face.jpg"))
         .await;
     let attempt = app.latest_attempt(&owner, &session).await;
+    // The owner reads first, so that any cached list is what the other would hit.
+    assert_eq!(app.attempt_media(&owner, &attempt).await.status, 200);
+    assert_eq!(app.session_media(&owner, &session).await.status, 200);
 
     for (path, id) in [
         (format!("/v1/attempts/{attempt}/media"), &attempt),
