@@ -117,12 +117,14 @@ impl Application {
     /// Serves until `shutdown` resolves, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep::every_hour(self.core.clone(), self.sweep_grace));
+        let upkeep = tokio::spawn(crate::telemetry::metrics_upkeep());
         let router = http::router(self.core.clone());
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         sweeper.abort();
+        upkeep.abort();
         served.context("serving HTTP")
     }
 }

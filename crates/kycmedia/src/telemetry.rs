@@ -42,3 +42,14 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
         }
     })
 }
+
+/// Folds recorded histogram samples into their buckets every few seconds.
+/// The recorder keeps every raw sample until upkeep runs, so without this a
+/// busy server's memory grows with its request count.
+pub async fn metrics_upkeep() {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        metrics_handle().run_upkeep();
+    }
+}
