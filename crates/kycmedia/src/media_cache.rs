@@ -34,16 +34,22 @@ struct Entry {
     body: Bytes,
 }
 
-/// Entries past this count are dropped wholesale: a bound, not an LRU,
-/// because refilling costs one query per list.
-const CAPACITY: usize = 50_000;
+/// Bodies past this many bytes in all are dropped wholesale: a bound on
+/// memory, not an LRU, because refilling costs one query per list.
+const BUDGET_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Default)]
 pub struct MediaListCache {
+    entries: Mutex<Entries>,
+    generation: AtomicU64,
+}
+
+#[derive(Default)]
+struct Entries {
     /// Keyed by list alone: ids are random UUIDs, and each entry remembers
     /// its integration so that no other integration can read it.
-    entries: Mutex<HashMap<ListKey, Entry>>,
-    generation: AtomicU64,
+    by_list: HashMap<ListKey, Entry>,
+    bytes: usize,
 }
 
 impl MediaListCache {
@@ -51,6 +57,7 @@ impl MediaListCache {
     pub fn get(&self, integration_id: &str, key: &ListKey) -> Option<Bytes> {
         let entries = self.entries.lock().ok()?;
         entries
+            .by_list
             .get(key)
             .filter(|e| e.integration_id == integration_id)
             .map(|e| e.body.clone())
@@ -68,10 +75,12 @@ impl MediaListCache {
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
-        if entries.len() >= CAPACITY {
-            entries.clear();
+        if entries.bytes + body.len() > BUDGET_BYTES {
+            entries.by_list.clear();
+            entries.bytes = 0;
         }
-        entries.insert(
+        entries.bytes += body.len();
+        let replaced = entries.by_list.insert(
             key,
             Entry {
                 integration_id: integration_id.to_owned(),
@@ -79,13 +88,24 @@ impl MediaListCache {
                 body,
             },
         );
+        if let Some(old) = replaced {
+            entries.bytes -= old.body.len();
+        }
     }
 
     /// Drops every list of the session; call after the write has committed.
     pub fn invalidate_session(&self, session_id: &str) {
         if let Ok(mut entries) = self.entries.lock() {
             self.generation.fetch_add(1, Ordering::AcqRel);
-            entries.retain(|_, e| e.session_id != session_id);
+            let mut freed = 0;
+            entries.by_list.retain(|_, e| {
+                let keep = e.session_id != session_id;
+                if !keep {
+                    freed += e.body.len();
+                }
+                keep
+            });
+            entries.bytes -= freed;
         }
     }
 }
@@ -118,6 +138,24 @@ mod tests {
             Bytes::from_static(b"stale"),
         );
         assert!(cache.get("i", &ListKey::Attempt("a1".into())).is_none());
+    }
+
+    #[test]
+    fn the_cache_never_holds_more_than_its_byte_budget() {
+        let cache = MediaListCache::default();
+        let body = Bytes::from(vec![b'x'; 1024 * 1024]);
+        for i in 0..40 {
+            cache.insert(
+                cache.generation(),
+                "i",
+                ListKey::Attempt(i.to_string()),
+                "s",
+                body.clone(),
+            );
+            assert!(cache.entries.lock().unwrap().bytes <= BUDGET_BYTES);
+        }
+        cache.invalidate_session("s");
+        assert_eq!(cache.entries.lock().unwrap().bytes, 0);
     }
 
     #[test]
