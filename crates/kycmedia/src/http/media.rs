@@ -102,14 +102,27 @@ fn json_body(body: Bytes) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn cached(core: &Core, integration: &str, key: &ListKey) -> Option<Bytes> {
-    core.media_lists.as_ref()?.get(integration, key)
-}
-
-fn remember(core: &Core, generation: Option<u64>, integration: &str, key: ListKey, session: &str, body: &Bytes) {
-    if let (Some(cache), Some(generation)) = (&core.media_lists, generation) {
-        cache.insert(generation, integration, key, session, body.clone());
+/// Answers a list from the cache, or loads it (the session it belongs to and
+/// its ranked media), renders it and caches the rendering. The generation is
+/// read before `load` runs, so a write that lands meanwhile keeps the result
+/// out of the cache.
+async fn media_list_response(
+    core: &Core,
+    integration: &str,
+    key: ListKey,
+    load: impl Future<Output = AppResult<(String, Vec<Media>)>>,
+) -> AppResult<Response> {
+    let cache = core.media_lists.as_ref();
+    if let Some(body) = cache.and_then(|c| c.get(integration, &key)) {
+        return Ok(json_body(body));
     }
+    let generation = cache.map(MediaListCache::generation);
+    let (session_id, media) = load.await?;
+    let body = render(core, &media)?;
+    if let (Some(cache), Some(generation)) = (cache, generation) {
+        cache.insert(generation, integration, key, &session_id, body.clone());
+    }
+    Ok(json_body(body))
 }
 
 /// List an attempt's media metadata, each array sorted best first.
@@ -125,19 +138,15 @@ pub async fn attempt_media(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let integration = &caller.integration.id;
-    let key = ListKey::Attempt(id.clone());
-    if let Some(body) = cached(&core, integration, &key) {
-        return Ok(json_body(body));
-    }
-    let generation = core.media_lists.as_ref().map(MediaListCache::generation);
-    let found = core
-        .store
-        .attempt_media(integration, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let body = render(&core, &found.media)?;
-    remember(&core, generation, integration, key, &found.session_id, &body);
-    Ok(json_body(body))
+    let load = async {
+        let found = core
+            .store
+            .attempt_media(integration, &id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok((found.session_id, found.media))
+    };
+    media_list_response(&core, integration, ListKey::Attempt(id.clone()), load).await
 }
 
 /// List the media of the session's latest attempt.
@@ -152,24 +161,19 @@ pub async fn session_media(
     PathId(id): PathId,
 ) -> AppResult<Response> {
     let integration = &caller.integration.id;
-    let key = ListKey::SessionLatest(id.clone());
-    if let Some(body) = cached(&core, integration, &key) {
-        return Ok(json_body(body));
-    }
-    let generation = core.media_lists.as_ref().map(MediaListCache::generation);
-    core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
-    let media = match core.store.latest_attempt(integration, &id).await? {
-        Some(attempt) => core
-            .store
-            .attempt_media(integration, &attempt.id)
-            .await?
-            .map(|found| found.media)
-            .unwrap_or_default(),
-        None => Vec::new(),
+    let load = async {
+        core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
+        let media = match core.store.latest_attempt(integration, &id).await? {
+            Some(attempt) => core
+                .store
+                .attempt_media(integration, &attempt.id)
+                .await?
+                .map(|found| found.media),
+            None => None,
+        };
+        Ok((id.clone(), media.unwrap_or_default()))
     };
-    let body = render(&core, &media)?;
-    remember(&core, generation, integration, key, &id, &body);
-    Ok(json_body(body))
+    media_list_response(&core, integration, ListKey::SessionLatest(id.clone()), load).await
 }
 
 /// Download the stored bytes. The body is read twice, once to sign it and
