@@ -21,10 +21,9 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Duration in whole seconds, rounded to nearest, because the provider's
-    /// API reports video duration as an integer number of seconds.
+    /// Duration as the API reports it (whole seconds, rounded to nearest).
     pub fn duration_secs(&self) -> Option<u64> {
-        self.duration_ms.map(|ms| ms.saturating_add(500) / 1000)
+        self.duration_ms.map(kycmedia_proto::wire::duration_secs)
     }
 }
 
@@ -133,11 +132,8 @@ mod tests {
     }
 
     #[test]
-    fn duration_in_seconds_rounds_to_the_nearest_second() {
-        assert_eq!(with_duration(Some(2_499)).duration_secs(), Some(2));
+    fn duration_in_seconds_follows_the_wire_rule_and_is_absent_without_a_duration() {
         assert_eq!(with_duration(Some(2_500)).duration_secs(), Some(3));
-        assert_eq!(with_duration(Some(0)).duration_secs(), Some(0));
-        assert_eq!(with_duration(Some(u64::MAX)).duration_secs(), Some(u64::MAX / 1000));
         assert_eq!(with_duration(None).duration_secs(), None);
     }
 

@@ -148,6 +148,11 @@ pub struct DeleteResponse {
     pub verification: DeletedSession,
 }
 
+/// A video's `duration` on the wire: whole seconds, rounded to nearest.
+pub fn duration_secs(duration_ms: u64) -> u64 {
+    duration_ms.saturating_add(500) / 1000
+}
+
 /// The literal `"success"` of every successful body.
 pub const SUCCESS: &str = "success";
 
@@ -192,6 +197,14 @@ mod tests {
         let list: MediaList = serde_json::from_str(with_video).unwrap();
         assert!(list.images.is_empty());
         assert_eq!(list.videos[0].duration, Some(8));
+    }
+
+    #[test]
+    fn duration_rounds_to_the_nearest_whole_second() {
+        assert_eq!(duration_secs(2_499), 2);
+        assert_eq!(duration_secs(2_500), 3);
+        assert_eq!(duration_secs(0), 0);
+        assert_eq!(duration_secs(u64::MAX), u64::MAX / 1000);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use futures::StreamExt;
 use kycmedia_proto::{
     ApiError, FailBody, MediaKind,
     signing::Signer,
-    wire::{MediaList, MediaObject, SUCCESS, UploadResponse},
+    wire::{MediaList, MediaObject, SUCCESS, UploadResponse, duration_secs},
 };
 
 use crate::{
@@ -39,7 +39,7 @@ fn media_object(core: &Core, m: &Media) -> MediaObject {
         url: core.media_url(&m.id),
         session_id: m.session_id.clone(),
         duration: match m.kind {
-            MediaKind::Video => Some((m.duration_ms.unwrap_or(0).max(0) as u64 + 500) / 1000),
+            MediaKind::Video => Some(duration_secs(m.duration_ms.unwrap_or(0).max(0) as u64)),
             MediaKind::Image => None,
         },
     }
