@@ -162,12 +162,6 @@ impl ApiError {
             message: self.message(),
         }
     }
-
-    /// Whether this error is an authentication failure: such responses are
-    /// never signed, because no secret has vouched for the caller.
-    pub fn is_unauthenticated(&self) -> bool {
-        self.http_status() == 401
-    }
 }
 
 impl std::fmt::Display for ApiError {
@@ -201,8 +195,8 @@ mod tests {
 
     #[test]
     fn only_authentication_failures_are_401() {
-        assert!(ApiError::MissingSignature.is_unauthenticated());
-        assert!(!ApiError::NotFound.is_unauthenticated());
+        assert_eq!(ApiError::MissingSignature.http_status(), 401);
+        assert_eq!(ApiError::BodySignatureMismatch.http_status(), 401);
         assert_eq!(ApiError::NotFound.http_status(), 404);
         assert_eq!(ApiError::Conflict.http_status(), 409);
     }

@@ -215,6 +215,5 @@ mod tests {
         }
         assert!(Status::Started.is_open());
         assert!(!Status::Submitted.is_open());
-        assert!(Status::ResubmissionRequested.is_decision());
     }
 }

@@ -6,20 +6,24 @@ use serde_json::{Value, json};
 
 use crate::{
     app::{new_id, now_ms},
-    store::{Store, StoreError},
+    store::{Integration, Store, StoreError},
 };
 
 /// Creates an integration with a fresh API key and shared secret.
-pub async fn create_integration(store: &dyn Store, name: &str) -> Result<Value, StoreError> {
-    let integration = store
+pub async fn create_integration(store: &dyn Store, name: &str) -> Result<Integration, StoreError> {
+    store
         .create_integration(&new_id(), name, &new_id(), &new_id(), now_ms())
-        .await?;
-    Ok(json!({
+        .await
+}
+
+/// What `integration create` prints: `{"id","name","apiKey","sharedSecret"}`.
+pub fn created_json(integration: &Integration) -> Value {
+    json!({
         "id": integration.id,
         "name": integration.name,
         "apiKey": integration.api_key,
-        "sharedSecret": integration.secrets[0],
-    }))
+        "sharedSecret": integration.secrets.first(),
+    })
 }
 
 pub async fn add_secret(store: &dyn Store, api_key: &str) -> Result<Value, StoreError> {

@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use crate::{
     admin,
-    app::{Application, Core, shutdown_signal},
+    app::{Application, shutdown_signal},
+    blobs::Blobs,
     config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
     demo, store, sweep, telemetry,
 };
@@ -155,15 +156,9 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             storage,
             grace_secs,
         } => {
-            let core = Core::open(
-                &database.database,
-                &storage.storage,
-                String::new(),
-                LimitArgs::parse_default(),
-                None,
-            )
-            .await?;
-            let report = sweep::run(&core, Duration::from_secs(grace_secs)).await?;
+            let store = store::connect(&database.database).await?;
+            let blobs = Blobs::open(&storage.storage)?;
+            let report = sweep::run(store.as_ref(), &blobs, Duration::from_secs(grace_secs)).await?;
             Ok(Some(serde_json::to_value(report)?))
         }
     }
@@ -181,22 +176,10 @@ async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {
     let store = store::connect(database).await?;
     let store = store.as_ref();
     Ok(match &command {
-        Create { name, .. } => admin::create_integration(store, name).await?,
+        Create { name, .. } => admin::created_json(&admin::create_integration(store, name).await?),
         AddSecret { api_key, .. } => admin::add_secret(store, api_key).await?,
         RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret).await?,
         List { .. } => admin::list(store).await?,
         Disable { api_key, .. } => admin::disable(store, api_key).await?,
     })
-}
-
-impl LimitArgs {
-    /// The documented defaults, as if no flag or variable were given.
-    pub fn parse_default() -> Self {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            limits: LimitArgs,
-        }
-        Only::parse_from(["kycmedia"]).limits
-    }
 }

@@ -68,14 +68,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();
 
-    let created = admin::create_integration(core.store.as_ref(), "demo").await?;
-    let api_key = created["apiKey"].as_str().context("api key")?.to_owned();
-    let secret = created["sharedSecret"].as_str().context("secret")?.to_owned();
-    let integration = core
-        .store
-        .integration_by_key(&api_key)
-        .await?
-        .context("the demo integration exists")?;
+    let integration = admin::create_integration(core.store.as_ref(), "demo").await?;
+    let api_key = integration.api_key.clone();
+    let secret = integration
+        .secrets
+        .first()
+        .context("a new integration has a secret")?
+        .clone();
 
     let images = seed_attempt(
         &core,

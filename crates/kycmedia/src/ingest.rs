@@ -103,8 +103,9 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
     let blob_key = format!("{}/{id}", integration.id);
     core.blobs.put(&blob_key, bytes.into()).await?;
     let probe = &analysis.probe;
-    let media = Media {
+    let mut media = Media {
         id,
+        // Chosen by the store below: the open attempt, or a new one.
         attempt_id: String::new(),
         session_id: session_id.to_owned(),
         integration_id: integration.id.clone(),
@@ -120,14 +121,17 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
         blob_key,
         created_at: now_ms(),
     };
-    if let Err(e) = core.store.insert_media(&media, &new_id()).await {
-        if let Err(cleanup) = core.blobs.delete(&media.blob_key).await {
-            tracing::warn!(error = %cleanup, "could not erase bytes of a failed upload; the sweep will");
+    match core.store.insert_media(&media, &new_id()).await {
+        Ok(attempt_id) => media.attempt_id = attempt_id,
+        Err(e) => {
+            if let Err(cleanup) = core.blobs.delete(&media.blob_key).await {
+                tracing::warn!(error = %cleanup, "could not erase bytes of a failed upload; the sweep will");
+            }
+            return Err(match e {
+                StoreError::Conflict(_) => ApiError::Conflict.into(),
+                other => AppError::from(other),
+            });
         }
-        return Err(match e {
-            StoreError::Conflict(_) => ApiError::Conflict.into(),
-            other => AppError::from(other),
-        });
     }
     core.media_changed(session_id);
     Ok(media)

@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 
 use futures::StreamExt;
 
-use crate::app::Core;
+use crate::{app::Core, blobs::Blobs, store::Store};
 
 /// What a sweep did.
 #[derive(Debug, Default, serde::Serialize)]
@@ -18,17 +18,17 @@ pub struct SweepReport {
     pub erased: u64,
 }
 
-pub async fn run(core: &Core, grace: Duration) -> anyhow::Result<SweepReport> {
+pub async fn run(store: &dyn Store, blobs: &Blobs, grace: Duration) -> anyhow::Result<SweepReport> {
     let cutoff = time::OffsetDateTime::now_utc().unix_timestamp() - grace.as_secs() as i64;
     let mut report = SweepReport::default();
-    let mut listing = core.blobs.list();
+    let mut listing = blobs.list();
     while let Some(item) = listing.next().await {
         let item = item?;
         report.scanned += 1;
-        if item.last_modified > cutoff || core.store.blob_referenced(&item.key).await? {
+        if item.last_modified > cutoff || store.blob_referenced(&item.key).await? {
             continue;
         }
-        core.blobs.delete(&item.key).await?;
+        blobs.delete(&item.key).await?;
         report.erased += 1;
     }
     Ok(report)
@@ -39,7 +39,7 @@ pub async fn every_hour(core: Arc<Core>, grace: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match run(&core, grace).await {
+        match run(core.store.as_ref(), &core.blobs, grace).await {
             Ok(r) if r.erased > 0 => {
                 tracing::info!(scanned = r.scanned, erased = r.erased, "sweep erased orphaned media")
             }

@@ -68,17 +68,14 @@ pub struct NewSession {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,
-    pub integration_id: String,
     pub status: Status,
     pub vendor_data: Option<String>,
     pub session_token: String,
-    pub auto_decision: Option<Status>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Attempt {
     pub id: String,
-    pub session_id: String,
     pub status: Status,
     pub created_at: i64,
 }
@@ -136,10 +133,11 @@ pub trait Store: Send + Sync {
 
     async fn create_session(&self, session: &NewSession) -> Result<Session>;
     async fn session(&self, integration_id: &str, session_id: &str) -> Result<Option<Session>>;
-    /// Stores a media row in the session's open attempt, opening one when
-    /// there is none, atomically: concurrent uploads land in one attempt.
-    /// `Conflict` when the session no longer accepts media.
-    async fn insert_media(&self, media: &Media, new_attempt_id: &str) -> Result<()>;
+    /// Stores a media row in the session's open attempt, opening one (with
+    /// `new_attempt_id`) when there is none, atomically: concurrent uploads
+    /// land in one attempt. Returns the attempt it went into; `Conflict` when
+    /// the session no longer accepts media. `media.attempt_id` is ignored.
+    async fn insert_media(&self, media: &Media, new_attempt_id: &str) -> Result<String>;
     /// Closes the open attempt (opening an empty one when there is none) as
     /// `submitted`, or directly as the session's automatic decision.
     async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session>;

@@ -23,7 +23,7 @@ macro_rules! open_statuses {
 }
 macro_rules! session_columns {
     () => {
-        "id, integration_id, status, vendor_data, session_token, auto_decision"
+        "id, status, vendor_data, session_token"
     };
 }
 /// The media columns, optionally qualified with a table alias such as `"m."`.
@@ -163,21 +163,17 @@ fn status(row: &SqliteRow, column: &str) -> Result<Status> {
 }
 
 fn session_from(row: &SqliteRow) -> Result<Session> {
-    let auto: Option<String> = row.try_get("auto_decision")?;
     Ok(Session {
         id: row.try_get("id")?,
-        integration_id: row.try_get("integration_id")?,
         status: status(row, "status")?,
         vendor_data: row.try_get("vendor_data")?,
         session_token: row.try_get("session_token")?,
-        auto_decision: auto.as_deref().and_then(Status::parse),
     })
 }
 
 fn attempt_from(row: &SqliteRow) -> Result<Attempt> {
     Ok(Attempt {
         id: row.try_get("id")?,
-        session_id: row.try_get("session_id")?,
         status: status(row, "status")?,
         created_at: row.try_get("created_at")?,
     })
@@ -397,11 +393,9 @@ impl Store for SqliteStore {
         .await?;
         Ok(Session {
             id: s.id.clone(),
-            integration_id: s.integration_id.clone(),
             status: Status::Created,
             vendor_data: s.vendor_data.clone(),
             session_token: s.session_token.clone(),
-            auto_decision: s.auto_decision,
         })
     }
 
@@ -418,7 +412,7 @@ impl Store for SqliteStore {
         row.as_ref().map(session_from).transpose()
     }
 
-    async fn insert_media(&self, m: &Media, new_attempt_id: &str) -> Result<()> {
+    async fn insert_media(&self, m: &Media, new_attempt_id: &str) -> Result<String> {
         let mut tx = self.pool.begin().await?;
         let opened = sqlx::query(
             "UPDATE sessions SET status = 'started'
@@ -478,7 +472,7 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(attempt_id)
     }
 
     async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session> {
@@ -552,7 +546,7 @@ impl Store for SqliteStore {
 
     async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>> {
         let rows = sqlx::query(
-            "SELECT a.id, a.session_id, a.status, a.created_at FROM attempts a
+            "SELECT a.id, a.status, a.created_at FROM attempts a
              JOIN sessions s ON s.id = a.session_id
              WHERE a.session_id = $1 AND s.integration_id = $2 ORDER BY a.seq DESC",
         )
@@ -565,7 +559,7 @@ impl Store for SqliteStore {
 
     async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>> {
         let row = sqlx::query(
-            "SELECT a.id, a.session_id, a.status, a.created_at FROM attempts a
+            "SELECT a.id, a.status, a.created_at FROM attempts a
              JOIN sessions s ON s.id = a.session_id
              WHERE a.session_id = $1 AND s.integration_id = $2 ORDER BY a.seq DESC LIMIT 1",
         )

@@ -143,8 +143,8 @@ impl TestApp {
             .await
             .expect("integration");
         Tenant {
-            api_key: created["apiKey"].as_str().unwrap().to_owned(),
-            secret: created["sharedSecret"].as_str().unwrap().to_owned(),
+            secret: created.secrets[0].clone(),
+            api_key: created.api_key,
         }
     }
 

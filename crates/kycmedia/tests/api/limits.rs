@@ -67,7 +67,9 @@ async fn the_sweep_erases_old_bytes_without_a_row_and_keeps_everything_else() {
     let fresh = folder.join("0b9e2f6c-9a43-4d55-b1f6-1a5e7c1d2e3f");
     std::fs::write(&fresh, b"an upload still in flight").unwrap();
 
-    let report = sweep::run(&app.core, Duration::from_secs(3600)).await.unwrap();
+    let report = sweep::run(app.core.store.as_ref(), &app.core.blobs, Duration::from_secs(3600))
+        .await
+        .unwrap();
     assert_eq!((report.scanned, report.erased), (3, 1));
     assert!(!old.exists());
     assert!(fresh.exists(), "bytes younger than the grace period are kept");
