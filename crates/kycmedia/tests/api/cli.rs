@@ -53,6 +53,27 @@ fn integration_commands_print_json_and_refuse_to_revoke_the_last_secret() {
 }
 
 #[test]
+fn commands_on_an_unknown_key_or_session_fail_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let unknown = "a1c68aea-7f4d-478d-80ab-ca9356074f69";
+    for args in [
+        vec!["integration", "add-secret", unknown],
+        vec!["integration", "disable", unknown],
+        vec!["integration", "revoke-secret", unknown, "some-secret"],
+        vec!["decide", unknown, "approved"],
+    ] {
+        let mut args = args.clone();
+        args.extend(["--database", &db]);
+        let (ok, out, stderr) = kycmedia(&args);
+        assert!(!ok && out.is_null(), "{args:?}");
+        assert!(stderr.contains("not found"), "{args:?}: {stderr}");
+    }
+    let (ok, _, stderr) = kycmedia(&["decide", unknown, "maybe", "--database", &db]);
+    assert!(!ok && stderr.contains("invalid value"), "{stderr}");
+}
+
+#[test]
 fn every_flag_is_also_read_from_its_environment_variable() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("env.db").display());

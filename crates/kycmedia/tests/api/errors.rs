@@ -173,3 +173,26 @@ async fn an_unknown_route_is_a_json_404_and_a_wrong_method_a_json_405() {
         .await;
     reply.assert_error(405, "1101");
 }
+
+#[tokio::test]
+async fn an_internal_failure_is_a_signed_500_that_reveals_nothing() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, json!({})).await;
+    let media = app
+        .upload_ok(&tenant, &session, "image", "face", &fixture("face.jpg"))
+        .await;
+    // The bytes vanish from under their row (a disk fault, an operator's rm).
+    let media_dir = app.dir.path().join("media");
+    for folder in std::fs::read_dir(&media_dir).unwrap().flatten() {
+        std::fs::remove_file(folder.path().join(&media)).ok();
+    }
+    let reply = app
+        .signed(Method::GET, &tenant, &format!("/v1/media/{media}"), &media)
+        .await;
+    reply.assert_error(500, "1101");
+    reply.assert_signed(&tenant);
+    assert_eq!(reply.json()["message"], "Something went wrong");
+    let text = String::from_utf8_lossy(&reply.body);
+    assert!(!text.contains(&media) && !text.contains("media/"), "{text}");
+}
