@@ -5,69 +5,120 @@
 
 use std::io::Cursor;
 
-use image::{ImageFormat, ImageReader};
+use image::metadata::Orientation;
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::guard::guard;
 use crate::{Limits, MediaError, jpeg};
 
-/// Longest side of the plane the measures run on.
-pub(crate) const WORKING_SIDE: usize = 512;
+/// Longest side of the plane every measure and detector runs on: large
+/// enough for rustface to find a 20 px portrait on a card filling half the
+/// frame, small enough that a 12 MP photo costs about what a VGA one does.
+pub(crate) const WORKING_SIDE: usize = 640;
+/// Longest side of the plane barcodes are read from: a PDF417 module must
+/// stay at least ~1.5 px wide, which the working plane cannot promise.
+pub(crate) const DETAIL_SIDE: usize = 1600;
 
-/// A row-major greyscale plane, values in `0.0..=255.0`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Luma {
+/// A full-size greyscale decode, before shrinking and orientation.
+pub(crate) struct Decoded {
     pub width: usize,
     pub height: usize,
-    pub pixels: Vec<f32>,
+    pub grey: Vec<u8>,
+    pub orientation: Orientation,
+    /// JPEG block artefacts measured on the stored grid, JPEG only.
+    pub blockiness: Option<f32>,
 }
 
-/// Decodes a JPEG, PNG or WebP to luma and shrinks it to [`WORKING_SIDE`].
-/// Returns `None` for types without a pure-Rust decoder (HEIC, HEIF, PDF).
-///
-/// EXIF orientation is not applied: rotating by quarter turns changes
-/// neither focus nor exposure, so it would cost a copy for nothing.
+/// What the pixel analysis works from: upright planes of bounded size.
+pub(crate) struct Frame {
+    /// Upright, longest side at most [`WORKING_SIDE`].
+    pub plane: GrayImage,
+    /// Upright, longest side at most [`DETAIL_SIDE`]; only when asked for.
+    pub detail: Option<GrayImage>,
+    pub blockiness: Option<f32>,
+    /// The EXIF orientation that was applied (1 = as stored).
+    pub orientation: u8,
+}
+
+/// Decodes a JPEG, PNG or WebP into a [`Frame`], applying EXIF orientation
+/// so that detectors see faces upright. Returns `None` for types without a
+/// pure-Rust decoder (HEIC, HEIF, PDF).
 ///
 /// # Errors
 /// [`MediaError::TooLarge`] when decoding would pass `limits`,
 /// [`MediaError::Corrupt`] when the decoder fails.
-pub(crate) fn luma(mimetype: &str, bytes: &[u8], limits: &Limits) -> Result<Option<Luma>, MediaError> {
-    let plane = match mimetype {
-        "image/jpeg" => guard("jpeg", || jpeg::luma(bytes, limits))?,
-        "image/png" => guard("png", || image_luma(ImageFormat::Png, bytes, limits))?,
-        "image/webp" => guard("webp", || image_luma(ImageFormat::WebP, bytes, limits))?,
+pub(crate) fn frame(mimetype: &str, bytes: &[u8], limits: &Limits, detail: bool) -> Result<Option<Frame>, MediaError> {
+    let decoded = match mimetype {
+        "image/jpeg" => guard("jpeg", || jpeg::decode(bytes, limits))?,
+        "image/png" => guard("png", || image_decode(ImageFormat::Png, bytes, limits))?,
+        "image/webp" => guard("webp", || image_decode(ImageFormat::WebP, bytes, limits))?,
         _ => return Ok(None),
     };
-    Ok(Some(plane))
+    planes(decoded, detail).map(Some)
+}
+
+/// Shrinks and turns a full-size decode upright.
+fn planes(decoded: Decoded, detail: bool) -> Result<Frame, MediaError> {
+    let Decoded {
+        width,
+        height,
+        grey,
+        orientation,
+        blockiness,
+    } = decoded;
+    let pixels = width.checked_mul(height).filter(|&n| n > 0);
+    let Some(grey) = pixels.and_then(|n| grey.get(..n)) else {
+        return Err(MediaError::Corrupt("decoder returned a short buffer".into()));
+    };
+    let upright = |side| upright(downscale(width, height, grey, side), orientation);
+    Ok(Frame {
+        plane: upright(WORKING_SIDE),
+        detail: detail.then(|| upright(DETAIL_SIDE)),
+        blockiness,
+        orientation: orientation.to_exif(),
+    })
 }
 
 /// PNG and WebP through `image`, with its allocation cap lowered from the
 /// default 512 MiB to ours so a hostile file fails before it allocates.
-fn image_luma(format: ImageFormat, bytes: &[u8], limits: &Limits) -> Result<Luma, MediaError> {
+fn image_decode(format: ImageFormat, bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaError> {
     let side = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
     let mut caps = image::Limits::default();
     caps.max_alloc = Some(limits.max_alloc);
     caps.max_image_width = Some(side);
     caps.max_image_height = Some(side);
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(caps);
-    let decoded = reader.decode().map_err(|e| match e {
+    let reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let failed = |e: image::ImageError| match e {
         image::ImageError::Limits(_) => MediaError::TooLarge,
         other => MediaError::Corrupt(format!("{format:?}: {other}")),
-    })?;
+    };
+    let mut decoder = reader.into_decoder().map_err(failed)?;
+    decoder.set_limits(caps).map_err(failed)?;
+    // `set_limits` checks dimensions; the output buffer is ours to check.
+    if decoder.total_bytes() > limits.max_alloc {
+        return Err(MediaError::TooLarge);
+    }
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let decoded = DynamicImage::from_decoder(decoder).map_err(failed)?;
     // One more full-size u8 plane, bounded by `max_pixels` via probe.
-    let grey = decoded.to_luma8();
-    shrink(grey.width() as usize, grey.height() as usize, grey.as_raw())
+    let grey = decoded.into_luma8();
+    Ok(Decoded {
+        width: grey.width() as usize,
+        height: grey.height() as usize,
+        grey: grey.into_raw(),
+        orientation,
+        blockiness: None,
+    })
 }
 
-/// Checks a decoder's `width × height` greyscale output and shrinks it to
-/// [`WORKING_SIDE`]. Works from the `u8` buffer so that a 100 MP photo never
-/// exists as a full-size `f32` plane (400 MB); only the shrunk one does.
-pub(crate) fn shrink(width: usize, height: usize, grey: &[u8]) -> Result<Luma, MediaError> {
-    let pixels = width.checked_mul(height).filter(|&n| n > 0);
-    match pixels.and_then(|n| grey.get(..n)) {
-        Some(grey) => Ok(downscale(width, height, grey, WORKING_SIDE)),
-        None => Err(MediaError::Corrupt("decoder returned a short buffer".into())),
+/// Turns a stored-orientation plane upright.
+fn upright(plane: GrayImage, orientation: Orientation) -> GrayImage {
+    if orientation == Orientation::NoTransforms {
+        return plane;
     }
+    let mut image = DynamicImage::ImageLuma8(plane);
+    image.apply_orientation(orientation);
+    image.into_luma8()
 }
 
 /// Area-average resampling so the longest side is at most `max_side`.
@@ -79,11 +130,10 @@ pub(crate) fn shrink(width: usize, height: usize, grey: &[u8]) -> Result<Luma, M
 /// their size: upscaling would only smear them.
 ///
 /// `grey` must hold exactly `width * height` samples, row-major.
-fn downscale(width: usize, height: usize, grey: &[u8], max_side: usize) -> Luma {
+fn downscale(width: usize, height: usize, grey: &[u8], max_side: usize) -> GrayImage {
     let longest = width.max(height);
     if longest <= max_side || max_side == 0 {
-        let pixels = grey.iter().map(|&v| f32::from(v)).collect();
-        return Luma { width, height, pixels };
+        return gray(width, height, grey.to_vec());
     }
     let scale = max_side as f64 / longest as f64;
     let out_w = ((width as f64 * scale).round() as usize).clamp(1, max_side);
@@ -98,17 +148,20 @@ fn downscale(width: usize, height: usize, grey: &[u8], max_side: usize) -> Luma 
         }
     }
     // Vertical pass.
-    let mut pixels = vec![0.0f32; out_w * out_h];
+    let mut pixels = vec![0u8; out_w * out_h];
     for (out, taps) in pixels.chunks_exact_mut(out_w).zip(&rows) {
         for (x, o) in out.iter_mut().enumerate() {
-            *o = taps.iter().map(|&(i, w)| wide[i * out_w + x] * w).sum();
+            let v: f32 = taps.iter().map(|&(i, w)| wide[i * out_w + x] * w).sum();
+            *o = v.round().clamp(0.0, 255.0) as u8;
         }
     }
-    Luma {
-        width: out_w,
-        height: out_h,
-        pixels,
-    }
+    gray(out_w, out_h, pixels)
+}
+
+/// Wraps a buffer known to hold `width * height` samples.
+fn gray(width: usize, height: usize, pixels: Vec<u8>) -> GrayImage {
+    let (w, h) = (width as u32, height as u32);
+    GrayImage::from_raw(w, h, pixels).unwrap_or_else(|| GrayImage::new(w, h))
 }
 
 /// For each of `dst` output samples, the source indices it covers and their
@@ -143,39 +196,61 @@ mod tests {
             .collect()
     }
 
+    fn decoded(width: usize, height: usize, grey: Vec<u8>, orientation: Orientation) -> Decoded {
+        Decoded {
+            width,
+            height,
+            grey,
+            orientation,
+            blockiness: None,
+        }
+    }
+
     #[test]
     fn downscaling_keeps_the_aspect_ratio_and_caps_the_longest_side() {
         let out = downscale(1920, 1080, &grey(1920, 1080, |_, _| 0), 512);
-        assert_eq!((out.width, out.height), (512, 288));
+        assert_eq!(out.dimensions(), (512, 288));
         let out = downscale(300, 4000, &grey(300, 4000, |_, _| 0), 512);
-        assert_eq!((out.width, out.height), (38, 512));
+        assert_eq!(out.dimensions(), (38, 512));
     }
 
     #[test]
     fn downscaling_preserves_mean_brightness() {
         let src = grey(1001, 777, |x, y| ((x * 7 + y * 13) % 256) as u8);
-        let src_mean = src.iter().map(|&v| f32::from(v)).sum::<f32>() / src.len() as f32;
+        let mean = |p: &[u8]| p.iter().map(|&v| f32::from(v)).sum::<f32>() / p.len() as f32;
         let out = downscale(1001, 777, &src, 512);
-        let out_mean = out.pixels.iter().sum::<f32>() / out.pixels.len() as f32;
+        let (src_mean, out_mean) = (mean(&src), mean(out.as_raw()));
         assert!((src_mean - out_mean).abs() < 0.5, "{src_mean} vs {out_mean}");
     }
 
     #[test]
     fn a_small_image_is_not_upscaled() {
         let out = downscale(200, 100, &grey(200, 100, |x, _| x as u8), 512);
-        assert_eq!((out.width, out.height), (200, 100));
-        assert_eq!(out.pixels[199], 199.0);
+        assert_eq!(out.dimensions(), (200, 100));
+        assert_eq!(out.get_pixel(199, 0).0, [199]);
     }
 
     #[test]
     fn a_short_decoder_buffer_is_corrupt() {
-        assert!(matches!(shrink(10, 10, &[0; 99]), Err(MediaError::Corrupt(_))));
-        assert!(matches!(shrink(0, 10, &[]), Err(MediaError::Corrupt(_))));
-        assert!(shrink(10, 10, &[0; 100]).is_ok());
+        let short = |w, h, n| planes(decoded(w, h, vec![0; n], Orientation::NoTransforms), false);
+        assert!(matches!(short(10, 10, 99), Err(MediaError::Corrupt(_))));
+        assert!(matches!(short(0, 10, 0), Err(MediaError::Corrupt(_))));
+        assert!(short(10, 10, 100).is_ok());
     }
 
     #[test]
-    fn an_unknown_type_has_no_plane() {
-        assert_eq!(luma("image/heic", b"", &Limits::default()).ok(), Some(None));
+    fn exif_orientation_turns_the_planes_upright() {
+        // Stored 4 wide, 2 high, bright top-left; EXIF 6 = rotate 90° clockwise.
+        let stored = grey(4, 2, |x, y| if (x, y) == (0, 0) { 255 } else { 0 });
+        let frame = planes(decoded(4, 2, stored, Orientation::Rotate90), true).expect("planes");
+        assert_eq!(frame.plane.dimensions(), (2, 4));
+        assert_eq!(frame.plane.get_pixel(1, 0).0, [255]);
+        assert_eq!(frame.orientation, 6);
+        assert_eq!(frame.detail.map(|d| d.dimensions()), Some((2, 4)));
+    }
+
+    #[test]
+    fn an_unknown_type_has_no_frame() {
+        assert!(matches!(frame("image/heic", b"", &Limits::default(), false), Ok(None)));
     }
 }

@@ -7,21 +7,34 @@
 //! from the internet: a parser must fail, not panic, hang or allocate
 //! gigabytes.
 
-/// Accuracy: does the file suit its context (type only, for now).
+/// Accuracy: does the content match its context (faces, documents, codes,
+/// print, video facts).
 mod accuracy;
-/// Decoding to a small luma plane for pixel measures.
+/// Barcode and QR reading.
+mod codes;
+/// Decoding to small upright luma planes for pixel measures.
 mod decode;
+/// Card and page outlines.
+mod document;
+/// What the analysis saw, for storage and for operators.
+pub mod evidence;
+/// Face detection.
+mod faces;
 /// Last-resort panic containment around third-party parsers.
 mod guard;
-/// JPEG decoding to luma, and truncation detection.
+/// JPEG decoding to luma, truncation and block-artefact detection.
 mod jpeg;
 /// Dimensions and duration from headers.
 mod probe;
-/// Quality: sharpness, exposure and resolution scores.
+/// Quality: sharpness, exposure, contrast, noise, blocking, resolution.
 mod quality;
 /// Type detection from magic bytes.
 mod sniff;
+/// Pages of print.
+mod text;
 
+pub use accuracy::MATCH;
+pub use evidence::Evidence;
 pub use kycmedia_proto::{Context, MediaKind};
 pub use probe::{Probe, probe};
 pub use sniff::sniff;
@@ -68,19 +81,27 @@ pub enum MediaError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
     pub probe: Probe,
-    /// How well the content suits the context, in `[0, 1]`.
+    /// How well the content matches the context, in `[0, 1]`.
     pub accuracy: f32,
-    /// How usable the capture is, in `[0, 1]`; see [`Analysis::sharpness`].
+    /// How usable the capture is, in `[0, 1]`.
     pub quality: f32,
-    /// Focus score in `[0, 1]`. `None` where pixels are not decoded: HEIC,
-    /// HEIF and PDF (no pure-Rust decoder) and videos, whose quality then
-    /// comes from resolution and duration alone.
-    pub sharpness: Option<f32>,
-    /// Exposure score in `[0, 1]`; `None` exactly when `sharpness` is.
-    pub exposure: Option<f32>,
+    /// `accuracy >= MATCH`: ranked before every file that does not match.
+    pub matches: bool,
+    /// The ranking score among files on the same side of [`MATCH`].
+    pub score: f32,
+    pub evidence: Evidence,
 }
 
-/// Probes `bytes`, checks they are of `context`'s kind, and scores them.
+/// The ranking score: quality first, because among files that all show the
+/// right thing the reviewer wants the clearest; accuracy (the detectors'
+/// confidence) moves it by up to a quarter.
+pub fn score(accuracy: f32, quality: f32) -> f32 {
+    quality * (0.75 + 0.25 * accuracy)
+}
+
+/// Probes `bytes`, checks they are of `context`'s kind, and judges them.
+///
+/// Deterministic: the same bytes and context always give the same result.
 ///
 /// # Errors
 /// [`MediaError::WrongKind`] when an accepted type is of the other kind, and
@@ -91,12 +112,62 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
         return Err(MediaError::WrongKind { mimetype });
     }
     let probe = probe(bytes, limits)?;
-    let scores = quality::score(&probe, bytes, limits)?;
+    let family = accuracy::Family::of(context);
+    let mut evidence = Evidence {
+        family: family.name(),
+        resolution: quality::resolution_factor(probe.width, probe.height, family.resolution_need()),
+        ..Evidence::default()
+    };
+    let (accuracy, quality) = match context {
+        Context::Video(video) => {
+            let duration_ms = probe.duration_ms.unwrap_or(0);
+            evidence.video = Some(evidence::Video {
+                duration_ms,
+                width: probe.width,
+                height: probe.height,
+                bitrate_kbps: (bytes.len() as u64 * 8).checked_div(duration_ms).unwrap_or(0),
+            });
+            let accuracy = accuracy::video(video, &mut evidence);
+            (accuracy, evidence.resolution * quality::duration_factor(probe.duration_ms))
+        }
+        Context::Image(_) => {
+            let wants_detail = matches!(family, accuracy::Family::Barcode(_));
+            match decode::frame(mimetype, bytes, limits, wants_detail)? {
+                Some(frame) => {
+                    let measures = quality::measure(&frame.plane, frame.blockiness);
+                    evidence.pixels = Some(measures);
+                    evidence.orientation = Some(frame.orientation);
+                    let accuracy = guard::guard("detectors", || {
+                        Ok(accuracy::image(family, &frame.plane, frame.detail.as_ref(), &mut evidence))
+                    })?;
+                    (accuracy, quality::combine(&measures, evidence.resolution))
+                }
+                None => (undecoded(family, mimetype, &mut evidence), evidence.resolution * quality::UNMEASURED),
+            }
+        }
+    };
     Ok(Analysis {
-        accuracy: accuracy::accuracy(context, probe.mimetype),
-        quality: scores.quality,
-        sharpness: scores.sharpness,
-        exposure: scores.exposure,
         probe,
+        accuracy,
+        quality,
+        matches: accuracy >= MATCH,
+        score: score(accuracy, quality),
+        evidence,
     })
+}
+
+/// Accuracy of a file whose pixels cannot be decoded here (HEIC, HEIF, PDF):
+/// a PDF suits paperwork only; a HEIC photo gets the benefit of the doubt,
+/// exactly at the match line, so any verified match ranks above it.
+fn undecoded(family: accuracy::Family, mimetype: &str, evidence: &mut Evidence) -> f32 {
+    if mimetype == "application/pdf" {
+        if family.accepts_pdf() {
+            evidence.findings.push("PDF scan (pages not rendered)".into());
+            return 0.55;
+        }
+        evidence.findings.push("a PDF cannot show this context".into());
+        return 0.2;
+    }
+    evidence.findings.push(format!("{mimetype} pixels not decoded: content unverified"));
+    MATCH
 }

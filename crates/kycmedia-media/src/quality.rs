@@ -1,115 +1,162 @@
-//! Quality: is this capture usable, whatever it shows? Measured on pixels
-//! where we can decode them (JPEG, PNG, WebP): focus and exposure are the two
-//! failures a reviewer rejects most, and both are visible in luma alone.
-//!
-//! HEIC, HEIF and PDF have no pure-Rust decoder and videos are not decoded at
-//! all, so their quality comes from resolution (and, for videos, duration)
-//! only, and their `sharpness`/`exposure` are `None`.
+//! Quality: is this capture usable, whatever it shows? Measured on the
+//! upright working plane where we can decode the pixels (JPEG, PNG, WebP):
+//! focus, exposure, contrast, noise and JPEG blocking are all visible in
+//! luma alone. HEIC, HEIF and PDF have no pure-Rust decoder and videos are
+//! not decoded, so their quality comes from resolution (and duration) only.
 
-use crate::decode::{self, Luma};
-use crate::{Limits, MediaError, MediaKind, Probe};
+use image::GrayImage;
 
-/// Short side (px) at and above which resolution stops limiting quality:
-/// VGA, the smallest capture a reviewer can still read a face or a card from.
-const FULL_RESOLUTION_SIDE: f32 = 480.0;
+use crate::evidence::Measures;
+
 /// Clips shorter than this (ms) score lower: too short to show liveness.
 const FULL_DURATION_MS: f32 = 2_000.0;
 /// Resolution factor when the container states no size (PDF, some videos):
 /// neither rewarded nor punished much for what we cannot see.
-const UNMEASURED: f32 = 0.5;
-/// Laplacian variance at which sharpness reaches 1 - 1/e (about 0.63).
-/// Calibrated on the fixtures at the 512 px working size: the sharp face
-/// (variance ~200) scores ~0.9, its σ=4 blur (~4) ~0.05, and text-dense
-/// card renderings saturate at 1.
+pub(crate) const UNMEASURED: f32 = 0.5;
+/// Laplacian variance at which sharpness reaches 1 - 1/e (about 0.63), at
+/// the 640 px working size: a sharp selfie scores ~0.9, a σ=4 blur ~0.05,
+/// and text-dense card renderings saturate at 1.
 const SHARPNESS_SCALE: f32 = 80.0;
+/// Variance of the 4-neighbour Laplacian's response to white noise of unit
+/// variance (4² + 4 · 1²): noise adds this × σ² to the variance, which is
+/// energy a reviewer sees as grain, not focus.
+const LAPLACIAN_NOISE_GAIN: f32 = 20.0;
+/// Noise σ (grey levels, at the working size) a clean capture shows anyway:
+/// the estimator also picks up fine texture.
+const NOISE_FLOOR: f32 = 2.0;
+/// Noise σ above the floor at which the noise score has fallen to 1/2.
+const NOISE_HALF: f32 = 3.0;
+/// Standard deviation of luma at and above which contrast is full.
+const FULL_CONTRAST: f32 = 40.0;
+/// JPEG block ratio a clean camera file stays under (a quality-85 selfie
+/// measures ~1.15: smooth skin makes the grid faintly visible).
+const BLOCK_FLOOR: f32 = 1.2;
 /// Mean luma may stray this far from mid-grey (128) unpunished: white paper
 /// and dark clothing are legitimate scenes, not exposure mistakes.
 const MEAN_TOLERANCE: f32 = 32.0;
 /// Luma at or beyond these is clipped: detail there is lost for good.
-const CLIP_LOW: f32 = 6.0;
-const CLIP_HIGH: f32 = 249.0;
+const CLIP_LOW: u8 = 6;
+const CLIP_HIGH: u8 = 249;
 
-/// The quality score and the sub-scores it was made of.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Scores {
-    pub quality: f32,
-    pub sharpness: Option<f32>,
-    pub exposure: Option<f32>,
-}
-
-/// Scores an already probed upload.
-///
-/// # Errors
-/// Whatever decoding the pixels returns ([`MediaError::Corrupt`],
-/// [`MediaError::TooLarge`]).
-pub(crate) fn score(probe: &Probe, bytes: &[u8], limits: &Limits) -> Result<Scores, MediaError> {
-    let resolution = resolution_factor(probe.width, probe.height);
-    if probe.kind == MediaKind::Video {
-        let quality = resolution * duration_factor(probe.duration_ms);
-        return Ok(Scores {
-            quality,
-            sharpness: None,
-            exposure: None,
-        });
+/// Every pixel measure of a working plane; `blockiness` is the raw ratio
+/// from the JPEG decoder, if any.
+pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
+    let noise_sigma = noise_sigma(plane);
+    Measures {
+        sharpness: sharpness(plane, noise_sigma),
+        exposure: exposure(plane),
+        contrast: contrast(plane),
+        noise: noise_score(noise_sigma),
+        noise_sigma,
+        blockiness: blockiness.map_or(1.0, block_score),
     }
-    let Some(plane) = decode::luma(probe.mimetype, bytes, limits)? else {
-        return Ok(Scores {
-            quality: resolution,
-            sharpness: None,
-            exposure: None,
-        });
-    };
-    let (sharpness, exposure) = (sharpness(&plane), exposure(&plane));
-    // Geometric mean: a capture that fails either test is unusable, and one
-    // bad sub-score must not be averaged away by a good one.
-    let quality = ((sharpness * exposure).sqrt() * resolution).clamp(0.0, 1.0);
-    Ok(Scores {
-        quality,
-        sharpness: Some(sharpness),
-        exposure: Some(exposure),
-    })
 }
 
-/// `sqrt(short side / 480)`, capped at 1: halving the resolution costs about
-/// 30 %, so a thumbnail is clearly worse but a 360 px selfie is not failed.
-fn resolution_factor(width: Option<u32>, height: Option<u32>) -> f32 {
+/// One number from the measures and the resolution factor.
+///
+/// A product of square roots: a capture that fails any test is unusable, so
+/// one bad measure must not be averaged away by good ones (exposure 0.2
+/// alone caps quality at 0.45). Contrast weighs half as much: a low-contrast
+/// scene is often just a pale one.
+pub(crate) fn combine(m: &Measures, resolution: f32) -> f32 {
+    let weighted = (m.sharpness * m.exposure * m.noise * m.blockiness).sqrt() * m.contrast.powf(0.25);
+    (weighted * resolution).clamp(0.0, 1.0)
+}
+
+/// `sqrt(short side / need)` up to the need, then a last 10 % earned up to
+/// twice the need: more pixels than required still help a zooming reviewer,
+/// and a copy downscaled from a larger original must rank below it.
+pub(crate) fn resolution_factor(width: Option<u32>, height: Option<u32>, need: f32) -> f32 {
     match (width, height) {
-        (Some(w), Some(h)) => (w.min(h) as f32 / FULL_RESOLUTION_SIDE).min(1.0).sqrt(),
+        (Some(w), Some(h)) => {
+            let short = w.min(h) as f32;
+            (short / need).min(1.0).sqrt() * (0.9 + 0.1 * (short / (2.0 * need)).min(1.0))
+        }
         _ => UNMEASURED,
     }
 }
 
 /// `sqrt(duration / 2 s)`, capped at 1; a video without a duration never
 /// gets here (probe rejects it), so `None` counts as zero length.
-fn duration_factor(duration_ms: Option<u64>) -> f32 {
+pub(crate) fn duration_factor(duration_ms: Option<u64>) -> f32 {
     let ms = duration_ms.unwrap_or(0) as f32;
     (ms / FULL_DURATION_MS).min(1.0).sqrt()
 }
 
 /// Focus: variance of the 4-neighbour Laplacian (edge energy; blur removes
-/// exactly the high frequencies it responds to), mapped through the
-/// saturating curve `1 - exp(-variance / SHARPNESS_SCALE)` so that a sharp
-/// photo approaches 1 whatever its content, and a blurred one falls to 0.
-pub(crate) fn sharpness(plane: &Luma) -> f32 {
-    let (w, h) = (plane.width, plane.height);
+/// exactly the high frequencies it responds to) less the share noise of
+/// `noise_sigma` explains, mapped through `1 - exp(-v / SHARPNESS_SCALE)`
+/// so a sharp photo approaches 1 whatever its content and a blurred one 0.
+/// Without the correction a grainy photo would look sharper than a clean
+/// one, the classic failure of variance-of-Laplacian.
+pub(crate) fn sharpness(plane: &GrayImage, noise_sigma: f32) -> f32 {
+    let (w, h) = (plane.width() as usize, plane.height() as usize);
     if w < 3 || h < 3 {
         return 0.0;
     }
-    let p = &plane.pixels;
+    let p = plane.as_raw();
     let (mut sum, mut sum_sq, mut n) = (0.0f64, 0.0f64, 0.0f64);
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let i = y * w + x;
-            let lap = 4.0 * p[i] - p[i - 1] - p[i + 1] - p[i - w] - p[i + w];
-            let lap = f64::from(lap);
+            let lap = 4 * i32::from(p[i]) - i32::from(p[i - 1]) - i32::from(p[i + 1]);
+            let lap = f64::from(lap - i32::from(p[i - w]) - i32::from(p[i + w]));
             sum += lap;
             sum_sq += lap * lap;
             n += 1.0;
         }
     }
     let mean = sum / n;
-    let variance = (sum_sq / n - mean * mean).max(0.0);
-    (1.0 - (-variance / f64::from(SHARPNESS_SCALE)).exp()) as f32
+    let variance = (sum_sq / n - mean * mean).max(0.0) as f32;
+    let explained = LAPLACIAN_NOISE_GAIN * noise_sigma * noise_sigma;
+    // Never remove more than half: the estimate also contains fine texture.
+    let focus = (variance - explained).max(variance * 0.5);
+    1.0 - (-focus / SHARPNESS_SCALE).exp()
+}
+
+/// Noise standard deviation by Immerkær's estimator (1996): the mean
+/// absolute response to a kernel that cancels flat areas, ramps and most
+/// edges, scaled so white noise of σ reads σ.
+pub(crate) fn noise_sigma(plane: &GrayImage) -> f32 {
+    let (w, h) = (plane.width() as usize, plane.height() as usize);
+    if w < 3 || h < 3 {
+        return 0.0;
+    }
+    let p = plane.as_raw();
+    let at = |x: usize, y: usize| i32::from(p[y * w + x]);
+    let mut total = 0u64;
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let corners = at(x - 1, y - 1) + at(x + 1, y - 1) + at(x - 1, y + 1) + at(x + 1, y + 1);
+            let sides = at(x, y - 1) + at(x - 1, y) + at(x + 1, y) + at(x, y + 1);
+            total += u64::from((corners - 2 * sides + 4 * at(x, y)).unsigned_abs());
+        }
+    }
+    let n = ((w - 2) * (h - 2)) as f64;
+    ((std::f64::consts::FRAC_PI_2).sqrt() * total as f64 / (6.0 * n)) as f32
+}
+
+/// 1 up to the floor every photo shows, 1/2 at [`NOISE_HALF`] above it.
+fn noise_score(sigma: f32) -> f32 {
+    let excess = (sigma - NOISE_FLOOR).max(0.0) / NOISE_HALF;
+    1.0 / (1.0 + excess * excess)
+}
+
+/// RMS contrast (standard deviation of luma) against a well-lit scene's.
+pub(crate) fn contrast(plane: &GrayImage) -> f32 {
+    let p = plane.as_raw();
+    if p.is_empty() {
+        return 0.0;
+    }
+    let n = p.len() as f64;
+    let mean = p.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let var = p.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n;
+    (var.sqrt() as f32 / FULL_CONTRAST).min(1.0)
+}
+
+/// 1 for a clean JPEG, falling as block edges outgrow the texture.
+fn block_score(ratio: f32) -> f32 {
+    (-(ratio - BLOCK_FLOOR).max(0.0) * 2.5).exp()
 }
 
 /// Exposure: `(1 - d²) · (1 - clipped)`. `d` is how far mean luma strays
@@ -118,60 +165,77 @@ pub(crate) fn sharpness(plane: &Luma) -> f32 {
 /// 0.9) while a dark or washed-out frame drops fast. `clipped` is the share
 /// of pixels crushed to black or blown to white, penalised on its own
 /// because a face half blown out is lost even when the mean looks fine.
-pub(crate) fn exposure(plane: &Luma) -> f32 {
-    if plane.pixels.is_empty() {
+pub(crate) fn exposure(plane: &GrayImage) -> f32 {
+    let p = plane.as_raw();
+    if p.is_empty() {
         return 0.0;
     }
-    let n = plane.pixels.len() as f32;
-    let mean = plane.pixels.iter().sum::<f32>() / n;
-    let clipped = plane
-        .pixels
-        .iter()
-        .filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v))
-        .count();
+    let n = p.len() as f32;
+    let mean = p.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
+    let clipped = p.iter().filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v)).count();
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
     ((1.0 - d * d) * (1.0 - clipped as f32 / n)).clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
 mod tests {
+    use image::Luma;
+
     use super::*;
 
-    fn plane(width: usize, height: usize, f: impl Fn(usize, usize) -> f32) -> Luma {
-        let pixels = (0..height)
-            .flat_map(|y| (0..width).map(move |x| (x, y)))
-            .map(|(x, y)| f(x, y));
-        Luma {
-            width,
-            height,
-            pixels: pixels.collect(),
-        }
+    fn plane(width: u32, height: u32, f: impl Fn(u32, u32) -> u8) -> GrayImage {
+        GrayImage::from_fn(width, height, |x, y| Luma([f(x, y)]))
+    }
+
+    /// Deterministic pseudo-random grain of roughly `amplitude` σ.
+    fn grain(x: u32, y: u32, amplitude: f32) -> f32 {
+        let h = (x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663)).wrapping_mul(2_654_435_761);
+        ((h >> 8) % 1000) as f32 / 1000.0 * 3.46 * amplitude - 1.73 * amplitude
     }
 
     #[test]
-    fn a_flat_grey_frame_is_well_exposed_but_has_no_focus() {
-        let grey = plane(64, 64, |_, _| 128.0);
-        assert_eq!(sharpness(&grey), 0.0);
-        assert!((exposure(&grey) - 1.0).abs() < 1e-6);
+    fn a_flat_grey_frame_is_well_exposed_but_has_no_focus_contrast_or_noise() {
+        let grey = plane(64, 64, |_, _| 128);
+        let m = measure(&grey, None);
+        assert_eq!((m.sharpness, m.contrast, m.noise_sigma), (0.0, 0.0, 0.0));
+        assert!((m.exposure - 1.0).abs() < 1e-6 && m.noise == 1.0 && m.blockiness == 1.0);
     }
 
     #[test]
     fn a_fine_checkerboard_is_sharp() {
-        let board = plane(64, 64, |x, y| if (x + y) % 2 == 0 { 60.0 } else { 190.0 });
-        assert!(sharpness(&board) > 0.99);
+        let board = plane(64, 64, |x, y| if (x + y) % 2 == 0 { 60 } else { 190 });
+        assert!(measure(&board, None).sharpness > 0.99);
+    }
+
+    #[test]
+    fn grain_raises_the_noise_estimate_and_lowers_the_noise_score() {
+        let clean = plane(128, 128, |x, _| (x * 2) as u8);
+        let noisy = plane(128, 128, |x, y| (x as f32 * 2.0 + grain(x, y, 12.0)).clamp(0.0, 255.0) as u8);
+        let (c, n) = (measure(&clean, None), measure(&noisy, None));
+        assert!(c.noise_sigma < 1.0, "{c:?}");
+        assert!((n.noise_sigma - 12.0).abs() < 3.0, "{n:?}");
+        assert!(n.noise < 0.2 && c.noise == 1.0);
     }
 
     #[test]
     fn black_and_white_frames_score_zero_exposure() {
-        assert_eq!(exposure(&plane(8, 8, |_, _| 0.0)), 0.0);
-        assert_eq!(exposure(&plane(8, 8, |_, _| 255.0)), 0.0);
+        assert_eq!(exposure(&plane(8, 8, |_, _| 0)), 0.0);
+        assert_eq!(exposure(&plane(8, 8, |_, _| 255)), 0.0);
     }
 
     #[test]
-    fn tiny_and_unmeasured_resolutions_score_lower_than_vga() {
-        assert_eq!(resolution_factor(Some(640), Some(480)), 1.0);
-        assert!(resolution_factor(Some(64), Some(64)) < 0.4);
-        assert_eq!(resolution_factor(None, None), UNMEASURED);
+    fn resolution_saturates_at_twice_the_need_and_rises_until_then() {
+        assert_eq!(resolution_factor(Some(1280), Some(960), 480.0), 1.0);
+        assert!(resolution_factor(Some(640), Some(480), 480.0) < 1.0);
+        assert!(resolution_factor(Some(640), Some(480), 480.0) > 0.9);
+        assert!(resolution_factor(Some(64), Some(64), 480.0) < 0.4);
+        assert_eq!(resolution_factor(None, None, 480.0), UNMEASURED);
+    }
+
+    #[test]
+    fn heavy_blocking_costs_quality_and_a_camera_ratio_does_not() {
+        assert_eq!(block_score(1.0), 1.0);
+        assert!(block_score(1.7) < 0.35);
     }
 
     #[test]

@@ -107,9 +107,9 @@ fn a_heic_header_probes_to_its_stated_size() {
 }
 
 #[test]
-fn a_heic_is_scored_on_resolution_alone() {
+fn a_heic_is_an_unverified_match_scored_on_resolution_alone() {
     let a = analyse(context("face"), &heic_header(4032, 3024), &Limits::default());
-    assert!(a.is_ok_and(|a| a.quality == 1.0 && a.sharpness.is_none() && a.exposure.is_none()));
+    assert!(a.is_ok_and(|a| a.quality == 0.5 && a.matches && a.evidence.pixels.is_none()));
 }
 
 #[test]

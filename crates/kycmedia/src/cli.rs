@@ -1,14 +1,14 @@
 //! The `kycmedia` command line. Results go to stdout as JSON; logs and
 //! errors to stderr.
 
-use std::{net::SocketAddr, process::ExitCode, time::Duration};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kycmedia_proto::Status;
 use serde_json::Value;
 
 use crate::{
-    admin,
+    admin, analyze,
     app::{Application, shutdown_signal},
     blobs::Blobs,
     config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
@@ -41,6 +41,17 @@ pub enum Command {
         decision: Decision,
         #[command(flatten)]
         database: DatabaseArgs,
+    },
+    /// Print the ranking analysis of local files, one JSON line each:
+    /// mimetype, size, accuracy, quality, match, score and the evidence.
+    Analyze {
+        /// The context the files would be uploaded under, e.g. `face`.
+        #[arg(long)]
+        context: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Erase stored bytes that no media row points at.
     Sweep {
@@ -143,6 +154,12 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             Ok(None)
         }
         Command::Integration(command) => integration(command).await.map(Some),
+        Command::Analyze { context, files, limits } => {
+            let limits = limits.media();
+            let all_ok = tokio::task::spawn_blocking(move || analyze::run(&context, &files, &limits)).await??;
+            anyhow::ensure!(all_ok, "some files could not be analysed (see their lines)");
+            Ok(None)
+        }
         Command::Decide {
             session_id,
             decision,

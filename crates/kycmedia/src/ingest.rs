@@ -118,6 +118,9 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
         duration_ms: probe.duration_ms.map(|d| d as i64),
         accuracy: f64::from(analysis.accuracy),
         quality: f64::from(analysis.quality),
+        matches: analysis.matches,
+        score: f64::from(analysis.score),
+        evidence: serde_json::to_string(&analysis.evidence).map_err(|e| AppError::Internal(e.into()))?,
         blob_key,
         created_at: now_ms(),
     };

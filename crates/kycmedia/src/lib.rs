@@ -3,6 +3,8 @@
 
 /// Operator commands: integrations, secrets, decisions.
 pub mod admin;
+/// `kycmedia analyze`: the ranking analysis of local files.
+pub mod analyze;
 /// Building, binding and running the server.
 pub mod app;
 /// Media bytes in an object store.

@@ -177,7 +177,9 @@ pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next:
     let payload: &[u8] = if with_body {
         &body
     } else {
-        path.split('/').nth(3).unwrap_or("").as_bytes()
+        // `/v1/<resource>/<id>…`, also under kycmedia's own `/kycmedia` prefix.
+        let versioned = path.strip_prefix("/kycmedia").unwrap_or(path);
+        versioned.split('/').nth(3).unwrap_or("").as_bytes()
     };
 
     let caller = match signature_header(&parts.headers) {

@@ -1,6 +1,8 @@
-//! The HTTP surface: the Veriff-compatible `/v1` API behind authentication,
-//! and the operator endpoints beside it.
+//! The HTTP surface: the Veriff-compatible `/v1` API and kycmedia's own
+//! `/kycmedia/v1` analysis endpoints behind authentication, and the
+//! operator endpoints beside them.
 
+mod analysis;
 pub mod auth;
 pub mod error;
 pub mod ids;
@@ -34,6 +36,8 @@ pub fn router(core: Arc<Core>) -> Router {
         .route("/v1/sessions/{id}/attempts", get(sessions::attempts))
         .route("/v1/attempts/{id}/media", get(media::attempt_media))
         .route("/v1/media/{id}", get(media::download))
+        .route("/kycmedia/v1/attempts/{id}/analysis", get(analysis::attempt))
+        .route("/kycmedia/v1/media/{id}/analysis", get(analysis::media))
         .route_layer(from_fn_with_state(core.clone(), auth::authenticate))
         // The body was read (and bounded) by authentication already.
         .layer(DefaultBodyLimit::disable());

@@ -4,7 +4,7 @@
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::http::{media, sessions};
+use crate::http::{analysis, media, sessions};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,8 @@ use crate::http::{media, sessions};
         media::attempt_media,
         media::session_media,
         media::download,
+        analysis::attempt,
+        analysis::media,
     )
 )]
 pub struct ApiDoc;

@@ -96,6 +96,12 @@ pub struct Media {
     pub duration_ms: Option<i64>,
     pub accuracy: f64,
     pub quality: f64,
+    /// Accuracy reached the match line: ranked before every non-match.
+    pub matches: bool,
+    /// The ranking score within its side of the match line.
+    pub score: f64,
+    /// The analysis's evidence, as JSON (shown to operators only).
+    pub evidence: String,
     pub blob_key: String,
     pub created_at: i64,
 }
@@ -145,8 +151,8 @@ pub trait Store: Send + Sync {
     async fn decide(&self, session_id: &str, decision: Status) -> Result<Session>;
     async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>>;
     async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>>;
-    /// The attempt's media, best first: accuracy, then quality, then upload
-    /// order; `None` when the integration has no such attempt.
+    /// The attempt's media, best first: matches before non-matches, then
+    /// by score, then upload order; `None` when the integration has no such attempt.
     async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<AttemptMedia>>;
     async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>>;
     /// Deletes the session with its attempts and media rows; returns the blob

@@ -57,6 +57,12 @@ macro_rules! media_columns {
             $p,
             "quality, ",
             $p,
+            "matches, ",
+            $p,
+            "score, ",
+            $p,
+            "evidence, ",
+            $p,
             "blob_key, ",
             $p,
             "created_at"
@@ -195,6 +201,9 @@ struct MediaJson(
     Option<i64>,
     f64,
     f64,
+    i64,
+    f64,
+    String,
     String,
     i64,
 );
@@ -215,8 +224,11 @@ impl From<MediaJson> for Media {
             duration_ms: m.10,
             accuracy: m.11,
             quality: m.12,
-            blob_key: m.13,
-            created_at: m.14,
+            matches: m.13 != 0,
+            score: m.14,
+            evidence: m.15,
+            blob_key: m.16,
+            created_at: m.17,
         }
     }
 }
@@ -249,6 +261,9 @@ fn media_from(row: &SqliteRow) -> Result<Media> {
         duration_ms: row.try_get("duration_ms")?,
         accuracy: row.try_get("accuracy")?,
         quality: row.try_get("quality")?,
+        matches: row.try_get("matches")?,
+        score: row.try_get("score")?,
+        evidence: row.try_get("evidence")?,
         blob_key: row.try_get("blob_key")?,
         created_at: row.try_get("created_at")?,
     })
@@ -452,7 +467,7 @@ impl Store for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO media (",
             media_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         ))
         .bind(&m.id)
         .bind(&attempt_id)
@@ -467,6 +482,9 @@ impl Store for SqliteStore {
         .bind(m.duration_ms)
         .bind(m.accuracy)
         .bind(m.quality)
+        .bind(m.matches)
+        .bind(m.score)
+        .bind(&m.evidence)
         .bind(&m.blob_key)
         .bind(m.created_at)
         .execute(&mut *tx)
@@ -578,7 +596,7 @@ impl Store for SqliteStore {
         let row = sqlx::query(concat!(
             "SELECT a.session_id, (SELECT json_group_array(json_array(",
             media_columns!("m."),
-            ") ORDER BY m.accuracy DESC, m.quality DESC, m.created_at, m.id)
+            ") ORDER BY m.matches DESC, m.score DESC, m.created_at, m.id)
                FROM media m WHERE m.attempt_id = a.id) AS media
              FROM attempts a JOIN sessions s ON s.id = a.session_id AND s.integration_id = $2
              WHERE a.id = $1"

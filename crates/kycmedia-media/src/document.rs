@@ -1,0 +1,154 @@
+//! Finding a card or a page in a photo: the classic document-scanner chain
+//! (Canny edges, closed contours, polygon simplification) from imageproc,
+//! judged by the shape standards give identity documents: ID-1 cards are
+//! 85.60 × 53.98 mm (1.586), ID-3 passport pages 125 × 88 mm (1.42), A4
+//! 297 × 210 mm (1.414).
+
+use image::GrayImage;
+use imageproc::contours::find_contours;
+use imageproc::distance_transform::Norm;
+use imageproc::edges::canny;
+use imageproc::geometry::{approximate_polygon_dp, arc_length, contour_area, min_area_rect};
+use imageproc::morphology::dilate;
+use imageproc::point::Point;
+
+use crate::evidence::Region;
+
+/// Canny hysteresis thresholds on Sobel magnitude: low enough for a pale
+/// card on a pale desk, high enough that fabric and wood grain stay broken.
+const CANNY_LOW: f32 = 25.0;
+const CANNY_HIGH: f32 = 75.0;
+/// Smallest share of the frame a document may cover and still be read.
+const MIN_COVERAGE: f32 = 0.04;
+/// A contour must fill this share of its minimum-area rectangle to count as
+/// one: rounded card corners lose ~1 %, a blob or a tree much more.
+const MIN_RECTANGULARITY: f64 = 0.88;
+/// Accepted long/short side ratios: ID-3 and A4 (1.414–1.42) down to a
+/// little perspective, ID-1 (1.586) up to a little perspective.
+const ASPECT_RANGE: (f32, f32) = (1.30, 1.72);
+/// Where ID-3/A4 end and ID-1 begins.
+const ID1_FROM: f32 = 1.50;
+/// A frame that is itself document-shaped (a capture cropped to the card)
+/// must match a format this closely: 3:2 (1.50) and 4:3 (1.33) camera frames
+/// must not pass for cards.
+const CROPPED_TOLERANCE: f32 = 0.03;
+
+/// The largest card- or page-shaped quadrilateral in `plane`, if any.
+pub(crate) fn find(plane: &GrayImage) -> Option<Region> {
+    let (w, h) = plane.dimensions();
+    if w < 32 || h < 32 {
+        return None;
+    }
+    let frame_area = f64::from(w) * f64::from(h);
+    // One pixel of dilation closes the gaps Canny leaves at rounded corners.
+    let edges = dilate(&canny(plane, CANNY_LOW, CANNY_HIGH), Norm::LInf, 1);
+    find_contours::<i32>(&edges)
+        .iter()
+        .filter(|c| c.points.len() >= 16)
+        .filter_map(|c| quadrilateral(&c.points, frame_area))
+        .max_by(|a, b| a.coverage.total_cmp(&b.coverage))
+        .map(|mut region| {
+            region.x /= w as f32;
+            region.y /= h as f32;
+            region.width /= w as f32;
+            region.height /= h as f32;
+            region
+        })
+}
+
+/// The whole frame as a region, when a capture was cropped to the document
+/// so tightly that no border is left to find.
+pub(crate) fn cropped(width: u32, height: u32) -> Option<Region> {
+    let aspect = width.max(height) as f32 / width.min(height).max(1) as f32;
+    let near = |target: f32| ((aspect - target) / target).abs() <= CROPPED_TOLERANCE;
+    let format = if near(1.586) {
+        "id-1"
+    } else if near(1.42) || near(1.414) {
+        "id-3"
+    } else {
+        return None;
+    };
+    Some(Region {
+        format,
+        aspect,
+        coverage: 1.0,
+        x: 0.0,
+        y: 0.0,
+        width: 1.0,
+        height: 1.0,
+    })
+}
+
+/// A region in plane pixels if `points` trace a document-shaped rectangle.
+fn quadrilateral(points: &[Point<i32>], frame_area: f64) -> Option<Region> {
+    let area = contour_area(points).abs();
+    let coverage = (area / frame_area) as f32;
+    if !(MIN_COVERAGE..=0.995).contains(&coverage) {
+        return None;
+    }
+    let corners = min_area_rect(points);
+    let side = |a: Point<i32>, b: Point<i32>| f64::from(a.x - b.x).hypot(f64::from(a.y - b.y));
+    let (s0, s1) = (side(corners[0], corners[1]), side(corners[1], corners[2]));
+    if s0 * s1 <= 0.0 || area / (s0 * s1) < MIN_RECTANGULARITY {
+        return None;
+    }
+    // A rectangle's outline simplifies to four corners (rounded corners add
+    // a few short ones); anything with many long sides is not a document.
+    let perimeter = arc_length(points, true);
+    let simplified = approximate_polygon_dp(points, 0.02 * perimeter, true);
+    if !(4..=8).contains(&simplified.len()) {
+        return None;
+    }
+    let aspect = (s0.max(s1) / s0.min(s1)) as f32;
+    if !(ASPECT_RANGE.0..=ASPECT_RANGE.1).contains(&aspect) {
+        return None;
+    }
+    let (xs, ys) = (corners.map(|p| p.x), corners.map(|p| p.y));
+    let (x0, x1) = (xs.iter().min()?, xs.iter().max()?);
+    let (y0, y1) = (ys.iter().min()?, ys.iter().max()?);
+    Some(Region {
+        format: if aspect >= ID1_FROM { "id-1" } else { "id-3" },
+        aspect,
+        coverage,
+        x: (*x0).max(0) as f32,
+        y: (*y0).max(0) as f32,
+        width: (x1 - x0) as f32,
+        height: (y1 - y0) as f32,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use image::Luma;
+    use imageproc::drawing::draw_filled_rect_mut;
+    use imageproc::rect::Rect;
+
+    use super::*;
+
+    fn card_on_desk(card_w: u32, card_h: u32) -> GrayImage {
+        let mut plane = GrayImage::from_pixel(640, 480, Luma([60]));
+        draw_filled_rect_mut(&mut plane, Rect::at(100, 90).of_size(card_w, card_h), Luma([210]));
+        plane
+    }
+
+    #[test]
+    fn a_card_shaped_rectangle_on_a_desk_is_an_id1_document() {
+        let region = find(&card_on_desk(400, 252)).expect("a card");
+        assert_eq!(region.format, "id-1");
+        assert!((region.aspect - 1.587).abs() < 0.05, "{region:?}");
+        assert!((region.coverage - 0.33).abs() < 0.03, "{region:?}");
+    }
+
+    #[test]
+    fn a_square_or_a_strip_is_not_a_document() {
+        assert_eq!(find(&card_on_desk(300, 300)), None);
+        assert_eq!(find(&card_on_desk(500, 100)), None);
+    }
+
+    #[test]
+    fn a_frame_cropped_to_a_card_is_one_and_a_camera_frame_is_not() {
+        assert_eq!(cropped(685, 432).map(|r| r.format), Some("id-1"));
+        assert_eq!(cropped(1500, 1000), None);
+        assert_eq!(cropped(1600, 1200), None);
+    }
+}

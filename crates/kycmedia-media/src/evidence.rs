@@ -1,0 +1,106 @@
+//! What the analysis saw, kept with the media row so that an operator (and
+//! `kycmedia analyze`) can see why a file ranked where it did.
+//!
+//! Boxes are fractions of the upright frame (0..1), so they mean the same
+//! whatever size the file was. Decoded barcode contents are never recorded:
+//! a driving licence's PDF417 holds the holder's name, address and birth
+//! date, and evidence is shown to operators and written to logs' neighbours.
+
+use serde::Serialize;
+
+/// Everything measured and detected, by the analyser that ran.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Which rule judged accuracy (`face`, `document`, `barcode`,
+    /// `document-and-face`, `address`, `video`).
+    pub family: &'static str,
+    /// The reasons for the accuracy, most decisive first, e.g.
+    /// `"one dominant face"`, `"no card-shaped region"`.
+    pub findings: Vec<String>,
+    /// Pixel measures; absent when the type has no decoder here (HEIC, PDF)
+    /// or for videos.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pixels: Option<Measures>,
+    /// Resolution factor in `[0, 1]` against what the context needs.
+    pub resolution: f32,
+    /// EXIF orientation applied before analysis (1 = as stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orientation: Option<u8>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub faces: Vec<Face>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<Region>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
+    /// Share of a page-like region covered by dark strokes (address contexts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_density: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub video: Option<Video>,
+}
+
+/// Pixel measures, each a score in `[0, 1]` (1 = good) unless stated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Measures {
+    /// Focus, from Laplacian energy with the noise's share removed.
+    pub sharpness: f32,
+    /// Mean brightness near mid-grey and little clipped to black or white.
+    pub exposure: f32,
+    /// RMS contrast against what a well-lit capture shows.
+    pub contrast: f32,
+    /// 1 for a clean sensor, falling as noise grows.
+    pub noise: f32,
+    /// Estimated noise standard deviation, in grey levels (not a score).
+    pub noise_sigma: f32,
+    /// 1 without JPEG block artefacts, falling as they grow.
+    pub blockiness: f32,
+}
+
+/// A detected face.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Face {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+    /// The detector's confidence (rustface score; about 2 is its threshold).
+    pub score: f32,
+}
+
+/// A card- or page-shaped quadrilateral.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Region {
+    /// The closest standard format: `id-1` (cards), `id-3` (passports),
+    /// `a4` (letters).
+    pub format: &'static str,
+    /// Long side over short side, as measured.
+    pub aspect: f32,
+    /// Share of the frame's area the region covers.
+    pub coverage: f32,
+    /// Bounding box of the quadrilateral.
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
+/// A barcode that decoded. Its contents are deliberately not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Code {
+    /// `pdf417` or `qr`.
+    pub format: &'static str,
+    /// Length of the decoded payload in bytes.
+    pub payload_bytes: usize,
+}
+
+/// What the container says about a video.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Video {
+    pub duration_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Average bitrate over the whole file, kbit/s.
+    pub bitrate_kbps: u64,
+}

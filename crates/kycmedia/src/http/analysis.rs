@@ -1,0 +1,123 @@
+//! kycmedia's own operator endpoints (not part of the Veriff API): why each
+//! media file ranked where it did. Authenticated and signed like `/v1`, and
+//! scoped to the caller's integration, so a tenant sees only its own.
+
+use std::sync::Arc;
+
+use axum::{Extension, Json, extract::State};
+use kycmedia_proto::{ApiError, FailBody, wire::SUCCESS};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    app::Core,
+    error::{AppError, AppResult},
+    http::{auth::Caller, ids::PathId},
+    store::Media,
+};
+
+/// One media file's verdict and the evidence behind it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MediaAnalysis {
+    pub id: String,
+    pub context: String,
+    pub mimetype: String,
+    /// 1-based position in its attempt's list (images and videos apart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
+    pub accuracy: f64,
+    pub quality: f64,
+    pub matches: bool,
+    pub score: f64,
+    /// Faces, document outline, codes (format and length only), pixel
+    /// measures and the findings the accuracy rule decided on.
+    #[schema(value_type = Object)]
+    pub evidence: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptAnalysis {
+    pub status: String,
+    #[serde(rename = "attemptId")]
+    pub attempt_id: String,
+    /// In the order `GET /v1/attempts/{id}/media` lists them.
+    pub media: Vec<MediaAnalysis>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OneAnalysis {
+    pub status: String,
+    pub media: MediaAnalysis,
+}
+
+fn analysis(m: &Media, rank: Option<usize>) -> AppResult<MediaAnalysis> {
+    let evidence = serde_json::from_str(&m.evidence).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(MediaAnalysis {
+        id: m.id.clone(),
+        context: m.context.clone(),
+        mimetype: m.mimetype.clone(),
+        rank,
+        accuracy: m.accuracy,
+        quality: m.quality,
+        matches: m.matches,
+        score: m.score,
+        evidence,
+    })
+}
+
+/// The analysis of every media file of an attempt, in ranked order.
+#[utoipa::path(get, path = "/kycmedia/v1/attempts/{id}/analysis", tag = "kycmedia",
+    params(("id" = String, Path, description = "Attempt id"),
+           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the attempt id")),
+    responses((status = 200, body = AttemptAnalysis), (status = 400, body = FailBody), (status = 401, body = FailBody),
+              (status = 404, body = FailBody)))]
+pub async fn attempt(
+    State(core): State<Arc<Core>>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> AppResult<Json<AttemptAnalysis>> {
+    let found = core
+        .store
+        .attempt_media(&caller.integration.id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let (mut images, mut videos) = (0, 0);
+    let media = found
+        .media
+        .iter()
+        .map(|m| {
+            let counter = if m.kind == kycmedia_proto::MediaKind::Image { &mut images } else { &mut videos };
+            *counter += 1;
+            analysis(m, Some(*counter))
+        })
+        .collect::<AppResult<_>>()?;
+    Ok(Json(AttemptAnalysis {
+        status: SUCCESS.to_owned(),
+        attempt_id: id,
+        media,
+    }))
+}
+
+/// The analysis of one media file.
+#[utoipa::path(get, path = "/kycmedia/v1/media/{id}/analysis", tag = "kycmedia",
+    params(("id" = String, Path, description = "Media id"),
+           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the media id")),
+    responses((status = 200, body = OneAnalysis), (status = 400, body = FailBody), (status = 401, body = FailBody),
+              (status = 404, body = FailBody)))]
+pub async fn media(
+    State(core): State<Arc<Core>>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId,
+) -> AppResult<Json<OneAnalysis>> {
+    let m = core
+        .store
+        .media(&caller.integration.id, &id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(OneAnalysis {
+        status: SUCCESS.to_owned(),
+        media: analysis(&m, None)?,
+    }))
+}
