@@ -87,21 +87,33 @@ pub(crate) fn video(context: VideoContext, evidence: &mut Evidence) -> f32 {
         return 0.0;
     };
     // A selfie-with-ID recording may run long; a pre-capture clip is short.
-    let longest_ms = if context == VideoContext::SelfidVideo { 300_000 } else { 120_000 };
+    let longest_ms = if context == VideoContext::SelfidVideo {
+        300_000
+    } else {
+        120_000
+    };
     if !(1_000..=longest_ms).contains(&v.duration_ms) {
-        evidence.findings.push(format!("duration {} ms outside 1 s..{} s", v.duration_ms, longest_ms / 1000));
+        evidence.findings.push(format!(
+            "duration {} ms outside 1 s..{} s",
+            v.duration_ms,
+            longest_ms / 1000
+        ));
         return 0.25;
     }
     let mut accuracy = 0.6;
     match v.width.zip(v.height).map(|(w, h)| w.min(h)) {
         Some(short) if short >= 240 => accuracy += 0.2,
-        Some(short) => evidence.findings.push(format!("frame {short} px on the short side, under 240")),
+        Some(short) => evidence
+            .findings
+            .push(format!("frame {short} px on the short side, under 240")),
         None => evidence.findings.push("frame size not stated".into()),
     }
     if v.bitrate_kbps >= 100 {
         accuracy += 0.2;
     } else {
-        evidence.findings.push(format!("bitrate {} kbit/s, under 100", v.bitrate_kbps));
+        evidence
+            .findings
+            .push(format!("bitrate {} kbit/s, under 100", v.bitrate_kbps));
     }
     evidence.findings.insert(0, "duration plausible for the context".into());
     accuracy
@@ -149,7 +161,10 @@ fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
     };
     let share = face_share(largest, plane);
     if share < SELFIE_FACE {
-        evidence.findings.push(format!("largest face spans {:.0} % of the frame, too small", share * 100.0));
+        evidence.findings.push(format!(
+            "largest face spans {:.0} % of the frame, too small",
+            share * 100.0
+        ));
         return 0.25;
     }
     let area = |f: &Face| f.width * f.height;
@@ -158,7 +173,9 @@ fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
         return 0.3;
     }
     if share < PORTRAIT_FACE && on_document(plane, largest, evidence) {
-        evidence.findings.push("the face is a document's portrait, not a live capture".into());
+        evidence
+            .findings
+            .push("the face is a document's portrait, not a live capture".into());
         return 0.3;
     }
     evidence.findings.push("one dominant face".into());
@@ -193,11 +210,15 @@ fn document_side(plane: &GrayImage, front: bool, evidence: &mut Evidence) -> f32
         (true, true) => 0.7 + 0.3 * fit,
         (false, false) => 0.65 + 0.35 * fit,
         (true, false) => {
-            evidence.findings.push("no portrait on the document: the back side?".into());
+            evidence
+                .findings
+                .push("no portrait on the document: the back side?".into());
             0.35
         }
         (false, true) => {
-            evidence.findings.push("the document shows a portrait: the front side?".into());
+            evidence
+                .findings
+                .push("the document shows a portrait: the front side?".into());
             0.3
         }
     }
@@ -311,7 +332,9 @@ fn address(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
         evidence.findings.push("no page of print".into());
         return 0.1;
     }
-    evidence.findings.push(format!("page of print, {:.1} marks per 1000 px", print.marks_per_kpx));
+    evidence
+        .findings
+        .push(format!("page of print, {:.1} marks per 1000 px", print.marks_per_kpx));
     let outline = if region.is_some() { 0.15 } else { 0.0 };
     0.6 + outline + 0.25 * (print.marks_per_kpx / 4.0).min(1.0)
 }

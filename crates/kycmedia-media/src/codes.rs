@@ -53,7 +53,9 @@ fn decode(plane: &GrayImage, wanted: Symbology) -> Option<Code> {
         TryHarder: Some(true),
         ..DecodeHints::default()
     };
-    let result = MultiFormatReader::default().decode_with_hints(&mut bitmap, &hints).ok()?;
+    let result = MultiFormatReader::default()
+        .decode_with_hints(&mut bitmap, &hints)
+        .ok()?;
     let format = match result.getBarcodeFormat() {
         BarcodeFormat::PDF_417 => "pdf417",
         BarcodeFormat::QR_CODE => "qr",

@@ -128,7 +128,10 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                 bitrate_kbps: (bytes.len() as u64 * 8).checked_div(duration_ms).unwrap_or(0),
             });
             let accuracy = accuracy::video(video, &mut evidence);
-            (accuracy, evidence.resolution * quality::duration_factor(probe.duration_ms))
+            (
+                accuracy,
+                evidence.resolution * quality::duration_factor(probe.duration_ms),
+            )
         }
         Context::Image(_) => {
             let wants_detail = matches!(family, accuracy::Family::Barcode(_));
@@ -138,11 +141,19 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                     evidence.pixels = Some(measures);
                     evidence.orientation = Some(frame.orientation);
                     let accuracy = guard::guard("detectors", || {
-                        Ok(accuracy::image(family, &frame.plane, frame.detail.as_ref(), &mut evidence))
+                        Ok(accuracy::image(
+                            family,
+                            &frame.plane,
+                            frame.detail.as_ref(),
+                            &mut evidence,
+                        ))
                     })?;
                     (accuracy, quality::combine(&measures, evidence.resolution))
                 }
-                None => (undecoded(family, mimetype, &mut evidence), evidence.resolution * quality::UNMEASURED),
+                None => (
+                    undecoded(family, mimetype, &mut evidence),
+                    evidence.resolution * quality::UNMEASURED,
+                ),
             }
         }
     };
@@ -168,6 +179,8 @@ fn undecoded(family: accuracy::Family, mimetype: &str, evidence: &mut Evidence) 
         evidence.findings.push("a PDF cannot show this context".into());
         return 0.2;
     }
-    evidence.findings.push(format!("{mimetype} pixels not decoded: content unverified"));
+    evidence
+        .findings
+        .push(format!("{mimetype} pixels not decoded: content unverified"));
     MATCH
 }

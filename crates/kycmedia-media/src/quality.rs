@@ -210,7 +210,9 @@ mod tests {
     #[test]
     fn grain_raises_the_noise_estimate_and_lowers_the_noise_score() {
         let clean = plane(128, 128, |x, _| (x * 2) as u8);
-        let noisy = plane(128, 128, |x, y| (x as f32 * 2.0 + grain(x, y, 12.0)).clamp(0.0, 255.0) as u8);
+        let noisy = plane(128, 128, |x, y| {
+            (x as f32 * 2.0 + grain(x, y, 12.0)).clamp(0.0, 255.0) as u8
+        });
         let (c, n) = (measure(&clean, None), measure(&noisy, None));
         assert!(c.noise_sigma < 1.0, "{c:?}");
         assert!((n.noise_sigma - 12.0).abs() < 3.0, "{n:?}");

@@ -48,7 +48,9 @@ pub(crate) fn measure(plane: &GrayImage, region: Option<&Region>) -> Print {
     let n = (cw as usize * ch as usize).max(1);
     let paper = percentile(&crop, 90);
     let level = (f32::from(paper) * INK) as u8;
-    let ink = GrayImage::from_fn(cw, ch, |x, y| Luma([if crop.get_pixel(x, y).0[0] < level { 255 } else { 0 }]));
+    let ink = GrayImage::from_fn(cw, ch, |x, y| {
+        Luma([if crop.get_pixel(x, y).0[0] < level { 255 } else { 0 }])
+    });
     let inked = ink.pixels().filter(|p| p.0[0] == 255).count();
     Print {
         density: inked as f32 / n as f32,

@@ -134,9 +134,17 @@ fn analysing_the_same_bytes_twice_gives_the_same_answer() {
 #[test]
 fn a_selfie_shows_one_dominant_face_and_a_card_photo_does_not() {
     let selfie = analysed_as("face.jpg", context("face"));
-    assert!(selfie.matches && selfie.evidence.faces.len() == 1, "{:?}", selfie.evidence);
+    assert!(
+        selfie.matches && selfie.evidence.faces.len() == 1,
+        "{:?}",
+        selfie.evidence
+    );
     let card = analysed_as("document-front.jpg", context("face"));
-    assert!(!card.matches, "the card's portrait is not a selfie: {:?}", card.evidence);
+    assert!(
+        !card.matches,
+        "the card's portrait is not a selfie: {:?}",
+        card.evidence
+    );
 }
 
 #[test]
@@ -159,5 +167,9 @@ fn the_back_of_a_card_matches_the_back_and_not_the_front() {
 fn a_selfie_is_not_a_document_and_a_card_is_not_a_barcode_photo_without_a_code() {
     assert!(!analysed_as("face.jpg", context("document-front")).matches);
     let no_code = analysed_as("document-back.jpg", context("document-back-barcode"));
-    assert!(!no_code.matches && no_code.evidence.codes.is_empty(), "{:?}", no_code.evidence);
+    assert!(
+        !no_code.matches && no_code.evidence.codes.is_empty(),
+        "{:?}",
+        no_code.evidence
+    );
 }

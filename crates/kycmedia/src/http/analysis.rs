@@ -87,7 +87,11 @@ pub async fn attempt(
         .media
         .iter()
         .map(|m| {
-            let counter = if m.kind == kycmedia_proto::MediaKind::Image { &mut images } else { &mut videos };
+            let counter = if m.kind == kycmedia_proto::MediaKind::Image {
+                &mut images
+            } else {
+                &mut videos
+            };
             *counter += 1;
             analysis(m, Some(*counter))
         })

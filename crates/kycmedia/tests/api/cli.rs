@@ -160,3 +160,69 @@ async fn the_demo_prints_credentials_first_and_serves_the_three_seed_attempts() 
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(!log.contains(secret), "the secret reached the log");
 }
+
+/// `kycmedia analyze` output: one parsed JSON value per stdout line.
+fn analyze(args: &[&str]) -> (bool, Vec<Value>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .arg("analyze")
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or(Value::Null))
+        .collect();
+    (
+        out.status.success(),
+        lines,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fixture_path(name: &str) -> String {
+    format!("{}/../../fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn analyze_prints_one_json_line_per_file_with_the_full_analysis() {
+    let (face, card) = (fixture_path("face.jpg"), fixture_path("document-front.jpg"));
+    let (ok, lines, stderr) = analyze(&["--context", "face", &face, &card]);
+    assert!(ok, "{stderr}");
+    assert_eq!(lines.len(), 2);
+    let selfie = &lines[0];
+    assert_eq!(selfie["file"], face.as_str());
+    assert_eq!(
+        (selfie["mimetype"].as_str(), selfie["width"].as_u64()),
+        (Some("image/jpeg"), Some(480))
+    );
+    assert_eq!(selfie["matches"], true);
+    for key in ["accuracy", "quality", "score"] {
+        assert!(
+            selfie[key].as_f64().is_some_and(|v| (0.0..=1.0).contains(&v)),
+            "{key}: {selfie}"
+        );
+    }
+    assert_eq!(selfie["evidence"]["faces"].as_array().map(Vec::len), Some(1));
+    assert_eq!(lines[1]["matches"], false, "a card's portrait is not a selfie");
+}
+
+#[test]
+fn analyze_reports_a_bad_file_on_its_own_line_and_fails_overall() {
+    let dir = tempfile::tempdir().unwrap();
+    let truncated = dir.path().join("cut.jpg");
+    let bytes = std::fs::read(fixture_path("face.jpg")).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let truncated = truncated.display().to_string();
+    let face = fixture_path("face.jpg");
+    let (ok, lines, stderr) = analyze(&["--context", "face", &truncated, &face]);
+    assert!(!ok);
+    assert!(
+        lines[0]["error"].as_str().is_some_and(|e| e.contains("truncated")),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1]["matches"], true, "the next file is still analysed");
+    assert!(stderr.contains("could not be analysed"), "{stderr}");
+    let (ok, lines, stderr) = analyze(&["--context", "selfie", &face]);
+    assert!(!ok && lines.is_empty());
+    assert!(stderr.contains("unknown context"), "{stderr}");
+}

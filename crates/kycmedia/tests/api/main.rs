@@ -10,3 +10,4 @@ mod lifecycle;
 mod limits;
 mod media;
 mod ops;
+mod ranking;
