@@ -1,21 +1,45 @@
-//! How long `analyse` takes on a full-HD JPEG, the common case of a phone
-//! upload after the browser's resize: decode to luma, shrink to 512 px,
-//! score. Run with `cargo bench -p kycmedia-media`.
+//! How long `analyse` takes on one core for the two sizes uploads come in:
+//! a 1920×1080 frame (a browser's capture) and a 4000×3000 photo (a phone
+//! camera's 12 MP). The photos are made by `bench/make_photos.py` from
+//! real photos shipped in packages; `bench/analyse-vs-opencv.sh` runs this
+//! and the same pipeline in OpenCV and prints the ratio.
 
 use std::hint::black_box;
+use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kycmedia_media::{Context, Limits, MediaKind, analyse};
 
-fn analyse_1920_jpeg(c: &mut Criterion) {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/photo-1920.jpg");
-    let bytes = std::fs::read(path).expect("fixtures/photo-1920.jpg (run fixtures/make.py)");
-    let context = Context::parse(MediaKind::Image, "document-front").expect("a known context");
-    let limits = Limits::default();
-    c.bench_function("analyse photo-1920.jpg", |b| {
-        b.iter(|| analyse(context, black_box(&bytes), &limits))
-    });
+/// Where `bench/make_photos.py` wrote the photos (`KYCMEDIA_BENCH_PHOTOS`,
+/// else `target/bench-photos` in the workspace).
+fn photo(name: &str) -> Vec<u8> {
+    let dir = std::env::var_os("KYCMEDIA_BENCH_PHOTOS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/bench-photos")));
+    let path = dir.join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; make the photos first: python3 bench/make_photos.py {}",
+            path.display(),
+            dir.display()
+        )
+    })
 }
 
-criterion_group!(benches, analyse_1920_jpeg);
+fn analyse_photos(c: &mut Criterion) {
+    let limits = Limits::default();
+    let mut group = c.benchmark_group("analyse");
+    for size in ["1920x1080", "4000x3000"] {
+        let bytes = photo(&format!("photo-{size}.jpg"));
+        for context in ["face", "document-front", "document-back-barcode"] {
+            let ctx = Context::parse(MediaKind::Image, context).expect("a known context");
+            group.bench_function(format!("{context}/{size}"), |b| {
+                b.iter(|| analyse(ctx, black_box(&bytes), &limits))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, analyse_photos);
 criterion_main!(benches);

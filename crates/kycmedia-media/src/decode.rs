@@ -111,6 +111,18 @@ fn image_decode(format: ImageFormat, bytes: &[u8], limits: &Limits) -> Result<De
     })
 }
 
+/// `plane` shrunk (bilinear, which is enough at these ratios) so its longest
+/// side is at most `side`; a copy of it when it already is.
+pub(crate) fn reduced(plane: &GrayImage, side: u32) -> GrayImage {
+    let (w, h) = plane.dimensions();
+    let scale = side as f32 / w.max(h).max(1) as f32;
+    if scale >= 1.0 {
+        return plane.clone();
+    }
+    let (sw, sh) = ((w as f32 * scale).round() as u32, (h as f32 * scale).round() as u32);
+    image::imageops::resize(plane, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle)
+}
+
 /// Turns a stored-orientation plane upright.
 fn upright(plane: GrayImage, orientation: Orientation) -> GrayImage {
     if orientation == Orientation::NoTransforms {
