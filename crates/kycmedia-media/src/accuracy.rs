@@ -194,12 +194,20 @@ fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
 /// frame cropped to one.
 fn on_document(plane: &GrayImage, face: &Face, evidence: &mut Evidence) -> bool {
     let region = document::find(plane).or_else(|| document::cropped(plane.width(), plane.height()));
-    let (cx, cy) = (face.x + face.width / 2.0, face.y + face.height / 2.0);
-    let inside = region.is_some_and(|r| (r.x..=r.x + r.width).contains(&cx) && (r.y..=r.y + r.height).contains(&cy));
+    // A document's portrait is a small part of it: an ID-1 photo is about
+    // a third of the card's width, the face in it less. A face filling half
+    // of a "document" is a person framed by straight lines behind them.
+    let inside = region.is_some_and(|r| contains(&r, face) && face.width <= 0.4 * r.width);
     if inside {
         evidence.document = region;
     }
     inside
+}
+
+/// Whether the centre of `face` lies inside `region`.
+fn contains(region: &Region, face: &Face) -> bool {
+    let (cx, cy) = (face.x + face.width / 2.0, face.y + face.height / 2.0);
+    (region.x..=region.x + region.width).contains(&cx) && (region.y..=region.y + region.height).contains(&cy)
 }
 
 /// rustface scores (about 2 at the threshold, 10–30 for clear faces) to [0, 1).
@@ -306,9 +314,15 @@ fn barcode(plane: &GrayImage, symbology: Symbology, evidence: &mut Evidence) -> 
 /// A large face and a document in the same frame.
 fn document_and_face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
     let found = scene_faces(plane);
-    let face = found.first().filter(|f| face_share(f, plane) >= 0.12).copied();
-    evidence.faces = found;
     let region = document::find(plane);
+    // The person's face, not the card's portrait: large and off the card.
+    let off_card = |f: &&Face| region.is_none_or(|r| !contains(&r, f));
+    let face = found
+        .iter()
+        .filter(off_card)
+        .find(|f| face_share(f, plane) >= 0.12)
+        .copied();
+    evidence.faces = found;
     evidence.document = region;
     match (face, region) {
         (Some(f), Some(_)) => {

@@ -72,7 +72,7 @@ fn planes(decoded: Decoded, detail: bool) -> Result<Frame, MediaError> {
     };
     let upright = |side| upright(downscale(width, height, grey, side), orientation);
     Ok(Frame {
-        plane: upright(WORKING_SIDE),
+        plane: enlarged(upright(WORKING_SIDE), WORKING_SIDE as u32),
         detail: detail.then(|| upright(DETAIL_SIDE)),
         blockiness,
         orientation: orientation.to_exif(),
@@ -121,6 +121,22 @@ pub(crate) fn reduced(plane: &GrayImage, side: u32) -> GrayImage {
     }
     let (sw, sh) = ((w as f32 * scale).round() as u32, (h as f32 * scale).round() as u32);
     image::imageops::resize(plane, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle)
+}
+
+/// `plane` enlarged (bilinear) so its longest side is `side`, when smaller.
+///
+/// Every measure then sees the same field of view at the same scale: a
+/// small copy of a photo must not look sharper than the photo because its
+/// pixels are fewer and so each one changes more.
+fn enlarged(plane: GrayImage, side: u32) -> GrayImage {
+    let (w, h) = plane.dimensions();
+    let longest = w.max(h);
+    if longest >= side || longest == 0 {
+        return plane;
+    }
+    let scale = side as f32 / longest as f32;
+    let (sw, sh) = ((w as f32 * scale).round() as u32, (h as f32 * scale).round() as u32);
+    image::imageops::resize(&plane, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle)
 }
 
 /// Turns a stored-orientation plane upright.
@@ -255,10 +271,13 @@ mod tests {
         // Stored 4 wide, 2 high, bright top-left; EXIF 6 = rotate 90° clockwise.
         let stored = grey(4, 2, |x, y| if (x, y) == (0, 0) { 255 } else { 0 });
         let frame = planes(decoded(4, 2, stored, Orientation::Rotate90), true).expect("planes");
-        assert_eq!(frame.plane.dimensions(), (2, 4));
-        assert_eq!(frame.plane.get_pixel(1, 0).0, [255]);
+        let detail = frame.detail.expect("asked for");
+        assert_eq!(detail.dimensions(), (2, 4));
+        assert_eq!(detail.get_pixel(1, 0).0, [255]);
         assert_eq!(frame.orientation, 6);
-        assert_eq!(frame.detail.map(|d| d.dimensions()), Some((2, 4)));
+        // The working plane is enlarged to the working size, upright too.
+        assert_eq!(frame.plane.dimensions(), (320, 640));
+        assert!(frame.plane.get_pixel(300, 10).0[0] > frame.plane.get_pixel(20, 10).0[0]);
     }
 
     #[test]

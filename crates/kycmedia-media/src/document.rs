@@ -14,6 +14,9 @@ use imageproc::point::Point;
 
 use crate::evidence::Region;
 
+/// Rectangles from straight edges (Hough lines).
+mod lines;
+
 /// Canny hysteresis thresholds on Sobel magnitude: low enough for a pale
 /// card on a pale desk, high enough that fabric and wood grain stay broken.
 const CANNY_LOW: f32 = 25.0;
@@ -24,8 +27,9 @@ const MIN_COVERAGE: f32 = 0.04;
 /// one: rounded card corners lose ~1 %, a blob or a tree much more.
 const MIN_RECTANGULARITY: f64 = 0.88;
 /// Accepted long/short side ratios: ID-3 and A4 (1.414–1.42) down to a
-/// little perspective, ID-1 (1.586) up to a little perspective.
-const ASPECT_RANGE: (f32, f32) = (1.30, 1.72);
+/// little perspective, ID-1 (1.586) up to a little perspective. The floor
+/// stays clear of 4:3 (1.333), the shape of a camera frame's own border.
+const ASPECT_RANGE: (f32, f32) = (1.36, 1.72);
 /// Where ID-3/A4 end and ID-1 begins.
 const ID1_FROM: f32 = 1.50;
 /// A frame that is itself document-shaped (a capture cropped to the card)
@@ -37,28 +41,58 @@ const CROPPED_TOLERANCE: f32 = 0.03;
 /// its largest structure, and edge detection costs 4× less at half size.
 const FIND_SIDE: u32 = 320;
 
-/// The largest card- or page-shaped quadrilateral in `plane`, if any.
+/// The largest card- or page-shaped quadrilateral in `plane`, if any: from
+/// closed outlines first (clean backgrounds), then from straight edges
+/// (a card on a busy desk, whose outline merges with the clutter around it).
 pub(crate) fn find(plane: &GrayImage) -> Option<Region> {
     let plane = &crate::decode::reduced(plane, FIND_SIDE);
     let (w, h) = plane.dimensions();
     if w < 32 || h < 32 {
         return None;
     }
-    let frame_area = f64::from(w) * f64::from(h);
+    let edges = canny(plane, CANNY_LOW, CANNY_HIGH);
+    let found = outline(&edges).or_else(|| lines::rectangle(&edges))?;
+    Some(Region {
+        x: found.x / w as f32,
+        y: found.y / h as f32,
+        width: found.width / w as f32,
+        height: found.height / h as f32,
+        ..found
+    })
+}
+
+/// The largest closed document-shaped contour in an edge map.
+fn outline(edges: &GrayImage) -> Option<Region> {
+    let frame = edges.dimensions();
     // One pixel of dilation closes the gaps Canny leaves at rounded corners.
-    let edges = dilate(&canny(plane, CANNY_LOW, CANNY_HIGH), Norm::LInf, 1);
-    find_contours::<i32>(&edges)
+    let closed = dilate(edges, Norm::LInf, 1);
+    find_contours::<i32>(&closed)
         .iter()
         .filter(|c| c.points.len() >= 16)
-        .filter_map(|c| quadrilateral(&c.points, frame_area))
+        .filter_map(|c| quadrilateral(&c.points, frame))
         .max_by(|a, b| a.coverage.total_cmp(&b.coverage))
-        .map(|mut region| {
-            region.x /= w as f32;
-            region.y /= h as f32;
-            region.width /= w as f32;
-            region.height /= h as f32;
-            region
-        })
+}
+
+/// The region a document of `aspect` covering `coverage` of the frame
+/// occupies, with its bounding box in plane pixels; `None` when it has no
+/// document's shape or size.
+pub(crate) fn region(aspect: f32, coverage: f32, bbox: [f32; 4], frame: (u32, u32)) -> Option<Region> {
+    let [x0, y0, x1, y1] = bbox;
+    // A "region" that is the frame itself is the image border, not a card.
+    let spans_frame = x0 <= 2.0 && y0 <= 2.0 && x1 >= frame.0 as f32 - 3.0 && y1 >= frame.1 as f32 - 3.0;
+    if spans_frame || !(MIN_COVERAGE..=0.97).contains(&coverage) || !(ASPECT_RANGE.0..=ASPECT_RANGE.1).contains(&aspect)
+    {
+        return None;
+    }
+    Some(Region {
+        format: if aspect >= ID1_FROM { "id-1" } else { "id-3" },
+        aspect,
+        coverage,
+        x: x0.max(0.0),
+        y: y0.max(0.0),
+        width: x1.min(frame.0 as f32) - x0.max(0.0),
+        height: y1.min(frame.1 as f32) - y0.max(0.0),
+    })
 }
 
 /// The whole frame as a region, when a capture was cropped to the document
@@ -85,10 +119,10 @@ pub(crate) fn cropped(width: u32, height: u32) -> Option<Region> {
 }
 
 /// A region in plane pixels if `points` trace a document-shaped rectangle.
-fn quadrilateral(points: &[Point<i32>], frame_area: f64) -> Option<Region> {
+fn quadrilateral(points: &[Point<i32>], frame: (u32, u32)) -> Option<Region> {
     let area = contour_area(points).abs();
-    let coverage = (area / frame_area) as f32;
-    if !(MIN_COVERAGE..=0.995).contains(&coverage) {
+    let coverage = (area / (f64::from(frame.0) * f64::from(frame.1))) as f32;
+    if coverage < MIN_COVERAGE {
         return None;
     }
     let corners = min_area_rect(points);
@@ -105,21 +139,14 @@ fn quadrilateral(points: &[Point<i32>], frame_area: f64) -> Option<Region> {
         return None;
     }
     let aspect = (s0.max(s1) / s0.min(s1)) as f32;
-    if !(ASPECT_RANGE.0..=ASPECT_RANGE.1).contains(&aspect) {
-        return None;
-    }
-    let (xs, ys) = (corners.map(|p| p.x), corners.map(|p| p.y));
-    let (x0, x1) = (xs.iter().min()?, xs.iter().max()?);
-    let (y0, y1) = (ys.iter().min()?, ys.iter().max()?);
-    Some(Region {
-        format: if aspect >= ID1_FROM { "id-1" } else { "id-3" },
-        aspect,
-        coverage,
-        x: (*x0).max(0) as f32,
-        y: (*y0).max(0) as f32,
-        width: (x1 - x0) as f32,
-        height: (y1 - y0) as f32,
-    })
+    let (xs, ys) = (corners.map(|p| p.x as f32), corners.map(|p| p.y as f32));
+    let bbox = [
+        xs.iter().copied().fold(f32::MAX, f32::min),
+        ys.iter().copied().fold(f32::MAX, f32::min),
+        xs.iter().copied().fold(f32::MIN, f32::max),
+        ys.iter().copied().fold(f32::MIN, f32::max),
+    ];
+    region(aspect, coverage, bbox, frame)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! not decoded, so their quality comes from resolution (and duration) only.
 
 use image::GrayImage;
+use imageproc::filter::median_filter;
 
 use crate::evidence::Measures;
 
@@ -13,37 +14,44 @@ const FULL_DURATION_MS: f32 = 2_000.0;
 /// Resolution factor when the container states no size (PDF, some videos):
 /// neither rewarded nor punished much for what we cannot see.
 pub(crate) const UNMEASURED: f32 = 0.5;
-/// Laplacian variance at which sharpness reaches 1 - 1/e (about 0.63), at
-/// the 640 px working size: a sharp selfie scores ~0.9, a σ=4 blur ~0.05,
-/// and text-dense card renderings saturate at 1.
-const SHARPNESS_SCALE: f32 = 80.0;
-/// Variance of the 4-neighbour Laplacian's response to white noise of unit
-/// variance (4² + 4 · 1²): noise adds this × σ² to the variance, which is
-/// energy a reviewer sees as grain, not focus.
-const LAPLACIAN_NOISE_GAIN: f32 = 20.0;
+/// Second-difference energy (weakest direction), as a share of the luma
+/// variance, at which sharpness reaches 1 - 1/e (about 0.63) on the 640 px
+/// working plane.
+const SHARPNESS_SCALE: f32 = 0.004;
+/// Energy of a second difference's response to white noise of unit variance
+/// (2² + 1 + 1): noise adds this × σ², which a reviewer sees as grain, not
+/// focus.
+const DIFFERENCE_NOISE_GAIN: f32 = 6.0;
 /// Noise σ (grey levels, at the working size) a clean capture shows anyway:
 /// the estimator also picks up fine texture.
 const NOISE_FLOOR: f32 = 2.0;
 /// Noise σ above the floor at which the noise score has fallen to 1/2.
-const NOISE_HALF: f32 = 3.0;
+const NOISE_HALF: f32 = 2.0;
 /// Standard deviation of luma at and above which contrast is full.
 const FULL_CONTRAST: f32 = 40.0;
 /// JPEG block ratio a clean camera file stays under (a quality-85 selfie
-/// measures ~1.15: smooth skin makes the grid faintly visible).
-const BLOCK_FLOOR: f32 = 1.2;
+/// measures ~1.15 and smooth, dark or upscaled captures up to ~1.3; quality
+/// 20 measures ~1.9).
+const BLOCK_FLOOR: f32 = 1.35;
 /// Mean luma may stray this far from mid-grey (128) unpunished: white paper
 /// and dark clothing are legitimate scenes, not exposure mistakes.
 const MEAN_TOLERANCE: f32 = 32.0;
 /// Luma at or beyond these is clipped: detail there is lost for good.
-const CLIP_LOW: u8 = 6;
-const CLIP_HIGH: u8 = 249;
+/// (Read on a shrunk copy, where grain on a clipped area averages a few
+/// levels inside the range.)
+const CLIP_LOW: u8 = 10;
+const CLIP_HIGH: u8 = 245;
 
 /// Every pixel measure of a working plane; `blockiness` is the raw ratio
 /// from the JPEG decoder, if any.
 pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
     let noise_sigma = noise_sigma(plane);
+    // Focus is judged after a 3×3 median, which keeps edges and removes
+    // most grain, less the grain that survives it: grain must never pass
+    // for detail, and on a soft photo it would outweigh the detail.
+    let denoised = median_filter(plane, 1, 1);
     Measures {
-        sharpness: sharpness(plane, noise_sigma),
+        sharpness: sharpness(&denoised, self::noise_sigma(&denoised)),
         exposure: exposure(plane),
         contrast: contrast(plane),
         noise: noise_score(noise_sigma),
@@ -83,40 +91,72 @@ pub(crate) fn duration_factor(duration_ms: Option<u64>) -> f32 {
     (ms / FULL_DURATION_MS).min(1.0).sqrt()
 }
 
-/// Focus: variance of the 4-neighbour Laplacian (edge energy; blur removes
-/// exactly the high frequencies it responds to) less the share noise of
-/// `noise_sigma` explains, mapped through `1 - exp(-v / SHARPNESS_SCALE)`
-/// so a sharp photo approaches 1 whatever its content and a blurred one 0.
-/// Without the correction a grainy photo would look sharper than a clean
-/// one, the classic failure of variance-of-Laplacian.
+/// Focus: the energy of second differences (what blur removes first) in
+/// the *weakest* of four directions (horizontal, vertical, both diagonals),
+/// less the share noise of `noise_sigma` explains, mapped through
+/// `1 - exp(-v / SHARPNESS_SCALE)`.
+///
+/// The weakest direction, because motion blur smears one direction only and
+/// leaves edges across it crisp: a sum over directions (the Laplacian) sees
+/// half the detail left and calls it sharp. The noise correction, because
+/// grain adds energy in every direction and would otherwise pass for focus,
+/// the classic failure of variance-of-Laplacian.
 pub(crate) fn sharpness(plane: &GrayImage, noise_sigma: f32) -> f32 {
-    let (w, h) = (plane.width() as usize, plane.height() as usize);
-    if w < 3 || h < 3 {
+    let weakest = directional_energy(plane).into_iter().fold(f32::MAX, f32::min);
+    if weakest == f32::MAX {
         return 0.0;
     }
+    // White noise of σ adds (2² + 1 + 1)·σ² to each direction's energy.
+    let explained = DIFFERENCE_NOISE_GAIN * noise_sigma * noise_sigma;
+    // The estimate also holds some fine texture, so a sliver is always kept.
+    let focus = (weakest - explained).max(weakest * 0.05);
+    // Relative to the frame's own contrast: brightening a photo multiplies
+    // every difference without adding any detail.
+    let spread = 1.0 + variance(plane.as_raw());
+    1.0 - (-focus / (SHARPNESS_SCALE * spread)).exp()
+}
+
+/// Mean squared second difference along x, y, and the two diagonals; empty
+/// for a plane too small to have any.
+fn directional_energy(plane: &GrayImage) -> Vec<f32> {
+    let (w, h) = (plane.width() as usize, plane.height() as usize);
+    if w < 3 || h < 3 {
+        return Vec::new();
+    }
     let p = plane.as_raw();
-    let (mut sum, mut sum_sq, mut n) = (0.0f64, 0.0f64, 0.0f64);
+    let mut energy = [0u64; 4];
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let i = y * w + x;
-            let lap = 4 * i32::from(p[i]) - i32::from(p[i - 1]) - i32::from(p[i + 1]);
-            let lap = f64::from(lap - i32::from(p[i - w]) - i32::from(p[i + w]));
-            sum += lap;
-            sum_sq += lap * lap;
-            n += 1.0;
+            let c = 2 * i32::from(p[i]);
+            let pairs = [
+                (i - 1, i + 1),
+                (i - w, i + w),
+                (i - w - 1, i + w + 1),
+                (i - w + 1, i + w - 1),
+            ];
+            for (e, (a, b)) in energy.iter_mut().zip(pairs) {
+                let d = c - i32::from(p[a]) - i32::from(p[b]);
+                *e += (d * d) as u64;
+            }
         }
     }
-    let mean = sum / n;
-    let variance = (sum_sq / n - mean * mean).max(0.0) as f32;
-    let explained = LAPLACIAN_NOISE_GAIN * noise_sigma * noise_sigma;
-    // Never remove more than half: the estimate also contains fine texture.
-    let focus = (variance - explained).max(variance * 0.5);
-    1.0 - (-focus / SHARPNESS_SCALE).exp()
+    let n = ((w - 2) * (h - 2)) as f64;
+    energy.iter().map(|&e| (e as f64 / n) as f32).collect()
 }
 
-/// Noise standard deviation by Immerkær's estimator (1996): the mean
-/// absolute response to a kernel that cancels flat areas, ramps and most
-/// edges, scaled so white noise of σ reads σ.
+/// Variance of luma.
+fn variance(p: &[u8]) -> f32 {
+    let n = p.len().max(1) as f64;
+    let mean = p.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    (p.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n) as f32
+}
+
+/// Noise standard deviation from Immerkær's kernel (1996), which cancels
+/// flat areas, ramps and most edges: white noise of σ gives responses of
+/// standard deviation 6σ. Taken from the *median* absolute response rather
+/// than Immerkær's mean, because print, hair and foliage answer the kernel
+/// too but cover a minority of the frame, while noise covers all of it.
 pub(crate) fn noise_sigma(plane: &GrayImage) -> f32 {
     let (w, h) = (plane.width() as usize, plane.height() as usize);
     if w < 3 || h < 3 {
@@ -124,16 +164,29 @@ pub(crate) fn noise_sigma(plane: &GrayImage) -> f32 {
     }
     let p = plane.as_raw();
     let at = |x: usize, y: usize| i32::from(p[y * w + x]);
-    let mut total = 0u64;
+    // |response| ≤ 16 · 255; a histogram gives the median in one pass.
+    let mut histogram = vec![0u32; 16 * 255 + 1];
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let corners = at(x - 1, y - 1) + at(x + 1, y - 1) + at(x - 1, y + 1) + at(x + 1, y + 1);
             let sides = at(x, y - 1) + at(x - 1, y) + at(x + 1, y) + at(x, y + 1);
-            total += u64::from((corners - 2 * sides + 4 * at(x, y)).unsigned_abs());
+            histogram[(corners - 2 * sides + 4 * at(x, y)).unsigned_abs() as usize] += 1;
         }
     }
-    let n = ((w - 2) * (h - 2)) as f64;
-    ((std::f64::consts::FRAC_PI_2).sqrt() * total as f64 / (6.0 * n)) as f32
+    let half = ((w - 2) * (h - 2) / 2) as u32;
+    let mut seen = 0;
+    let median = histogram
+        .iter()
+        .position(|&count| {
+            seen += count;
+            seen > half
+        })
+        .unwrap_or(0);
+    if median == 0 {
+        return 0.0;
+    }
+    // Median of |N(0, s)| is 0.6745 s; the +0.5 centres the integer bin.
+    (median as f32 + 0.5) / (0.6745 * 6.0)
 }
 
 /// 1 up to the floor every photo shows, 1/2 at [`NOISE_HALF`] above it.
@@ -144,14 +197,7 @@ fn noise_score(sigma: f32) -> f32 {
 
 /// RMS contrast (standard deviation of luma) against a well-lit scene's.
 pub(crate) fn contrast(plane: &GrayImage) -> f32 {
-    let p = plane.as_raw();
-    if p.is_empty() {
-        return 0.0;
-    }
-    let n = p.len() as f64;
-    let mean = p.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
-    let var = p.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n;
-    (var.sqrt() as f32 / FULL_CONTRAST).min(1.0)
+    (variance(plane.as_raw()).sqrt() / FULL_CONTRAST).min(1.0)
 }
 
 /// 1 for a clean JPEG, falling as block edges outgrow the texture.
@@ -159,7 +205,7 @@ fn block_score(ratio: f32) -> f32 {
     (-(ratio - BLOCK_FLOOR).max(0.0) * 2.5).exp()
 }
 
-/// Exposure: `(1 - d²) · (1 - clipped)`. `d` is how far mean luma strays
+/// Exposure: `(1 - d²) · (1 - clipped) · black point`. `d` is how far mean luma strays
 /// beyond ±32 of mid-grey, scaled so 0 is "within tolerance" and 1 is black
 /// or white; squaring forgives a bright document (mean 190 still scores
 /// 0.9) while a dark or washed-out frame drops fast. `clipped` is the share
@@ -170,11 +216,42 @@ pub(crate) fn exposure(plane: &GrayImage) -> f32 {
     if p.is_empty() {
         return 0.0;
     }
+    // On a quarter-size copy: grain must neither pass for deep blacks nor
+    // pull a blown-out sky off the clipping point.
+    let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
+    let p = small.as_raw();
     let n = p.len() as f32;
     let mean = p.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
     let clipped = p.iter().filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v)).count();
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
-    ((1.0 - d * d) * (1.0 - clipped as f32 / n)).clamp(0.0, 1.0)
+    ((1.0 - d * d) * (1.0 - clipped as f32 / n) * black_point(p)).clamp(0.0, 1.0)
+}
+
+/// Longest side of the copy exposure is read from.
+const EXPOSURE_SIDE: u32 = 160;
+
+/// Luma below which the darkest 1 % of a well-exposed capture falls: eyes,
+/// hair, print and shadows reach near black in any real scene.
+const BLACK_POINT: f32 = 30.0;
+
+/// 1 while the darkest percent is near black, down to 1/2 as it lifts: a
+/// frame whose blacks are grey was washed out (over-exposed, hazy, flared)
+/// even when its mean looks right.
+fn black_point(pixels: &[u8]) -> f32 {
+    let mut histogram = [0usize; 256];
+    for &v in pixels {
+        histogram[usize::from(v)] += 1;
+    }
+    let one_percent = pixels.len() / 100;
+    let mut seen = 0;
+    let darkest = histogram
+        .iter()
+        .position(|&count| {
+            seen += count;
+            seen > one_percent
+        })
+        .unwrap_or(0) as f32;
+    1.0 - ((darkest - BLACK_POINT) / 80.0).clamp(0.0, 0.5)
 }
 
 #[cfg(test)]
@@ -194,17 +271,37 @@ mod tests {
     }
 
     #[test]
-    fn a_flat_grey_frame_is_well_exposed_but_has_no_focus_contrast_or_noise() {
+    fn a_flat_grey_frame_has_no_focus_contrast_noise_or_blacks() {
         let grey = plane(64, 64, |_, _| 128);
         let m = measure(&grey, None);
         assert_eq!((m.sharpness, m.contrast, m.noise_sigma), (0.0, 0.0, 0.0));
-        assert!((m.exposure - 1.0).abs() < 1e-6 && m.noise == 1.0 && m.blockiness == 1.0);
+        assert!(m.noise == 1.0 && m.blockiness == 1.0);
+        assert!(
+            (m.exposure - 0.5).abs() < 1e-6,
+            "mean is fine, blacks are missing: {m:?}"
+        );
     }
 
     #[test]
-    fn a_fine_checkerboard_is_sharp() {
-        let board = plane(64, 64, |x, y| if (x + y) % 2 == 0 { 60 } else { 190 });
-        assert!(measure(&board, None).sharpness > 0.99);
+    fn lifting_the_blacks_costs_exposure_and_keeping_them_does_not() {
+        let full_range = plane(64, 64, |x, y| ((x * 4 + y) % 256) as u8);
+        let lifted = plane(64, 64, |x, y| (100 + (x * 4 + y) % 156) as u8);
+        assert!(exposure(&lifted) < 0.8 * exposure(&full_range));
+    }
+
+    #[test]
+    fn crisp_blocks_are_sharp_and_smearing_them_sideways_empties_one_direction() {
+        let block = |x: u32, y: u32| if grain(x / 4, y / 4, 1.0) > 0.0 { 60 } else { 190 };
+        let crisp = plane(128, 128, block);
+        // Motion blur along x: each pixel the mean of 9 horizontal neighbours.
+        let smeared = plane(128, 128, |x, y| {
+            let sum: u32 = (0..9).map(|d| u32::from(block((x + d).saturating_sub(4), y))).sum();
+            (sum / 9) as u8
+        });
+        assert!(measure(&crisp, None).sharpness > 0.9);
+        let (c, s) = (directional_energy(&crisp), directional_energy(&smeared));
+        assert!(s[0] < c[0] / 5.0, "across the smear: {s:?} vs {c:?}");
+        assert!(s[1] > c[1] / 4.0, "along the smear edges survive: {s:?} vs {c:?}");
     }
 
     #[test]
@@ -237,7 +334,7 @@ mod tests {
     #[test]
     fn heavy_blocking_costs_quality_and_a_camera_ratio_does_not() {
         assert_eq!(block_score(1.0), 1.0);
-        assert!(block_score(1.7) < 0.35);
+        assert!(block_score(1.3) == 1.0 && block_score(2.0) < 0.35);
     }
 
     #[test]

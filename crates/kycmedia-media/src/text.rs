@@ -11,24 +11,25 @@ use crate::evidence::Region;
 /// What the page measures found.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Print {
-    /// Share of the region darker than [`INK`] × the paper's brightness.
+    /// Share of the region darker than the ink level.
     pub density: f32,
     /// Small dark marks (letters or words at the working size) per 1,000 px.
     pub marks_per_kpx: f32,
-    /// Brightness of the paper (90th percentile of luma).
-    pub paper: u8,
+    /// Share of the region at the paper's own brightness.
+    pub blank: f32,
+    /// Paper brightness less the darkest ink's.
+    pub contrast: u8,
 }
 
 impl Print {
-    /// Light paper, a plausible amount of ink, and enough separate marks
-    /// to be lines of text rather than a picture or a single logo.
+    /// Mostly blank paper, a plausible amount of ink, and enough separate
+    /// marks to be lines of text rather than a picture or a single logo.
+    /// Brightness is relative throughout, so a dim photo of a letter is
+    /// still a letter (its quality pays for the dimness).
     pub(crate) fn is_text_page(&self) -> bool {
-        self.paper >= 140 && (0.02..=0.40).contains(&self.density) && self.marks_per_kpx >= 1.0
+        self.blank >= 0.45 && self.contrast >= 25 && (0.01..=0.40).contains(&self.density) && self.marks_per_kpx >= 1.0
     }
 }
-
-/// Ink is darker than this share of the paper's brightness.
-const INK: f32 = 0.6;
 
 /// Measures print inside `region` (a fraction box of the plane), or the
 /// whole plane when no page outline was found.
@@ -45,17 +46,26 @@ pub(crate) fn measure(plane: &GrayImage, region: Option<&Region>) -> Print {
         None => plane.clone(),
     };
     let (cw, ch) = crop.dimensions();
-    let n = (cw as usize * ch as usize).max(1);
-    let paper = percentile(&crop, 90);
-    let level = (f32::from(paper) * INK) as u8;
+    let n = (cw as usize * ch as usize).max(1) as f32;
+    let (paper, dark) = (percentile(&crop, 90), percentile(&crop, 2));
+    let contrast = paper.saturating_sub(dark);
+    // Ink is anything well below the paper: halfway to the darkest marks,
+    // so that print softened by blur or dimmed by exposure still counts.
+    let level = paper.saturating_sub((contrast / 2).max(20));
+    let near_paper = (f32::from(paper) * 0.12).max(12.0);
     let ink = GrayImage::from_fn(cw, ch, |x, y| {
         Luma([if crop.get_pixel(x, y).0[0] < level { 255 } else { 0 }])
     });
     let inked = ink.pixels().filter(|p| p.0[0] == 255).count();
+    let blank = crop
+        .pixels()
+        .filter(|p| (f32::from(p.0[0]) - f32::from(paper)).abs() <= near_paper)
+        .count();
     Print {
-        density: inked as f32 / n as f32,
-        marks_per_kpx: marks(&ink) as f32 * 1000.0 / n as f32,
-        paper,
+        density: inked as f32 / n,
+        marks_per_kpx: marks(&ink) as f32 * 1000.0 / n,
+        blank: blank as f32 / n,
+        contrast,
     }
 }
 

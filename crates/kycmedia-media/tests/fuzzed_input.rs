@@ -82,7 +82,7 @@ proptest! {
         let pixels = (0..width * height)
             .map(|i| {
                 let (x, y) = (i % width / blocks, i / width / blocks);
-                let h = (u64::from(x) * 0x9E37_79B9 ^ u64::from(y) * 0x85EB_CA6B ^ seed).wrapping_mul(0xC2B2_AE35);
+                let h = ((u64::from(x) * 0x9E37_79B9) ^ (u64::from(y) * 0x85EB_CA6B) ^ seed).wrapping_mul(0xC2B2_AE35);
                 (h >> 24) as u8
             })
             .collect();

