@@ -7,6 +7,7 @@ stem and the label's source id), "family", "role", "image" (RGB uint8),
 record never changes the others.
 """
 
+import os
 import zlib
 
 import numpy as np
@@ -15,7 +16,9 @@ import degrade
 import render
 import sources as S
 
-SEED = 20240611
+# The calibration set's seed; EVAL_SEED makes a held-out set (same sources,
+# different crops, placements, tilts, noise and blur directions).
+SEED = int(os.environ.get("EVAL_SEED", "20240611"))
 FACE_CONTEXTS = ["face", "face-pre"]
 
 

@@ -15,13 +15,14 @@
 # 5. scores it (eval/score.py --baseline [--brisque]): prints the Markdown
 #    table, writes target/eval/summary.json and target/eval/summary.md.
 #
-# Env: PYTHON (python3), KYCMEDIA_BIN, EVAL_BRISQUE=0 to skip BRISQUE.
+# Env: PYTHON (python3), KYCMEDIA_BIN, EVAL_BRISQUE=0 to skip BRISQUE,
+# EVAL_SEED and EVAL_OUT for a held-out set (e.g. EVAL_SEED=7 EVAL_OUT=target/eval-heldout).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PY="${PYTHON:-python3}"
-OUT="target/eval"
+OUT="${EVAL_OUT:-target/eval}"
 SET="$OUT/set"
 PROBE=/usr/share/doc/opencv-doc/opencv4/html/227943776_1.jpg
 

@@ -194,20 +194,22 @@ fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
 /// frame cropped to one.
 fn on_document(plane: &GrayImage, face: &Face, evidence: &mut Evidence) -> bool {
     let region = document::find(plane).or_else(|| document::cropped(plane.width(), plane.height()));
-    // A document's portrait is a small part of it: an ID-1 photo is about
-    // a third of the card's width, the face in it less. A face filling half
-    // of a "document" is a person framed by straight lines behind them.
-    let inside = region.is_some_and(|r| contains(&r, face) && face.width <= 0.4 * r.width);
+    let inside = region.is_some_and(|r| portrait_of(&r, face));
     if inside {
         evidence.document = region;
     }
     inside
 }
 
-/// Whether the centre of `face` lies inside `region`.
-fn contains(region: &Region, face: &Face) -> bool {
+/// Whether `face` could be `region`'s printed portrait: its centre inside,
+/// and small against it. An ID-1 photo is about a third of the card's
+/// width, the face in it less; a face filling half of a "document" is a
+/// person framed by straight lines behind them.
+fn portrait_of(region: &Region, face: &Face) -> bool {
     let (cx, cy) = (face.x + face.width / 2.0, face.y + face.height / 2.0);
-    (region.x..=region.x + region.width).contains(&cx) && (region.y..=region.y + region.height).contains(&cy)
+    let inside =
+        (region.x..=region.x + region.width).contains(&cx) && (region.y..=region.y + region.height).contains(&cy);
+    inside && face.width <= 0.4 * region.width
 }
 
 /// rustface scores (about 2 at the threshold, 10–30 for clear faces) to [0, 1).
@@ -315,8 +317,8 @@ fn barcode(plane: &GrayImage, symbology: Symbology, evidence: &mut Evidence) -> 
 fn document_and_face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
     let found = scene_faces(plane);
     let region = document::find(plane);
-    // The person's face, not the card's portrait: large and off the card.
-    let off_card = |f: &&Face| region.is_none_or(|r| !contains(&r, f));
+    // The person's face, not the card's portrait: large and not a portrait.
+    let off_card = |f: &&Face| region.is_none_or(|r| !portrait_of(&r, f));
     let face = found
         .iter()
         .filter(off_card)
@@ -349,8 +351,8 @@ fn address(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
     let region = document::find(plane).map(|r| Region { format: "a4", ..r });
     let print = text::measure(plane, region.as_ref());
     evidence.document = region;
-    evidence.text_density = Some(print.density);
-    if !print.is_text_page() {
+    evidence.print = Some(print);
+    if !text::is_text_page(&print) {
         evidence.findings.push("no page of print".into());
         return 0.1;
     }

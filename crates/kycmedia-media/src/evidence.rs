@@ -7,6 +7,7 @@
 //! date, and evidence is shown to operators and written to logs' neighbours.
 
 use serde::Serialize;
+use serde_json::Value;
 
 /// Everything measured and detected, by the analyser that ran.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -32,11 +33,33 @@ pub struct Evidence {
     pub document: Option<Region>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<Code>,
-    /// Share of a page-like region covered by dark strokes (address contexts).
+    /// Print measures of the page (address contexts).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub text_density: Option<f32>,
+    pub print: Option<Print>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video: Option<Video>,
+}
+
+impl Evidence {
+    /// As JSON with every number rounded to four decimals: the scores are
+    /// `f32`, whose binary noise (0.9744769334793091) is no part of the
+    /// evidence and makes it harder to read.
+    pub fn to_json(&self) -> Value {
+        rounded(serde_json::to_value(self).unwrap_or(Value::Null))
+    }
+}
+
+/// `value` with every non-integer number rounded to four decimals.
+pub fn rounded(value: Value) -> Value {
+    match value {
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .and_then(|f| serde_json::Number::from_f64((f * 1e4).round() / 1e4))
+            .map_or(Value::Null, Value::Number),
+        Value::Array(items) => Value::Array(items.into_iter().map(rounded).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, rounded(v))).collect()),
+        other => other,
+    }
 }
 
 /// Pixel measures, each a score in `[0, 1]` (1 = good) unless stated.
@@ -91,6 +114,19 @@ pub struct Code {
     pub format: &'static str,
     /// Length of the decoded payload in bytes.
     pub payload_bytes: usize,
+}
+
+/// How much a region looks like a printed page.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Print {
+    /// Share of the region darker than the ink level.
+    pub density: f32,
+    /// Small dark marks (letters or words at the working size) per 1,000 px.
+    pub marks_per_kpx: f32,
+    /// Share of the region at the paper's own brightness.
+    pub blank: f32,
+    /// Paper brightness less the darkest ink's, in grey levels.
+    pub contrast: u8,
 }
 
 /// What the container says about a video.

@@ -124,25 +124,34 @@ fn directional_energy(plane: &GrayImage) -> Vec<f32> {
         return Vec::new();
     }
     let p = plane.as_raw();
-    let mut energy = [0u64; 4];
+    let clipped = |v: u8| !(CLIP_LOW..=CLIP_HIGH).contains(&v);
+    let (mut energy, mut n) = ([0u64; 4], 0u64);
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let i = y * w + x;
-            let c = 2 * i32::from(p[i]);
             let pairs = [
                 (i - 1, i + 1),
                 (i - w, i + w),
                 (i - w - 1, i + w + 1),
                 (i - w + 1, i + w - 1),
             ];
+            // The edge of a blown-out or crushed area is where detail was
+            // lost, not detail: it would make over-exposure look sharp.
+            if clipped(p[i]) || pairs.iter().any(|&(a, b)| clipped(p[a]) || clipped(p[b])) {
+                continue;
+            }
+            let c = 2 * i32::from(p[i]);
             for (e, (a, b)) in energy.iter_mut().zip(pairs) {
                 let d = c - i32::from(p[a]) - i32::from(p[b]);
                 *e += (d * d) as u64;
             }
+            n += 1;
         }
     }
-    let n = ((w - 2) * (h - 2)) as f64;
-    energy.iter().map(|&e| (e as f64 / n) as f32).collect()
+    if n == 0 {
+        return vec![0.0; 4];
+    }
+    energy.iter().map(|&e| (e as f64 / n as f64) as f32).collect()
 }
 
 /// Variance of luma.

@@ -6,29 +6,14 @@ use image::{GrayImage, Luma, imageops};
 use imageproc::region_labelling::{Connectivity, connected_components};
 use imageproc::stats::percentile;
 
-use crate::evidence::Region;
+use crate::evidence::{Print, Region};
 
-/// What the page measures found.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Print {
-    /// Share of the region darker than the ink level.
-    pub density: f32,
-    /// Small dark marks (letters or words at the working size) per 1,000 px.
-    pub marks_per_kpx: f32,
-    /// Share of the region at the paper's own brightness.
-    pub blank: f32,
-    /// Paper brightness less the darkest ink's.
-    pub contrast: u8,
-}
-
-impl Print {
-    /// Mostly blank paper, a plausible amount of ink, and enough separate
-    /// marks to be lines of text rather than a picture or a single logo.
-    /// Brightness is relative throughout, so a dim photo of a letter is
-    /// still a letter (its quality pays for the dimness).
-    pub(crate) fn is_text_page(&self) -> bool {
-        self.blank >= 0.45 && self.contrast >= 25 && (0.01..=0.40).contains(&self.density) && self.marks_per_kpx >= 1.0
-    }
+/// Mostly blank paper, a plausible amount of ink, and enough separate
+/// marks to be lines of text rather than a picture or a single logo.
+/// Brightness is relative throughout, so a dim photo of a letter is still
+/// a letter (its quality pays for the dimness).
+pub(crate) fn is_text_page(print: &Print) -> bool {
+    print.blank >= 0.35 && print.contrast >= 25 && (0.01..=0.40).contains(&print.density) && print.marks_per_kpx >= 1.0
 }
 
 /// Measures print inside `region` (a fraction box of the plane), or the
@@ -110,12 +95,18 @@ mod tests {
             }
         }
         let print = measure(&page, None);
-        assert!(print.is_text_page(), "{print:?}");
+        assert!(is_text_page(&print), "{print:?}");
     }
 
     #[test]
     fn a_blank_sheet_and_a_dark_frame_are_not() {
-        assert!(!measure(&GrayImage::from_pixel(300, 420, Luma([235])), None).is_text_page());
-        assert!(!measure(&GrayImage::from_pixel(300, 420, Luma([20])), None).is_text_page());
+        assert!(!is_text_page(&measure(
+            &GrayImage::from_pixel(300, 420, Luma([235])),
+            None
+        )));
+        assert!(!is_text_page(&measure(
+            &GrayImage::from_pixel(300, 420, Luma([20])),
+            None
+        )));
     }
 }

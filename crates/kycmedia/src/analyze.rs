@@ -32,7 +32,7 @@ pub fn run(context: &str, files: &[PathBuf], limits: &Limits) -> anyhow::Result<
 
 fn line(file: &PathBuf, context: &str, result: Result<kycmedia_media::Analysis, kycmedia_media::MediaError>) -> Value {
     match result {
-        Ok(a) => json!({
+        Ok(a) => kycmedia_media::evidence::rounded(json!({
             "file": file,
             "context": context,
             "mimetype": a.probe.mimetype,
@@ -44,7 +44,7 @@ fn line(file: &PathBuf, context: &str, result: Result<kycmedia_media::Analysis, 
             "matches": a.matches,
             "score": a.score,
             "evidence": a.evidence,
-        }),
+        })),
         Err(e) => failure(file, context, &e.to_string()),
     }
 }

@@ -120,7 +120,7 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
         quality: f64::from(analysis.quality),
         matches: analysis.matches,
         score: f64::from(analysis.score),
-        evidence: serde_json::to_string(&analysis.evidence).map_err(|e| AppError::Internal(e.into()))?,
+        evidence: analysis.evidence.to_json().to_string(),
         blob_key,
         created_at: now_ms(),
     };

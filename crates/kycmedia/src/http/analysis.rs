@@ -57,12 +57,17 @@ fn analysis(m: &Media, rank: Option<usize>) -> AppResult<MediaAnalysis> {
         context: m.context.clone(),
         mimetype: m.mimetype.clone(),
         rank,
-        accuracy: m.accuracy,
-        quality: m.quality,
+        accuracy: round4(m.accuracy),
+        quality: round4(m.quality),
         matches: m.matches,
-        score: m.score,
+        score: round4(m.score),
         evidence,
     })
+}
+
+/// Scores are stored as the analyser's `f32`s; four decimals are all they mean.
+fn round4(v: f64) -> f64 {
+    (v * 1e4).round() / 1e4
 }
 
 /// The analysis of every media file of an attempt, in ranked order.
