@@ -190,10 +190,15 @@ fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
     0.6 + 0.4 * confidence(largest.score)
 }
 
+/// Long side of the plane searched for a document around a selfie-sized
+/// face: such a document is at least 2.5 faces wide, so large in the frame.
+const PORTRAIT_CHECK_SIDE: u32 = 200;
+
 /// Whether `face` lies inside a card or page: a photo of an ID card, or a
 /// frame cropped to one.
 fn on_document(plane: &GrayImage, face: &Face, evidence: &mut Evidence) -> bool {
-    let region = document::find(plane).or_else(|| document::cropped(plane.width(), plane.height()));
+    let region =
+        document::find_at(plane, PORTRAIT_CHECK_SIDE).or_else(|| document::cropped(plane.width(), plane.height()));
     let inside = region.is_some_and(|r| portrait_of(&r, face));
     if inside {
         evidence.document = region;

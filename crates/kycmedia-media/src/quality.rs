@@ -5,7 +5,6 @@
 //! not decoded, so their quality comes from resolution (and duration) only.
 
 use image::GrayImage;
-use imageproc::filter::median_filter;
 
 use crate::evidence::Measures;
 
@@ -49,7 +48,7 @@ pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
     // Focus is judged after a 3×3 median, which keeps edges and removes
     // most grain, less the grain that survives it: grain must never pass
     // for detail, and on a soft photo it would outweigh the detail.
-    let denoised = median_filter(plane, 1, 1);
+    let denoised = median3(plane);
     Measures {
         sharpness: sharpness(&denoised, self::noise_sigma(&denoised)),
         exposure: exposure(plane),
@@ -125,6 +124,8 @@ fn directional_energy(plane: &GrayImage) -> Vec<f32> {
     }
     let p = plane.as_raw();
     let clipped = |v: u8| !(CLIP_LOW..=CLIP_HIGH).contains(&v);
+    // Most frames have no clipped pixel at all: skip the per-pixel check.
+    let any_clipped = p.iter().any(|&v| clipped(v));
     let (mut energy, mut n) = ([0u64; 4], 0u64);
     for y in 1..h - 1 {
         for x in 1..w - 1 {
@@ -137,7 +138,7 @@ fn directional_energy(plane: &GrayImage) -> Vec<f32> {
             ];
             // The edge of a blown-out or crushed area is where detail was
             // lost, not detail: it would make over-exposure look sharp.
-            if clipped(p[i]) || pairs.iter().any(|&(a, b)| clipped(p[a]) || clipped(p[b])) {
+            if any_clipped && (clipped(p[i]) || pairs.iter().any(|&(a, b)| clipped(p[a]) || clipped(p[b]))) {
                 continue;
             }
             let c = 2 * i32::from(p[i]);
@@ -152,6 +153,83 @@ fn directional_energy(plane: &GrayImage) -> Vec<f32> {
         return vec![0.0; 4];
     }
     energy.iter().map(|&e| (e as f64 / n as f64) as f32).collect()
+}
+
+/// 3×3 median, borders copied. imageproc's `median_filter` serves any radius
+/// with a sliding histogram and took a fifth of a selfie's analysis; for the
+/// one radius needed, Paeth's network of 19 compare-exchanges, run on whole
+/// rows at once (which the compiler turns into vector min/max), is more
+/// than ten times faster.
+fn median3(plane: &GrayImage) -> GrayImage {
+    let (w, h) = (plane.width() as usize, plane.height() as usize);
+    let mut out = plane.clone();
+    if w < 3 || h < 3 {
+        return out;
+    }
+    let p = plane.as_raw();
+    let o: &mut [u8] = &mut out;
+    let n = w - 2;
+    let mut rows = vec![vec![0u8; n]; 9];
+    for y in 1..h - 1 {
+        for (k, row) in rows.iter_mut().enumerate() {
+            let start = (y + k / 3 - 1) * w + k % 3;
+            row.copy_from_slice(&p[start..start + n]);
+        }
+        for (i, j) in NETWORK {
+            let (lo, hi) = if i < j {
+                rows.split_at_mut(j)
+            } else {
+                rows.split_at_mut(i)
+            };
+            let (a, b) = if i < j {
+                (&mut lo[i], &mut hi[0])
+            } else {
+                (&mut hi[0], &mut lo[j])
+            };
+            for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+                let (min, max) = ((*x).min(*y), (*x).max(*y));
+                *x = min;
+                *y = max;
+            }
+        }
+        o[y * w + 1..y * w + 1 + n].copy_from_slice(&rows[4]);
+    }
+    out
+}
+
+/// Paeth's median-of-nine exchange network: after these compare-exchanges
+/// (smaller value to the first index), element 4 holds the median.
+const NETWORK: [(usize, usize); 19] = [
+    (1, 2),
+    (4, 5),
+    (7, 8),
+    (0, 1),
+    (3, 4),
+    (6, 7),
+    (1, 2),
+    (4, 5),
+    (7, 8),
+    (0, 3),
+    (5, 8),
+    (4, 7),
+    (3, 6),
+    (1, 4),
+    (2, 5),
+    (4, 7),
+    (4, 2),
+    (6, 4),
+    (4, 2),
+];
+
+/// The median of nine values by the same network (for the tests).
+#[cfg(test)]
+fn median9(mut v: [u8; 9]) -> u8 {
+    for (i, j) in NETWORK {
+        let (lo, hi) = (v[i].min(v[j]), v[i].max(v[j]));
+        v[i] = lo;
+        v[j] = hi;
+    }
+    v[4]
 }
 
 /// Variance of luma.
@@ -323,6 +401,39 @@ mod tests {
         assert!(c.noise_sigma < 1.0, "{c:?}");
         assert!((n.noise_sigma - 12.0).abs() < 3.0, "{n:?}");
         assert!(n.noise < 0.2 && c.noise == 1.0);
+    }
+
+    #[test]
+    fn the_exchange_network_finds_the_median_of_any_nine_values() {
+        for seed in 0..2000u32 {
+            let v: [u8; 9] = std::array::from_fn(|k| (grain(seed, k as u32, 40.0) + 128.0) as u8);
+            let mut sorted = v;
+            sorted.sort_unstable();
+            assert_eq!(median9(v), sorted[4], "{v:?}");
+        }
+    }
+
+    #[test]
+    fn the_row_wise_median_equals_sorting_each_neighbourhood() {
+        let noisy = plane(37, 23, |x, y| (grain(x, y, 40.0) + 128.0) as u8);
+        let fast = median3(&noisy);
+        for y in 1..22 {
+            for x in 1..36 {
+                let mut v: Vec<u8> = (0..9)
+                    .map(|k| noisy.get_pixel(x + k % 3 - 1, y + k / 3 - 1).0[0])
+                    .collect();
+                v.sort_unstable();
+                assert_eq!(fast.get_pixel(x, y).0[0], v[4], "at {x},{y}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_median_removes_a_lone_speck_and_keeps_an_edge() {
+        let speck = plane(5, 5, |x, y| if (x, y) == (2, 2) { 255 } else { 10 });
+        assert_eq!(median3(&speck).get_pixel(2, 2).0, [10]);
+        let edge = plane(6, 5, |x, _| if x < 3 { 0 } else { 200 });
+        assert_eq!(median3(&edge), edge);
     }
 
     #[test]
