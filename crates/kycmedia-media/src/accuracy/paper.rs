@@ -1,0 +1,121 @@
+//! Rules about paper: a document side (front with a portrait, back without),
+//! a barcode or QR code that decodes, a page of print.
+
+use image::{GrayImage, imageops};
+
+use crate::codes::{self, Symbology};
+use crate::evidence::{Evidence, Face, Region};
+use crate::{document, faces, text};
+
+/// A card or page, with a portrait on the front and none on the back.
+pub(super) fn document_side(plane: &GrayImage, front: bool, evidence: &mut Evidence) -> f32 {
+    let Some(region) = find_document(plane, evidence) else {
+        return 0.1;
+    };
+    let portrait = portrait(plane, &region, evidence);
+    let fit = fit(&region);
+    match (front, portrait) {
+        (true, true) => 0.7 + 0.3 * fit,
+        (false, false) => 0.65 + 0.35 * fit,
+        (true, false) => {
+            evidence
+                .findings
+                .push("no portrait on the document: the back side?".into());
+            0.35
+        }
+        (false, true) => {
+            evidence
+                .findings
+                .push("the document shows a portrait: the front side?".into());
+            0.3
+        }
+    }
+}
+
+/// The document region, from its outline or, failing that, from a frame
+/// cropped to the document's own shape.
+fn find_document(plane: &GrayImage, evidence: &mut Evidence) -> Option<Region> {
+    let found = document::find(plane).or_else(|| document::cropped(plane.width(), plane.height()));
+    match found {
+        Some(region) if region.coverage >= 1.0 => evidence.findings.push("frame cropped to a document's shape".into()),
+        Some(region) => evidence.findings.push(format!("{} outline found", region.format)),
+        None => evidence.findings.push("no card- or page-shaped region".into()),
+    }
+    evidence.document = found;
+    found
+}
+
+/// How plausibly a document fills the frame: 1 from 15 % of its area up,
+/// less for a card lost in the background.
+fn fit(region: &Region) -> f32 {
+    (region.coverage / 0.15).min(1.0)
+}
+
+/// Whether a face sits inside `region`: the crop is scaled so the document's
+/// short side is 240 px, where an ID portrait's face is ~50 px, well above
+/// the detector's 20 px window, whatever the document's size in the frame.
+fn portrait(plane: &GrayImage, region: &Region, evidence: &mut Evidence) -> bool {
+    let (w, h) = (plane.width() as f32, plane.height() as f32);
+    let (x, y) = ((region.x * w) as u32, (region.y * h) as u32);
+    let cw = ((region.width * w) as u32).min(plane.width().saturating_sub(x));
+    let ch = ((region.height * h) as u32).min(plane.height().saturating_sub(y));
+    if cw < 20 || ch < 20 {
+        return false;
+    }
+    let crop = imageops::crop_imm(plane, x, y, cw, ch).to_image();
+    let scale = 240.0 / cw.min(ch) as f32;
+    let (sw, sh) = ((cw as f32 * scale) as u32, (ch as f32 * scale) as u32);
+    let scaled = imageops::resize(&crop, sw.max(1), sh.max(1), imageops::FilterType::Triangle);
+    let found = faces::detect(&scaled, faces::MIN_WINDOW);
+    // Back in frame coordinates, so boxes in evidence mean one thing.
+    for f in &found {
+        evidence.faces.push(Face {
+            x: region.x + f.x * region.width,
+            y: region.y + f.y * region.height,
+            width: f.width * region.width,
+            height: f.height * region.height,
+            score: f.score,
+        });
+    }
+    let on_card = found.iter().any(|f| f.width <= 0.6);
+    if on_card {
+        evidence.findings.push("portrait on the document".into());
+    }
+    on_card
+}
+
+/// A code of the wanted symbology that decodes.
+pub(super) fn barcode(plane: &GrayImage, symbology: Symbology, evidence: &mut Evidence) -> f32 {
+    match codes::read(plane, symbology) {
+        Some(code) => {
+            evidence.findings.push(format!("{} code decoded", code.format));
+            evidence.codes.push(code);
+            0.9
+        }
+        None => {
+            let name = match symbology {
+                Symbology::Pdf417 => "PDF417",
+                Symbology::Qr => "QR",
+            };
+            evidence.findings.push(format!("no {name} code that decodes"));
+            0.15
+        }
+    }
+}
+
+/// A page covered in print.
+pub(super) fn address(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
+    let region = document::find(plane).map(|r| Region { format: "a4", ..r });
+    let print = text::measure(plane, region.as_ref());
+    evidence.document = region;
+    evidence.print = Some(print);
+    if !text::is_text_page(&print) {
+        evidence.findings.push("no page of print".into());
+        return 0.1;
+    }
+    evidence
+        .findings
+        .push(format!("page of print, {:.1} marks per 1000 px", print.marks_per_kpx));
+    let outline = if region.is_some() { 0.15 } else { 0.0 };
+    0.6 + outline + 0.25 * (print.marks_per_kpx / 4.0).min(1.0)
+}

@@ -1,0 +1,143 @@
+//! Rules about people: one dominant, live face for the selfie contexts, and a
+//! large face beside a document for `document-and-face`. A face printed on a
+//! card is not a person, so both rules check for that.
+
+use image::GrayImage;
+
+use crate::evidence::{Evidence, Face, Region};
+use crate::{decode, document, faces};
+
+/// Smallest face, as a share of the short side, that a selfie shows.
+const SELFIE_FACE: f32 = 0.15;
+/// Below this share a face may be a document's portrait: check for one.
+const PORTRAIT_FACE: f32 = 0.35;
+/// A second face this large (by area, against the largest) is a second
+/// person, not a poster in the background.
+const SECOND_PERSON: f32 = 0.35;
+
+/// Long side of the plane scene faces are searched on. The faces that count
+/// span at least 12 % of the short side (36 px at 16:9), so halving the
+/// working plane keeps them above the detector's 20 px window and quarters
+/// the cost of the search, the largest single cost of a selfie's analysis.
+const SCENE_FACE_SIDE: u32 = 320;
+
+/// Faces large enough to matter in a scene: about 10 % of the short side
+/// and up.
+fn scene_faces(plane: &GrayImage) -> Vec<Face> {
+    let small = decode::reduced(plane, SCENE_FACE_SIDE);
+    let short = small.width().min(small.height());
+    faces::detect(&small, (short as f32 * 0.10) as u32)
+}
+
+/// Size of a face as a share of the frame's short side.
+fn face_share(face: &Face, plane: &GrayImage) -> f32 {
+    let (w, h) = (plane.width() as f32, plane.height() as f32);
+    face.width * w / w.min(h)
+}
+
+/// Exactly one dominant face of a plausible size.
+pub(super) fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
+    let found = scene_faces(plane);
+    evidence.faces = found.clone();
+    let Some(largest) = found.first() else {
+        evidence.findings.push("no face found".into());
+        return 0.05;
+    };
+    let share = face_share(largest, plane);
+    if share < SELFIE_FACE {
+        evidence.findings.push(format!(
+            "largest face spans {:.0} % of the frame, too small",
+            share * 100.0
+        ));
+        return 0.25;
+    }
+    let area = |f: &Face| f.width * f.height;
+    if found.iter().skip(1).any(|f| area(f) >= SECOND_PERSON * area(largest)) {
+        evidence.findings.push("more than one person".into());
+        return 0.3;
+    }
+    if share < PORTRAIT_FACE && on_document(plane, largest, evidence) {
+        evidence
+            .findings
+            .push("the face is a document's portrait, not a live capture".into());
+        return 0.3;
+    }
+    evidence.findings.push("one dominant face".into());
+    0.6 + 0.4 * confidence(largest.score)
+}
+
+/// Long side of the plane searched for a document around a selfie-sized
+/// face: such a document is at least 2.5 faces wide, so large in the frame.
+const PORTRAIT_CHECK_SIDE: u32 = 200;
+
+/// Whether `face` lies inside a card or page: a photo of an ID card, or a
+/// frame cropped to one.
+fn on_document(plane: &GrayImage, face: &Face, evidence: &mut Evidence) -> bool {
+    let region =
+        document::find_at(plane, PORTRAIT_CHECK_SIDE).or_else(|| document::cropped(plane.width(), plane.height()));
+    let inside = region.is_some_and(|r| portrait_of(&r, face));
+    if inside {
+        evidence.document = region;
+    }
+    inside
+}
+
+/// Whether `face` could be `region`'s printed portrait: its centre inside,
+/// and small against it. An ID-1 photo is about a third of the card's
+/// width, the face in it less; a face filling half of a "document" is a
+/// person framed by straight lines behind them.
+fn portrait_of(region: &Region, face: &Face) -> bool {
+    let (cx, cy) = (face.x + face.width / 2.0, face.y + face.height / 2.0);
+    let inside =
+        (region.x..=region.x + region.width).contains(&cx) && (region.y..=region.y + region.height).contains(&cy);
+    inside && face.width <= 0.4 * region.width
+}
+
+/// rustface scores (about 2 at the threshold, 10–30 for clear faces) to [0, 1).
+fn confidence(score: f32) -> f32 {
+    1.0 - (-(score - 2.0).max(0.0) / 8.0).exp()
+}
+
+/// A large face and a document in the same frame.
+pub(super) fn document_and_face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
+    let found = scene_faces(plane);
+    let region = document::find(plane);
+    // The person's face, not the card's portrait: large and not a portrait.
+    let off_card = |f: &&Face| region.is_none_or(|r| !portrait_of(&r, f));
+    let face = found
+        .iter()
+        .filter(off_card)
+        .find(|f| face_share(f, plane) >= 0.12)
+        .copied();
+    evidence.faces = found;
+    evidence.document = region;
+    match (face, region) {
+        (Some(f), Some(_)) => {
+            evidence.findings.push("face and document in one frame".into());
+            0.75 + 0.25 * confidence(f.score)
+        }
+        (Some(_), None) => {
+            evidence.findings.push("a face but no document".into());
+            0.3
+        }
+        (None, Some(_)) => {
+            evidence.findings.push("a document but no large face".into());
+            0.25
+        }
+        (None, None) => {
+            evidence.findings.push("neither a face nor a document".into());
+            0.05
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detector_confidence_grows_with_the_score_and_stays_below_one() {
+        assert_eq!(confidence(1.0), 0.0);
+        assert!(confidence(10.0) > 0.6 && confidence(40.0) < 1.0);
+    }
+}
