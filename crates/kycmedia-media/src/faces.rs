@@ -21,14 +21,17 @@ pub(crate) const MIN_WINDOW: u32 = 20;
 /// fixtures run from about 5 to 30, and background texture stays below 2.
 const SCORE_THRESHOLD: f64 = 2.0;
 
+/// Faces kept per search, largest first.
+const MAX_FACES: usize = 8;
+
 thread_local! {
     /// A detector per analysis thread: building one parses the 1.2 MB model
     /// (a few milliseconds), and a detector is not `Sync`.
     static DETECTOR: RefCell<Option<Box<dyn Detector>>> = const { RefCell::new(None) };
 }
 
-/// Faces in `plane` at least `min_face` pixels wide, largest first, as
-/// fractions of the plane.
+/// Faces in `plane` at least `min_face` pixels wide, largest first (at most
+/// [`MAX_FACES`]), as fractions of the plane.
 pub(crate) fn detect(plane: &GrayImage, min_face: u32) -> Vec<Face> {
     let (w, h) = plane.dimensions();
     if w < MIN_WINDOW || h < MIN_WINDOW {
@@ -58,6 +61,9 @@ pub(crate) fn detect(plane: &GrayImage, min_face: u32) -> Vec<Face> {
         })
         .collect();
     faces.sort_by(|a, b| (b.width * b.height).total_cmp(&(a.width * a.height)));
+    // A crowd or a patterned wall must not grow the evidence row without
+    // bound; the rules only ever look at the largest few.
+    faces.truncate(MAX_FACES);
     faces
 }
 
