@@ -113,6 +113,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "\nkycmedia demo is serving at {base_url} (data in a temporary directory, erased on exit).\n\
          List the media of the attempt with document and face images:\n\n  \
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/v1/attempts/{images}/media\n\n\
+         and why each ranked where it did (faces, document outline, codes, pixel measures):\n\n  \
+         curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/kycmedia/v1/attempts/{images}/analysis\n\n\
          API docs: {base_url}/docs   Press Ctrl-C to stop."
     );
     app.run_until(shutdown_signal()).await?;
