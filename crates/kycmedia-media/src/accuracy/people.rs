@@ -83,14 +83,17 @@ fn on_document(plane: &GrayImage, face: &Face, evidence: &mut Evidence) -> bool 
 }
 
 /// Whether `face` could be `region`'s printed portrait: its centre inside,
-/// and small against it. An ID-1 photo is about a third of the card's
-/// width, the face in it less; a face filling half of a "document" is a
+/// small against the document, and off its middle. An ID-1 photo is about a
+/// third of the card's width, the face in it less, and it sits towards one
+/// side (left on most IDs and passports, right on some), leaving room for
+/// the text. A face filling half of a "document", or centred in it, is a
 /// person framed by straight lines behind them.
 fn portrait_of(region: &Region, face: &Face) -> bool {
     let (cx, cy) = (face.x + face.width / 2.0, face.y + face.height / 2.0);
     let inside =
         (region.x..=region.x + region.width).contains(&cx) && (region.y..=region.y + region.height).contains(&cy);
-    inside && face.width <= 0.4 * region.width
+    let across = (cx - region.x) / region.width.max(f32::EPSILON);
+    inside && face.width <= 0.4 * region.width && (across - 0.5).abs() >= 0.15
 }
 
 /// rustface scores (about 2 at the threshold, 10–30 for clear faces) to [0, 1).
