@@ -5,6 +5,7 @@
 //! not decoded, so their quality comes from resolution (and duration) only.
 
 use image::GrayImage;
+use imageproc::stats::percentile;
 
 use crate::evidence::Measures;
 
@@ -129,7 +130,7 @@ pub(crate) fn exposure(plane: &GrayImage) -> f32 {
     let mean = p.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
     let clipped = p.iter().filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v)).count();
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
-    ((1.0 - d * d) * (1.0 - clipped as f32 / n) * black_point(p)).clamp(0.0, 1.0)
+    ((1.0 - d * d) * (1.0 - clipped as f32 / n) * black_point(&small)).clamp(0.0, 1.0)
 }
 
 /// Longest side of the copy exposure is read from.
@@ -142,20 +143,8 @@ const BLACK_POINT: f32 = 30.0;
 /// 1 while the darkest percent is near black, down to 1/2 as it lifts: a
 /// frame whose blacks are grey was washed out (over-exposed, hazy, flared)
 /// even when its mean looks right.
-fn black_point(pixels: &[u8]) -> f32 {
-    let mut histogram = [0usize; 256];
-    for &v in pixels {
-        histogram[usize::from(v)] += 1;
-    }
-    let one_percent = pixels.len() / 100;
-    let mut seen = 0;
-    let darkest = histogram
-        .iter()
-        .position(|&count| {
-            seen += count;
-            seen > one_percent
-        })
-        .unwrap_or(0) as f32;
+fn black_point(plane: &GrayImage) -> f32 {
+    let darkest = f32::from(percentile(plane, 1));
     1.0 - ((darkest - BLACK_POINT) / 80.0).clamp(0.0, 0.5)
 }
 
