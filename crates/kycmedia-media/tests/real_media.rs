@@ -173,3 +173,14 @@ fn a_selfie_is_not_a_document_and_a_card_is_not_a_barcode_photo_without_a_code()
         no_code.evidence
     );
 }
+
+#[test]
+fn a_selfie_stored_on_its_side_is_turned_upright_by_its_exif_orientation() {
+    let sideways = analysed_as("face-sideways.jpg", context("face"));
+    assert_eq!(sideways.evidence.orientation, Some(6));
+    assert!(
+        sideways.matches && sideways.evidence.faces.len() == 1,
+        "{:?}",
+        sideways.evidence
+    );
+}

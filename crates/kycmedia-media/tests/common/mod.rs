@@ -32,6 +32,7 @@ pub const FIXTURES: &[Expected] = &[
     expect("face-bright.jpg", "image/jpeg", Some((480, 480)), None),
     expect("face.png", "image/png", Some((240, 240)), None),
     expect("face.webp", "image/webp", Some((480, 480)), None),
+    expect("face-sideways.jpg", "image/jpeg", Some((480, 480)), None),
     expect("document-front.jpg", "image/jpeg", Some((685, 432)), None),
     expect("document-back.jpg", "image/jpeg", Some((685, 432)), None),
     expect("photo-1920.jpg", "image/jpeg", Some((1920, 1080)), None),
