@@ -158,8 +158,9 @@ pub trait Store: Send + Sync {
     /// Deletes the session with its attempts and media rows; returns the blob
     /// keys the caller must now erase.
     async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>>;
-    /// Whether any media row points at this blob key (the orphan sweep asks).
-    async fn blob_referenced(&self, blob_key: &str) -> Result<bool>;
+    /// The keys among `blob_keys` that no media row points at (the orphan
+    /// sweep asks, a batch at a time).
+    async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>>;
 }
 
 /// Takes the exclusive serve lock of a SQLite database file (`<file>.serve.lock`),

@@ -653,11 +653,17 @@ impl Store for SqliteStore {
         Ok(keys)
     }
 
-    async fn blob_referenced(&self, blob_key: &str) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM media WHERE blob_key = $1 LIMIT 1")
-            .bind(blob_key)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(found.is_some())
+    async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {
+        // The keys travel as one JSON array: one statement and one round trip
+        // per batch, whatever its size, and no SQL built from strings.
+        let keys = serde_json::to_string(blob_keys).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let orphans = sqlx::query_scalar(
+            "SELECT k.value FROM json_each($1) k
+             WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_key = k.value)",
+        )
+        .bind(keys)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(orphans)
     }
 }

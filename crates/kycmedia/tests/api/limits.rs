@@ -66,6 +66,18 @@ async fn the_sweep_erases_old_bytes_without_a_row_and_keeps_everything_else() {
         .unwrap();
     let fresh = folder.join("0b9e2f6c-9a43-4d55-b1f6-1a5e7c1d2e3f");
     std::fs::write(&fresh, b"an upload still in flight").unwrap();
+    // The stored upload is as old as the orphan: only its row keeps it.
+    let kept_file = std::fs::read_dir(app.dir.path().join("media"))
+        .unwrap()
+        .map(|tenant_dir| tenant_dir.unwrap().path().join(&kept))
+        .find(|path| path.exists())
+        .expect("the upload's bytes are stored under its integration");
+    std::fs::File::options()
+        .write(true)
+        .open(&kept_file)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
 
     let report = sweep::run(app.core.store.as_ref(), &app.core.blobs, Duration::from_secs(3600))
         .await
@@ -73,6 +85,40 @@ async fn the_sweep_erases_old_bytes_without_a_row_and_keeps_everything_else() {
     assert_eq!((report.scanned, report.erased), (3, 1));
     assert!(!old.exists());
     assert!(fresh.exists(), "bytes younger than the grace period are kept");
+    let reply = app
+        .signed(reqwest::Method::GET, &tenant, &format!("/v1/media/{kept}"), &kept)
+        .await;
+    assert_eq!(reply.status, 200);
+}
+
+#[tokio::test]
+async fn the_sweep_checks_orphans_in_batches_and_misses_none() {
+    let app = spawn_app().await;
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, json!({})).await;
+    let kept = app
+        .upload_ok(&tenant, &session, "image", "face", &fixture("face.jpg"))
+        .await;
+    let folder = app.dir.path().join("media").join("crashed-integration");
+    std::fs::create_dir_all(&folder).unwrap();
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+    // Two full batches and a partial one.
+    for n in 0..1_001 {
+        let orphan = folder.join(format!("orphan-{n:04}"));
+        std::fs::write(&orphan, b"left behind").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&orphan)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
+
+    let report = sweep::run(app.core.store.as_ref(), &app.core.blobs, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!((report.scanned, report.erased), (1_002, 1_001));
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
     let reply = app
         .signed(reqwest::Method::GET, &tenant, &format!("/v1/media/{kept}"), &kept)
         .await;
