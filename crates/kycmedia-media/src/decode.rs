@@ -111,32 +111,38 @@ fn image_decode(format: ImageFormat, bytes: &[u8], limits: &Limits) -> Result<De
     })
 }
 
-/// `plane` shrunk (bilinear, which is enough at these ratios) so its longest
-/// side is at most `side`; a copy of it when it already is.
+/// `plane` shrunk so its longest side is at most `side`; a copy of it when
+/// it already is.
 pub(crate) fn reduced(plane: &GrayImage, side: u32) -> GrayImage {
-    let (w, h) = plane.dimensions();
-    let scale = side as f32 / w.max(h).max(1) as f32;
-    if scale >= 1.0 {
+    if longest(plane) <= side {
         return plane.clone();
     }
-    let (sw, sh) = ((w as f32 * scale).round() as u32, (h as f32 * scale).round() as u32);
-    image::imageops::resize(plane, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle)
+    scaled(plane, side)
 }
 
-/// `plane` enlarged (bilinear) so its longest side is `side`, when smaller.
+/// `plane` enlarged so its longest side is `side`, when smaller.
 ///
 /// Every measure then sees the same field of view at the same scale: a
 /// small copy of a photo must not look sharper than the photo because its
 /// pixels are fewer and so each one changes more.
 fn enlarged(plane: GrayImage, side: u32) -> GrayImage {
-    let (w, h) = plane.dimensions();
-    let longest = w.max(h);
-    if longest >= side || longest == 0 {
+    if longest(&plane) >= side || longest(&plane) == 0 {
         return plane;
     }
-    let scale = side as f32 / longest as f32;
+    scaled(&plane, side)
+}
+
+fn longest(plane: &GrayImage) -> u32 {
+    plane.width().max(plane.height())
+}
+
+/// `plane` resampled (bilinear, which is enough at the ratios used here) so
+/// its longest side is `side`, keeping its aspect ratio.
+fn scaled(plane: &GrayImage, side: u32) -> GrayImage {
+    let (w, h) = plane.dimensions();
+    let scale = side as f32 / longest(plane).max(1) as f32;
     let (sw, sh) = ((w as f32 * scale).round() as u32, (h as f32 * scale).round() as u32);
-    image::imageops::resize(&plane, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle)
+    image::imageops::resize(plane, sw.max(1), sh.max(1), image::imageops::FilterType::Triangle)
 }
 
 /// Turns a stored-orientation plane upright.

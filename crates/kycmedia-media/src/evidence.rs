@@ -54,12 +54,18 @@ pub fn rounded(value: Value) -> Value {
     match value {
         Value::Number(n) if n.is_f64() => n
             .as_f64()
-            .and_then(|f| serde_json::Number::from_f64((f * 1e4).round() / 1e4))
+            .and_then(|f| serde_json::Number::from_f64(round4(f)))
             .map_or(Value::Null, Value::Number),
         Value::Array(items) => Value::Array(items.into_iter().map(rounded).collect()),
         Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, rounded(v))).collect()),
         other => other,
     }
+}
+
+/// `v` to four decimals: the analyser's scores are `f32`, and what they
+/// mean ends well before their binary noise.
+pub fn round4(v: f64) -> f64 {
+    (v * 1e4).round() / 1e4
 }
 
 /// Pixel measures, each a score in `[0, 1]` (1 = good) unless stated.

@@ -120,11 +120,11 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
         quality: f64::from(analysis.quality),
         matches: analysis.matches,
         score: f64::from(analysis.score),
-        evidence: analysis.evidence.to_json().to_string(),
         blob_key,
         created_at: now_ms(),
     };
-    match core.store.insert_media(&media, &new_id()).await {
+    let evidence = analysis.evidence.to_json().to_string();
+    match core.store.insert_media(&media, &evidence, &new_id()).await {
         Ok(attempt_id) => media.attempt_id = attempt_id,
         Err(e) => {
             if let Err(cleanup) = core.blobs.delete(&media.blob_key).await {

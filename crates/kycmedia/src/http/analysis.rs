@@ -2,9 +2,10 @@
 //! media file ranked where it did. Authenticated and signed like `/v1`, and
 //! scoped to the caller's integration, so a tenant sees only its own.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{Extension, Json, extract::State};
+use kycmedia_media::evidence::round4;
 use kycmedia_proto::{ApiError, FailBody, wire::SUCCESS};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -50,8 +51,12 @@ pub struct OneAnalysis {
     pub media: MediaAnalysis,
 }
 
-fn analysis(m: &Media, rank: Option<usize>) -> AppResult<MediaAnalysis> {
-    let evidence = serde_json::from_str(&m.evidence).map_err(|e| AppError::Internal(e.into()))?;
+/// One file's analysis from its row and its stored evidence (`{}` for a
+/// row the store has no evidence for, which cannot happen for media it
+/// listed, but must not fail the whole answer).
+fn analysis(m: &Media, rank: Option<usize>, evidence: &HashMap<String, String>) -> AppResult<MediaAnalysis> {
+    let stored = evidence.get(&m.id).map_or("{}", String::as_str);
+    let evidence = serde_json::from_str(stored).map_err(|e| AppError::Internal(e.into()))?;
     Ok(MediaAnalysis {
         id: m.id.clone(),
         context: m.context.clone(),
@@ -63,11 +68,6 @@ fn analysis(m: &Media, rank: Option<usize>) -> AppResult<MediaAnalysis> {
         score: round4(m.score),
         evidence,
     })
-}
-
-/// Scores are stored as the analyser's `f32`s; four decimals are all they mean.
-fn round4(v: f64) -> f64 {
-    (v * 1e4).round() / 1e4
 }
 
 /// The analysis of every media file of an attempt, in ranked order.
@@ -87,6 +87,8 @@ pub async fn attempt(
         .attempt_media(&caller.integration.id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let ids: Vec<String> = found.media.iter().map(|m| m.id.clone()).collect();
+    let evidence = core.store.evidence(&caller.integration.id, &ids).await?;
     let (mut images, mut videos) = (0, 0);
     let media = found
         .media
@@ -98,7 +100,7 @@ pub async fn attempt(
                 &mut videos
             };
             *counter += 1;
-            analysis(m, Some(*counter))
+            analysis(m, Some(*counter), &evidence)
         })
         .collect::<AppResult<_>>()?;
     Ok(Json(AttemptAnalysis {
@@ -125,8 +127,9 @@ pub async fn media(
         .media(&caller.integration.id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let evidence = core.store.evidence(&caller.integration.id, &[id]).await?;
     Ok(Json(OneAnalysis {
         status: SUCCESS.to_owned(),
-        media: analysis(&m, None)?,
+        media: analysis(&m, None, &evidence)?,
     }))
 }

@@ -4,7 +4,7 @@
 
 mod sqlite;
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
 use kycmedia_proto::{MediaKind, Status};
@@ -100,8 +100,6 @@ pub struct Media {
     pub matches: bool,
     /// The ranking score within its side of the match line.
     pub score: f64,
-    /// The analysis's evidence, as JSON (shown to operators only).
-    pub evidence: String,
     pub blob_key: String,
     pub created_at: i64,
 }
@@ -143,7 +141,9 @@ pub trait Store: Send + Sync {
     /// `new_attempt_id`) when there is none, atomically: concurrent uploads
     /// land in one attempt. Returns the attempt it went into; `Conflict` when
     /// the session no longer accepts media. `media.attempt_id` is ignored.
-    async fn insert_media(&self, media: &Media, new_attempt_id: &str) -> Result<String>;
+    /// `evidence` is the analysis's JSON, kept apart from `Media` because
+    /// only the analysis endpoints read it, never the hot list.
+    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt_id: &str) -> Result<String>;
     /// Closes the open attempt (opening an empty one when there is none) as
     /// `submitted`, or directly as the session's automatic decision.
     async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session>;
@@ -158,6 +158,8 @@ pub trait Store: Send + Sync {
     /// Deletes the session with its attempts and media rows; returns the blob
     /// keys the caller must now erase.
     async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>>;
+    /// The stored evidence of those of `media_ids` the integration owns, by id.
+    async fn evidence(&self, integration_id: &str, media_ids: &[String]) -> Result<HashMap<String, String>>;
     /// The keys among `blob_keys` that no media row points at (the orphan
     /// sweep asks, a batch at a time).
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>>;

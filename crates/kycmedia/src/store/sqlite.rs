@@ -4,7 +4,7 @@
 //! first and waits on `busy_timeout` instead of failing a read-then-write
 //! upgrade; `synchronous=FULL` makes a commit durable before the API answers.
 
-use std::{str::FromStr, time::Duration};
+use std::{collections::HashMap, str::FromStr, time::Duration};
 
 use async_trait::async_trait;
 use kycmedia_proto::{MediaKind, Status};
@@ -60,8 +60,6 @@ macro_rules! media_columns {
             "matches, ",
             $p,
             "score, ",
-            $p,
-            "evidence, ",
             $p,
             "blob_key, ",
             $p,
@@ -204,7 +202,6 @@ struct MediaJson(
     i64,
     f64,
     String,
-    String,
     i64,
 );
 
@@ -226,9 +223,8 @@ impl From<MediaJson> for Media {
             quality: m.12,
             matches: m.13 != 0,
             score: m.14,
-            evidence: m.15,
-            blob_key: m.16,
-            created_at: m.17,
+            blob_key: m.15,
+            created_at: m.16,
         }
     }
 }
@@ -263,7 +259,6 @@ fn media_from(row: &SqliteRow) -> Result<Media> {
         quality: row.try_get("quality")?,
         matches: row.try_get("matches")?,
         score: row.try_get("score")?,
-        evidence: row.try_get("evidence")?,
         blob_key: row.try_get("blob_key")?,
         created_at: row.try_get("created_at")?,
     })
@@ -427,7 +422,7 @@ impl Store for SqliteStore {
         row.as_ref().map(session_from).transpose()
     }
 
-    async fn insert_media(&self, m: &Media, new_attempt_id: &str) -> Result<String> {
+    async fn insert_media(&self, m: &Media, evidence: &str, new_attempt_id: &str) -> Result<String> {
         let mut tx = self.pool.begin().await?;
         let opened = sqlx::query(
             "UPDATE sessions SET status = 'started'
@@ -467,7 +462,7 @@ impl Store for SqliteStore {
         sqlx::query(concat!(
             "INSERT INTO media (",
             media_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+            ", evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
         ))
         .bind(&m.id)
         .bind(&attempt_id)
@@ -484,9 +479,9 @@ impl Store for SqliteStore {
         .bind(m.quality)
         .bind(m.matches)
         .bind(m.score)
-        .bind(&m.evidence)
         .bind(&m.blob_key)
         .bind(m.created_at)
+        .bind(evidence)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -651,6 +646,18 @@ impl Store for SqliteStore {
             .await?;
         tx.commit().await?;
         Ok(keys)
+    }
+
+    async fn evidence(&self, integration_id: &str, media_ids: &[String]) -> Result<HashMap<String, String>> {
+        let ids = serde_json::to_string(media_ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT m.id, m.evidence FROM json_each($1) k JOIN media m ON m.id = k.value AND m.integration_id = $2",
+        )
+        .bind(ids)
+        .bind(integration_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().collect())
     }
 
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {

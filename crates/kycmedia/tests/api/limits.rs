@@ -45,6 +45,13 @@ async fn an_image_declaring_more_pixels_than_allowed_is_1104() {
     assert_eq!(app.stored_files(), 0);
 }
 
+/// Backdates a stored file past the sweep's one-hour grace period.
+fn two_hours_old(path: &std::path::Path) {
+    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
+    let file = std::fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(two_hours_ago).unwrap();
+}
+
 #[tokio::test]
 async fn the_sweep_erases_old_bytes_without_a_row_and_keeps_everything_else() {
     let app = spawn_app().await;
@@ -57,13 +64,7 @@ async fn the_sweep_erases_old_bytes_without_a_row_and_keeps_everything_else() {
     std::fs::create_dir_all(&folder).unwrap();
     let old = folder.join("f47ac10b-58cc-4372-a567-0e02b2c3d479");
     std::fs::write(&old, b"left behind by a crash").unwrap();
-    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
-    std::fs::File::options()
-        .write(true)
-        .open(&old)
-        .unwrap()
-        .set_modified(two_hours_ago)
-        .unwrap();
+    two_hours_old(&old);
     let fresh = folder.join("0b9e2f6c-9a43-4d55-b1f6-1a5e7c1d2e3f");
     std::fs::write(&fresh, b"an upload still in flight").unwrap();
     // The stored upload is as old as the orphan: only its row keeps it.
@@ -72,12 +73,7 @@ async fn the_sweep_erases_old_bytes_without_a_row_and_keeps_everything_else() {
         .map(|tenant_dir| tenant_dir.unwrap().path().join(&kept))
         .find(|path| path.exists())
         .expect("the upload's bytes are stored under its integration");
-    std::fs::File::options()
-        .write(true)
-        .open(&kept_file)
-        .unwrap()
-        .set_modified(two_hours_ago)
-        .unwrap();
+    two_hours_old(&kept_file);
 
     let report = sweep::run(app.core.store.as_ref(), &app.core.blobs, Duration::from_secs(3600))
         .await
@@ -101,17 +97,11 @@ async fn the_sweep_checks_orphans_in_batches_and_misses_none() {
         .await;
     let folder = app.dir.path().join("media").join("crashed-integration");
     std::fs::create_dir_all(&folder).unwrap();
-    let two_hours_ago = SystemTime::now() - Duration::from_secs(7200);
     // Two full batches and a partial one.
     for n in 0..1_001 {
         let orphan = folder.join(format!("orphan-{n:04}"));
         std::fs::write(&orphan, b"left behind").unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&orphan)
-            .unwrap()
-            .set_modified(two_hours_ago)
-            .unwrap();
+        two_hours_old(&orphan);
     }
 
     let report = sweep::run(app.core.store.as_ref(), &app.core.blobs, Duration::from_secs(3600))
