@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::{
     blobs::Blobs,
-    config::{LimitArgs, ServeConfig},
+    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
     http::{self, auth::IntegrationCache},
     media_cache::MediaListCache,
     store::{self, Store},
@@ -38,16 +38,14 @@ impl Core {
     /// `serve_lock` is the database's serve lock when this process holds it,
     /// which lets it cache media lists.
     pub async fn open(
-        database: &str,
-        storage: &str,
+        database: &DatabaseArgs,
+        storage: &StorageArgs,
         public_url: String,
         limits: LimitArgs,
         serve_lock: Option<std::fs::File>,
     ) -> anyhow::Result<Arc<Self>> {
-        let store = store::connect(database)
-            .await
-            .with_context(|| format!("opening database {database}"))?;
-        let blobs = Blobs::open(storage).with_context(|| format!("opening storage {storage}"))?;
+        let store = database.connect().await?;
+        let blobs = storage.open()?;
         Ok(Arc::new(Core {
             store,
             blobs,
@@ -92,8 +90,8 @@ impl Application {
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let serve_lock = store::serve_lock(&config.database.database)?;
         let core = Core::open(
-            &config.database.database,
-            &config.storage.storage,
+            &config.database,
+            &config.storage,
             public_url,
             config.limits.clone(),
             serve_lock,

@@ -5,7 +5,13 @@ use std::{path::PathBuf, sync::Arc};
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream::BoxStream};
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload, local::LocalFileSystem, path::Path};
+use object_store::{
+    ObjectStore, ObjectStoreExt, PutPayload,
+    aws::{AmazonS3Builder, AmazonS3ConfigKey},
+    local::LocalFileSystem,
+    path::Path,
+    prefix::PrefixStore,
+};
 
 /// Errors of the blob layer.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +22,7 @@ pub enum BlobError {
     Store(#[from] object_store::Error),
     #[error("storage I/O: {0}")]
     Io(#[from] std::io::Error),
-    #[error("unsupported storage URL {0:?}: use file://PATH")]
+    #[error("unsupported storage URL {0:?}: use file://PATH or s3://BUCKET/PREFIX")]
     UnsupportedUrl(String),
 }
 
@@ -36,8 +42,15 @@ pub struct Blobs {
 }
 
 impl Blobs {
-    /// Opens the store a storage URL names: `file://PATH` (relative or absolute).
-    pub fn open(url: &str) -> Result<Self, BlobError> {
+    /// Opens the store a storage URL names: `file://PATH` (relative or
+    /// absolute), or `s3://BUCKET/PREFIX` configured by the `AWS_*`
+    /// environment variables, then `endpoint`, then `options` (S3 settings
+    /// by their `object_store` names, e.g. `access_key_id`, for programs that
+    /// embed the server and have no environment of their own to give).
+    pub fn open(url: &str, endpoint: Option<&str>, options: &[(String, String)]) -> Result<Self, BlobError> {
+        if let Some(rest) = url.strip_prefix("s3://") {
+            return Self::open_s3(url, rest, endpoint, options);
+        }
         let Some(path) = url.strip_prefix("file://") else {
             return Err(BlobError::UnsupportedUrl(url.to_owned()));
         };
@@ -47,6 +60,33 @@ impl Blobs {
         Ok(Blobs {
             store: Arc::new(store),
             local_root: Some(root),
+        })
+    }
+
+    fn open_s3(url: &str, rest: &str, endpoint: Option<&str>, options: &[(String, String)]) -> Result<Self, BlobError> {
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(BlobError::UnsupportedUrl(url.to_owned()));
+        }
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        if let Some(endpoint) = endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        for (key, value) in options {
+            builder = builder.with_config(key.parse::<AmazonS3ConfigKey>()?, value);
+        }
+        let s3 = builder.build()?;
+        let prefix = prefix.trim_matches('/');
+        let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+            Arc::new(s3)
+        } else {
+            Arc::new(PrefixStore::new(s3, prefix))
+        };
+        Ok(Blobs {
+            store,
+            local_root: None,
         })
     }
 
@@ -76,6 +116,15 @@ impl Blobs {
         match self.store.get(&Path::from(key)).await {
             Ok(found) => Ok(found.into_stream().map_err(BlobError::from).boxed()),
             Err(object_store::Error::NotFound { .. }) => Err(BlobError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The object's size in bytes; `None` when nothing is stored under `key`.
+    pub async fn size(&self, key: &str) -> Result<Option<u64>, BlobError> {
+        match self.store.head(&Path::from(key)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
     }

@@ -10,9 +10,8 @@ use serde_json::Value;
 use crate::{
     admin, analyze,
     app::{Application, shutdown_signal},
-    blobs::Blobs,
     config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
-    demo, store, sweep, telemetry,
+    demo, sweep, telemetry,
 };
 
 #[derive(Parser, Debug)]
@@ -165,7 +164,7 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             decision,
             database,
         } => {
-            let store = store::connect(&database.database).await?;
+            let store = database.connect().await?;
             Ok(Some(admin::decide(store.as_ref(), &session_id, decision.into()).await?))
         }
         Command::Sweep {
@@ -173,8 +172,8 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             storage,
             grace_secs,
         } => {
-            let store = store::connect(&database.database).await?;
-            let blobs = Blobs::open(&storage.storage)?;
+            let store = database.connect().await?;
+            let blobs = storage.open()?;
             let report = sweep::run(store.as_ref(), &blobs, Duration::from_secs(grace_secs)).await?;
             Ok(Some(serde_json::to_value(report)?))
         }
@@ -188,9 +187,9 @@ async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {
         | AddSecret { database, .. }
         | RevokeSecret { database, .. }
         | List { database }
-        | Disable { database, .. } => &database.database,
+        | Disable { database, .. } => database,
     };
-    let store = store::connect(database).await?;
+    let store = database.connect().await?;
     let store = store.as_ref();
     Ok(match &command {
         Create { name, .. } => admin::created_json(&admin::create_integration(store, name).await?),

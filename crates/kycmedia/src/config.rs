@@ -1,24 +1,59 @@
 //! Command-line and environment configuration. Every flag is also readable
 //! from `KYCMEDIA_<FLAG>`, so a container or unit file needs no arguments.
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
+use anyhow::Context as _;
 use clap::Args;
+
+use crate::{
+    blobs::Blobs,
+    store::{self, Store},
+};
 
 /// Where metadata lives.
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseArgs {
-    /// Database URL (`sqlite://PATH`).
+    /// Database URL: `sqlite://PATH` (one server), or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (any number of servers).
     #[arg(long, env = "KYCMEDIA_DATABASE", default_value = "sqlite://./data/kycmedia.db")]
     pub database: String,
+    /// Most connections this process opens to PostgreSQL.
+    #[arg(long, env = "KYCMEDIA_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    pub database_max_connections: u32,
+}
+
+impl DatabaseArgs {
+    /// Opens the database and runs its migrations.
+    pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {
+        store::connect(&self.database, self.database_max_connections)
+            .await
+            .with_context(|| format!("opening database {}", store::redacted(&self.database)))
+    }
 }
 
 /// Where media bytes live.
 #[derive(Args, Debug, Clone)]
 pub struct StorageArgs {
-    /// Storage URL (`file://PATH`).
+    /// Storage URL: `file://PATH`, or `s3://BUCKET/PREFIX` with region and
+    /// credentials from the standard `AWS_*` environment variables.
     #[arg(long, env = "KYCMEDIA_STORAGE", default_value = "file://./data/media")]
     pub storage: String,
+    /// Endpoint of an S3-compatible service (MinIO, Ceph, moto…), e.g.
+    /// `http://127.0.0.1:9000`; AWS itself when unset.
+    #[arg(long, env = "KYCMEDIA_STORAGE_ENDPOINT")]
+    pub storage_endpoint: Option<String>,
+    /// S3 settings by `object_store` name, over the environment's: for a
+    /// program that embeds the server (the tests) and cannot set variables.
+    #[arg(skip)]
+    pub storage_options: Vec<(String, String)>,
+}
+
+impl StorageArgs {
+    pub fn open(&self) -> anyhow::Result<Blobs> {
+        Blobs::open(&self.storage, self.storage_endpoint.as_deref(), &self.storage_options)
+            .with_context(|| format!("opening storage {}", self.storage))
+    }
 }
 
 /// Limits on what one request may cost.

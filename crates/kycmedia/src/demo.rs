@@ -57,9 +57,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         listen: args.listen,
         database: DatabaseArgs {
             database: format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
+            database_max_connections: 1,
         },
         storage: StorageArgs {
             storage: format!("file://{}", dir.path().join("media").display()),
+            storage_endpoint: None,
+            storage_options: Vec::new(),
         },
         public_url: None,
         limits: args.limits,

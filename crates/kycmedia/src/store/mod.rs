@@ -2,6 +2,10 @@
 //! which database it talks to. SQLite is the embedded default; a PostgreSQL
 //! implementation plugs in beside it.
 
+pub mod copy;
+mod engine;
+mod postgres;
+mod sql;
 mod sqlite;
 
 use std::{collections::HashMap, sync::Arc};
@@ -9,6 +13,8 @@ use std::{collections::HashMap, sync::Arc};
 use async_trait::async_trait;
 use kycmedia_proto::{MediaKind, Status};
 
+use copy::{RowKey, Rows, Table};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// Errors of the store layer. `NotFound` and `Conflict` are outcomes a caller
@@ -29,7 +35,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH")]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
     #[error("another kycmedia server is serving this database (lock {0}); one SQLite database serves one server")]
     Locked(std::path::PathBuf),
@@ -163,6 +169,16 @@ pub trait Store: Send + Sync {
     /// The keys among `blob_keys` that no media row points at (the orphan
     /// sweep asks, a batch at a time).
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>>;
+
+    // Whole rows, for `migrate-db` (see `copy`).
+    async fn row_count(&self, table: Table) -> Result<i64>;
+    /// The greatest key in the table, where a resumed copy carries on.
+    async fn last_key(&self, table: Table) -> Result<Option<RowKey>>;
+    /// Up to `limit` rows with keys after `after`, in key order.
+    async fn export(&self, table: Table, after: &RowKey, limit: i64) -> Result<Rows>;
+    /// Writes the rows in one transaction, skipping keys that exist; returns
+    /// how many were new.
+    async fn import(&self, rows: &Rows) -> Result<u64>;
 }
 
 /// Takes the exclusive serve lock of a SQLite database file (`<file>.serve.lock`),
@@ -193,10 +209,24 @@ pub fn serve_lock(url: &str) -> Result<Option<std::fs::File>> {
 }
 
 /// Opens the store a database URL names, running its migrations.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+/// `max_connections` sizes a PostgreSQL pool; SQLite keeps its own.
+pub async fn connect(url: &str, max_connections: u32) -> Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        Ok(Arc::new(sqlite::connect(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(postgres::connect(url, max_connections).await?))
     } else {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
+        Err(StoreError::UnsupportedUrl(redacted(url)))
+    }
+}
+
+/// The URL with any password replaced, fit for a log line or an error.
+pub fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }

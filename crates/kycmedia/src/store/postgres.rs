@@ -1,0 +1,51 @@
+//! PostgreSQL, for several servers sharing one database. Same schema, same
+//! statements and same answers as SQLite (see `engine`).
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    Postgres,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use super::{
+    Result,
+    engine::{Dialect, SqlStore},
+    sql::media_columns,
+};
+
+pub type PostgresStore = SqlStore<Postgres>;
+
+/// Connects and migrates. sqlx holds a PostgreSQL advisory lock while it
+/// migrates, so servers started together apply each migration once.
+pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
+    let options = PgConnectOptions::from_str(url)?.application_name("kycmedia");
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    Ok(SqlStore::new(pool))
+}
+
+impl Dialect for Postgres {
+    fn rows_affected(result: &Self::QueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    // The same one-row shape as SQLite's. float8 prints as the shortest text
+    // that reads back as the same double, so scores survive the JSON exactly.
+    const ATTEMPT_MEDIA: &'static str = concat!(
+        "SELECT a.session_id, (SELECT COALESCE(json_agg(json_build_array(",
+        media_columns!("m."),
+        ") ORDER BY m.matches DESC, m.score DESC, m.created_at, m.id), '[]')::text
+           FROM media m WHERE m.attempt_id = a.id) AS media
+         FROM attempts a JOIN sessions s ON s.id = a.session_id AND s.integration_id = $2
+         WHERE a.id = $1"
+    );
+    const EVIDENCE: &'static str = "SELECT m.id, m.evidence FROM json_array_elements_text($1::json) k(id)
+         JOIN media m ON m.id = k.id AND m.integration_id = $2";
+    const UNREFERENCED_BLOBS: &'static str = "SELECT k.key FROM json_array_elements_text($1::json) k(key)
+         WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_key = k.key)";
+}
