@@ -4,11 +4,11 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{fixture, hmac, spawn_app, spawn_app_in};
+use crate::helpers::{fixture, hmac, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn a_path_id_of_the_wrong_length_is_1001_and_a_non_uuid_is_1002() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let tenant = app.tenant().await;
     let short = app.signed(Method::GET, &tenant, "/v1/attempts/abc/media", "abc").await;
     short.assert_error(400, "1001");
@@ -26,7 +26,7 @@ async fn a_path_id_of_the_wrong_length_is_1001_and_a_non_uuid_is_1002() {
 
 #[tokio::test]
 async fn an_unknown_id_is_a_signed_404() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let tenant = app.tenant().await;
     let id = "a1c68aea-7f4d-478d-80ab-ca9356074f69";
     for path in [
@@ -46,7 +46,7 @@ async fn an_unknown_id_is_a_signed_404() {
 
 #[tokio::test]
 async fn another_integrations_ids_are_404_on_every_endpoint() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let owner = app.tenant().await;
     let other = app.tenant().await;
     let session = app.create_session(&owner, json!({})).await;
@@ -87,7 +87,7 @@ async fn another_integrations_ids_are_404_on_every_endpoint() {
 
 #[tokio::test]
 async fn each_malformed_upload_gets_its_code_and_stores_nothing() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let tenant = app.tenant().await;
     let session = app.create_session(&tenant, json!({})).await;
     let path = format!("/v1/sessions/{session}/media");
@@ -120,24 +120,25 @@ async fn each_malformed_upload_gets_its_code_and_stores_nothing() {
         .await
         .assert_error(400, "1104");
     assert!(app.attempts(&tenant, &session).await.is_empty());
-    assert_eq!(app.stored_files(), 0);
+    assert_eq!(app.stored_files().await, 0);
 }
 
 #[tokio::test]
 async fn a_body_over_the_limit_is_413_and_stores_nothing() {
-    let dir = std::sync::Arc::new(tempfile::tempdir().unwrap());
-    let app = spawn_app_in(dir, &["--max-body-bytes", "4096"]).await;
+    let Some(app) = spawn_app_with(&["--max-body-bytes", "4096"]).await else {
+        return;
+    };
     let tenant = app.tenant().await;
     let session = app.create_session(&tenant, json!({})).await;
     app.upload(&tenant, &session, "image", "face", &fixture("face.jpg"))
         .await
         .assert_error(413, "1101");
-    assert_eq!(app.stored_files(), 0);
+    assert_eq!(app.stored_files().await, 0);
 }
 
 #[tokio::test]
 async fn invalid_json_is_1101_and_session_fields_get_their_codes() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let tenant = app.tenant().await;
     let body = b"{not json".to_vec();
     let signature = hmac(&tenant.secret, &body);
@@ -163,7 +164,7 @@ async fn invalid_json_is_1101_and_session_fields_get_their_codes() {
 
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404_and_a_wrong_method_a_json_405() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let reply = app.send(Method::GET, "/v1/nothing-here", &[], None).await;
     reply.assert_error(404, "1101");
     let tenant = app.tenant().await;
@@ -176,17 +177,14 @@ async fn an_unknown_route_is_a_json_404_and_a_wrong_method_a_json_405() {
 
 #[tokio::test]
 async fn an_internal_failure_is_a_signed_500_that_reveals_nothing() {
-    let app = spawn_app().await;
+    let Some(app) = spawn_app().await else { return };
     let tenant = app.tenant().await;
     let session = app.create_session(&tenant, json!({})).await;
     let media = app
         .upload_ok(&tenant, &session, "image", "face", &fixture("face.jpg"))
         .await;
     // The bytes vanish from under their row (a disk fault, an operator's rm).
-    let media_dir = app.dir.path().join("media");
-    for folder in std::fs::read_dir(&media_dir).unwrap().flatten() {
-        std::fs::remove_file(folder.path().join(&media)).ok();
-    }
+    app.erase_bytes(&media).await;
     let reply = app
         .signed(Method::GET, &tenant, &format!("/v1/media/{media}"), &media)
         .await;

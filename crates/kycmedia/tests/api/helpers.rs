@@ -2,6 +2,8 @@
 
 use std::{path::Path, sync::Arc};
 
+use futures::StreamExt;
+
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use clap::Parser;
 use kycmedia::{
@@ -15,10 +17,73 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 
+/// Which database and storage a test binary runs its suite on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test binary picks one")]
+pub enum Backend {
+    /// SQLite file and local directory, in a temporary directory.
+    Sqlite,
+    /// PostgreSQL and an S3-compatible server (see `services`).
+    Postgres,
+}
+
+/// Where one test's server keeps its data: outlives a server, so that a
+/// restarted one finds the same data.
+pub struct Place {
+    /// Holds the SQLite file and media directory, or nothing; removed on drop.
+    _dir: TempDir,
+    pub database: String,
+    pub storage: String,
+    pub storage_endpoint: Option<String>,
+    pub storage_options: Vec<(String, String)>,
+}
+
+impl Place {
+    /// A fresh, empty place on the binary's backend; `None` when that
+    /// backend's services are not installed (the tests then skip, loudly).
+    pub async fn fresh() -> Option<Arc<Place>> {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let place = match crate::BACKEND {
+            Backend::Sqlite => Place {
+                database: format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
+                storage: format!("file://{}", dir.path().join("media").display()),
+                storage_endpoint: None,
+                storage_options: Vec::new(),
+                _dir: dir,
+            },
+            Backend::Postgres => {
+                let services = crate::services::services()?;
+                Place {
+                    database: services.database().await,
+                    storage: format!("s3://{}/media", services.bucket().await),
+                    storage_endpoint: Some(services.s3_endpoint.clone()),
+                    storage_options: services.s3_options(),
+                    _dir: dir,
+                }
+            }
+        };
+        Some(Arc::new(place))
+    }
+
+    /// The `serve` flags for this place.
+    pub fn serve_args(&self) -> Vec<String> {
+        let mut args = vec![
+            "--database".to_owned(),
+            self.database.clone(),
+            "--storage".to_owned(),
+            self.storage.clone(),
+        ];
+        if let Some(endpoint) = &self.storage_endpoint {
+            args.extend(["--storage-endpoint".to_owned(), endpoint.clone()]);
+        }
+        args
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub core: Arc<Core>,
-    pub dir: Arc<TempDir>,
+    pub place: Arc<Place>,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     served: Option<tokio::task::JoinHandle<()>>,
@@ -82,29 +147,28 @@ pub fn hmac(secret: &str, payload: &[u8]) -> String {
     sign(Scheme::Hmac, secret.as_bytes(), payload)
 }
 
-/// Spawns a server on a fresh temporary directory.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_in(Arc::new(tempfile::tempdir().expect("a temp dir")), &[]).await
+/// Spawns a server on a fresh place; `None` when the backend's services
+/// are not installed (the caller returns: the test is skipped, loudly).
+pub async fn spawn_app() -> Option<TestApp> {
+    spawn_app_with(&[]).await
 }
 
-/// Spawns a server whose database and media live in `dir`, with extra flags.
-pub async fn spawn_app_in(dir: Arc<TempDir>, extra: &[&str]) -> TestApp {
-    let database = format!("sqlite://{}", dir.path().join("kycmedia.db").display());
-    let storage = format!("file://{}", dir.path().join("media").display());
-    let mut args = vec![
-        "kycmedia",
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database",
-        &database,
-        "--storage",
-        &storage,
-    ];
-    args.extend_from_slice(extra);
-    let Command::Serve(config) = Cli::parse_from(args).command else {
+/// `spawn_app` with extra `serve` flags.
+pub async fn spawn_app_with(extra: &[&str]) -> Option<TestApp> {
+    Some(spawn_app_in(Place::fresh().await?, extra).await)
+}
+
+/// Spawns a server on an existing place, with extra flags.
+pub async fn spawn_app_in(place: Arc<Place>, extra: &[&str]) -> TestApp {
+    let mut args: Vec<String> = ["kycmedia", "serve", "--listen", "127.0.0.1:0"]
+        .map(String::from)
+        .into();
+    args.extend(place.serve_args());
+    args.extend(extra.iter().map(|a| a.to_string()));
+    let Command::Serve(mut config) = Cli::parse_from(args).command else {
         unreachable!("parsed a serve command")
     };
+    config.storage.storage_options = place.storage_options.clone();
     let app = Application::build(&config).await.expect("the server builds");
     let base = format!("http://{}", app.local_addr());
     let core = app.core();
@@ -119,7 +183,7 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, extra: &[&str]) -> TestApp {
     TestApp {
         base,
         core,
-        dir,
+        place,
         client: reqwest::Client::new(),
         stop: Some(stop),
         served: Some(served),
@@ -128,14 +192,14 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, extra: &[&str]) -> TestApp {
 
 impl TestApp {
     /// Stops the server gracefully and waits until it has.
-    pub async fn stop(mut self) -> Arc<TempDir> {
+    pub async fn stop(mut self) -> Arc<Place> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(served) = self.served.take() {
             served.await.expect("the server stops cleanly");
         }
-        self.dir.clone()
+        self.place.clone()
     }
 
     pub async fn tenant(&self) -> Tenant {
@@ -254,18 +318,24 @@ impl TestApp {
             .to_owned()
     }
 
-    /// Files under the media directory.
-    pub fn stored_files(&self) -> usize {
-        fn count(dir: &Path) -> usize {
-            std::fs::read_dir(dir)
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 })
-                        .sum()
-                })
-                .unwrap_or(0)
-        }
-        count(&self.dir.path().join("media"))
+    /// Objects in the media storage.
+    pub async fn stored_files(&self) -> usize {
+        let keys: Vec<_> = self.core.blobs.list().collect().await;
+        keys.len()
+    }
+
+    /// Erases a media's bytes behind the server's back (a disk fault, an
+    /// operator's mistake), leaving its row.
+    pub async fn erase_bytes(&self, media_id: &str) {
+        let keys: Vec<String> = self
+            .core
+            .blobs
+            .list()
+            .map(|item| item.expect("a listing").key)
+            .filter(|key| std::future::ready(key.ends_with(media_id)))
+            .collect()
+            .await;
+        assert_eq!(keys.len(), 1, "one object per media");
+        self.core.blobs.delete(&keys[0]).await.expect("deleted");
     }
 }

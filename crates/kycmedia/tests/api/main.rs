@@ -1,6 +1,7 @@
-//! One integration-test binary: every test spawns the real server on
-//! 127.0.0.1:0 with a temporary SQLite file and media directory and drives
-//! it over HTTP.
+//! The API suite on the embedded backend: every test spawns the real server
+//! on 127.0.0.1:0 with a temporary SQLite file and media directory and drives
+//! it over HTTP. `tests/api_postgres` runs the same suite on PostgreSQL and
+//! S3; the modules that name no backend are shared by both.
 
 mod auth;
 mod cli;
@@ -11,3 +12,8 @@ mod limits;
 mod media;
 mod ops;
 mod ranking;
+#[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
+mod services;
+mod sqlite_only;
+
+const BACKEND: helpers::Backend = helpers::Backend::Sqlite;

@@ -110,7 +110,13 @@ fn start_postgres(bin: &Path, guards: &mut Vec<Child>) -> Result<u16, String> {
     };
     let data = dir.join("data");
     let out = command("initdb")
-        .args(["--no-sync", "--auth=trust", "--username=kycmedia", "--encoding=UTF8", "-D"])
+        .args([
+            "--no-sync",
+            "--auth=trust",
+            "--username=kycmedia",
+            "--encoding=UTF8",
+            "-D",
+        ])
         .arg(&data)
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
@@ -222,7 +228,11 @@ impl Services {
             .send()
             .await
             .expect("moto answers");
-        assert!(reply.status().is_success(), "creating bucket {name}: {}", reply.status());
+        assert!(
+            reply.status().is_success(),
+            "creating bucket {name}: {}",
+            reply.status()
+        );
         name
     }
 

@@ -1,0 +1,28 @@
+//! The API suite again, on PostgreSQL and an S3-compatible server (moto),
+//! both real and started by the harness (`services`), plus what only
+//! several servers on shared storage can show: two servers serving one
+//! installation, and moving an installation there from the embedded default.
+//!
+//! The shared modules are the very files of `tests/api`; only `BACKEND`
+//! differs, and `helpers` gives each test a database and bucket of its own.
+
+#[path = "../api/auth.rs"]
+mod auth;
+#[path = "../api/errors.rs"]
+mod errors;
+#[path = "../api/helpers.rs"]
+mod helpers;
+#[path = "../api/lifecycle.rs"]
+mod lifecycle;
+#[path = "../api/limits.rs"]
+mod limits;
+#[path = "../api/media.rs"]
+mod media;
+#[path = "../api/ops.rs"]
+mod ops;
+#[path = "../api/ranking.rs"]
+mod ranking;
+#[path = "../api/services.rs"]
+mod services;
+
+const BACKEND: helpers::Backend = helpers::Backend::Postgres;
