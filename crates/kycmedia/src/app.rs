@@ -36,13 +36,14 @@ pub struct Core {
 impl Core {
     /// Opens the database and the media storage a configuration names.
     /// `serve_lock` is the database's serve lock when this process holds it,
-    /// which lets it cache media lists.
+    /// which lets it cache media lists in up to `list_cache_bytes`.
     pub async fn open(
         database: &DatabaseArgs,
         storage: &StorageArgs,
         public_url: String,
         limits: LimitArgs,
         serve_lock: Option<std::fs::File>,
+        list_cache_bytes: usize,
     ) -> anyhow::Result<Arc<Self>> {
         let store = database.connect().await?;
         let blobs = storage.open()?;
@@ -52,7 +53,10 @@ impl Core {
             public_url: public_url.trim_end_matches('/').to_owned(),
             limits,
             integrations: IntegrationCache::new(Duration::from_millis(500)),
-            media_lists: serve_lock.as_ref().map(|_| MediaListCache::default()),
+            media_lists: serve_lock
+                .as_ref()
+                .filter(|_| list_cache_bytes > 0)
+                .map(|_| MediaListCache::new(list_cache_bytes)),
             _serve_lock: serve_lock,
             analysis_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
@@ -95,6 +99,7 @@ impl Application {
             public_url,
             config.limits.clone(),
             serve_lock,
+            config.media_list_cache_mib.saturating_mul(1024 * 1024),
         )
         .await?;
         Ok(Application {

@@ -106,4 +106,9 @@ pub struct ServeConfig {
     /// are this many seconds old (longer than any upload can take).
     #[arg(long, env = "KYCMEDIA_SWEEP_GRACE_SECS", default_value_t = 3600)]
     pub sweep_grace_secs: u64,
+    /// Memory for rendered media lists, in MiB; 0 turns the cache off. Only
+    /// a server alone on a SQLite database caches: on PostgreSQL another
+    /// server's writes would go unseen.
+    #[arg(long, env = "KYCMEDIA_MEDIA_LIST_CACHE_MIB", default_value_t = 16)]
+    pub media_list_cache_mib: usize,
 }

@@ -67,6 +67,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         public_url: None,
         limits: args.limits,
         sweep_grace_secs: 3600,
+        media_list_cache_mib: 16,
     };
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();

@@ -34,14 +34,21 @@ struct Entry {
     body: Bytes,
 }
 
-/// Bodies past this many bytes in all are dropped wholesale: a bound on
-/// memory, not an LRU, because refilling costs one query per list.
-const BUDGET_BYTES: usize = 16 * 1024 * 1024;
+/// The default budget: bodies past this many bytes in all are dropped
+/// wholesale, a bound on memory, not an LRU, because refilling costs one
+/// query per list.
+pub const BUDGET_BYTES: usize = 16 * 1024 * 1024;
 
-#[derive(Default)]
 pub struct MediaListCache {
     entries: Mutex<Entries>,
     generation: AtomicU64,
+    budget: usize,
+}
+
+impl Default for MediaListCache {
+    fn default() -> Self {
+        MediaListCache::new(BUDGET_BYTES)
+    }
 }
 
 #[derive(Default)]
@@ -53,6 +60,14 @@ struct Entries {
 }
 
 impl MediaListCache {
+    pub fn new(budget: usize) -> Self {
+        MediaListCache {
+            entries: Mutex::default(),
+            generation: AtomicU64::new(0),
+            budget,
+        }
+    }
+
     /// The rendered JSON body of a list, if cached for this integration.
     pub fn get(&self, integration_id: &str, key: &ListKey) -> Option<Bytes> {
         let entries = self.entries.lock().ok()?;
@@ -75,7 +90,7 @@ impl MediaListCache {
         if self.generation.load(Ordering::Acquire) != generation {
             return;
         }
-        if entries.bytes + body.len() > BUDGET_BYTES {
+        if entries.bytes + body.len() > self.budget {
             entries.by_list.clear();
             entries.bytes = 0;
         }
