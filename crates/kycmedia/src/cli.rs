@@ -11,7 +11,7 @@ use crate::{
     admin, analyze,
     app::{Application, shutdown_signal},
     config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
-    demo, sweep, telemetry,
+    demo, migrate, store, sweep, telemetry,
 };
 
 #[derive(Parser, Debug)]
@@ -51,6 +51,43 @@ pub enum Command {
         files: Vec<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
+    },
+    /// Copy every row to another database (SQLite ⇄ PostgreSQL), then
+    /// compare both row by row. Resumable: run it again after an interruption.
+    /// Stop the servers first; the source is only read.
+    MigrateDb {
+        /// The database to copy from.
+        #[arg(long)]
+        from: String,
+        /// The database to copy to (created and migrated when new).
+        #[arg(long)]
+        to: String,
+        /// Rows per page and per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch_size: i64,
+        /// Most connections to a PostgreSQL side.
+        #[arg(long, default_value_t = 4)]
+        max_connections: u32,
+    },
+    /// Copy every stored object to another storage (directory ⇄ bucket),
+    /// checking each one's size and SHA-256 at the destination. Resumable:
+    /// run it again after an interruption. The source is only read.
+    MigrateStore {
+        /// The storage to copy from (`file://PATH` or `s3://BUCKET/PREFIX`).
+        #[arg(long)]
+        from: String,
+        /// The storage to copy to.
+        #[arg(long)]
+        to: String,
+        /// S3-compatible endpoint of the source, when it is not AWS.
+        #[arg(long)]
+        from_endpoint: Option<String>,
+        /// S3-compatible endpoint of the destination, when it is not AWS.
+        #[arg(long)]
+        to_endpoint: Option<String>,
+        /// Objects copied at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
     },
     /// Erase stored bytes that no media row points at.
     Sweep {
@@ -166,6 +203,38 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
         } => {
             let store = database.connect().await?;
             Ok(Some(admin::decide(store.as_ref(), &session_id, decision.into()).await?))
+        }
+        Command::MigrateDb {
+            from,
+            to,
+            batch_size,
+            max_connections,
+        } => {
+            // A SQLite side must not have a server writing to it meanwhile.
+            let _locks = (store::serve_lock(&from)?, store::serve_lock(&to)?);
+            let open = |url: String| DatabaseArgs {
+                database: url,
+                database_max_connections: max_connections,
+            };
+            let (from, to) = (open(from).connect().await?, open(to).connect().await?);
+            let report = migrate::database(from.as_ref(), to.as_ref(), batch_size).await?;
+            Ok(Some(serde_json::to_value(report)?))
+        }
+        Command::MigrateStore {
+            from,
+            to,
+            from_endpoint,
+            to_endpoint,
+            concurrency,
+        } => {
+            let open = |url: String, endpoint: Option<String>| StorageArgs {
+                storage: url,
+                storage_endpoint: endpoint,
+                storage_options: Vec::new(),
+            };
+            let (from, to) = (open(from, from_endpoint).open()?, open(to, to_endpoint).open()?);
+            let report = migrate::storage(&from, &to, concurrency).await?;
+            Ok(Some(serde_json::to_value(report)?))
         }
         Command::Sweep {
             database,

@@ -27,6 +27,8 @@ pub mod ingest;
 pub mod lifecycle;
 /// Rendered media lists cached by a server that owns its database.
 pub mod media_cache;
+/// `migrate-db` and `migrate-store`: moving an installation between backends.
+pub mod migrate;
 /// Metadata storage.
 pub mod store;
 /// Erasing bytes no row points at.

@@ -42,27 +42,34 @@ impl Place {
     /// A fresh, empty place on the binary's backend; `None` when that
     /// backend's services are not installed (the tests then skip, loudly).
     pub async fn fresh() -> Option<Arc<Place>> {
+        match crate::BACKEND {
+            Backend::Sqlite => Some(Place::sqlite()),
+            Backend::Postgres => Place::postgres().await,
+        }
+    }
+
+    /// A SQLite file and a media directory in a new temporary directory.
+    pub fn sqlite() -> Arc<Place> {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let place = match crate::BACKEND {
-            Backend::Sqlite => Place {
-                database: format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
-                storage: format!("file://{}", dir.path().join("media").display()),
-                storage_endpoint: None,
-                storage_options: Vec::new(),
-                _dir: dir,
-            },
-            Backend::Postgres => {
-                let services = crate::services::services()?;
-                Place {
-                    database: services.database().await,
-                    storage: format!("s3://{}/media", services.bucket().await),
-                    storage_endpoint: Some(services.s3_endpoint.clone()),
-                    storage_options: services.s3_options(),
-                    _dir: dir,
-                }
-            }
-        };
-        Some(Arc::new(place))
+        Arc::new(Place {
+            database: format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
+            storage: format!("file://{}", dir.path().join("media").display()),
+            storage_endpoint: None,
+            storage_options: Vec::new(),
+            _dir: dir,
+        })
+    }
+
+    /// A new database and bucket on the test services.
+    pub async fn postgres() -> Option<Arc<Place>> {
+        let services = crate::services::services()?;
+        Some(Arc::new(Place {
+            database: services.database().await,
+            storage: format!("s3://{}/media", services.bucket().await),
+            storage_endpoint: Some(services.s3_endpoint.clone()),
+            storage_options: services.s3_options(),
+            _dir: tempfile::tempdir().expect("a temp dir"),
+        }))
     }
 
     /// The `serve` flags for this place.

@@ -18,10 +18,12 @@ mod lifecycle;
 mod limits;
 #[path = "../api/media.rs"]
 mod media;
+mod migrate;
 #[path = "../api/ops.rs"]
 mod ops;
 #[path = "../api/ranking.rs"]
 mod ranking;
+mod scale_out;
 #[path = "../api/services.rs"]
 mod services;
 
