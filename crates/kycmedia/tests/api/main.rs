@@ -15,5 +15,6 @@ mod ranking;
 #[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
 mod services;
 mod sqlite_only;
+mod streaming;
 
 const BACKEND: helpers::Backend = helpers::Backend::Sqlite;

@@ -26,5 +26,7 @@ mod ranking;
 mod scale_out;
 #[path = "../api/services.rs"]
 mod services;
+#[path = "../api/streaming.rs"]
+mod streaming;
 
 const BACKEND: helpers::Backend = helpers::Backend::Postgres;
