@@ -94,6 +94,8 @@ fn every_command_has_help() {
         vec!["demo", "--help"],
         vec!["decide", "--help"],
         vec!["sweep", "--help"],
+        vec!["migrate-db", "--help"],
+        vec!["migrate-store", "--help"],
         vec!["integration", "--help"],
         vec!["integration", "create", "--help"],
         vec!["integration", "add-secret", "--help"],
@@ -225,4 +227,42 @@ fn analyze_reports_a_bad_file_on_its_own_line_and_fails_overall() {
     let (ok, lines, stderr) = analyze(&["--context", "selfie", &face]);
     assert!(!ok && lines.is_empty());
     assert!(stderr.contains("unknown context"), "{stderr}");
+}
+
+#[test]
+fn a_database_password_never_reaches_an_error_message() {
+    let url = "postgres://kycmedia:hunter2-secret@127.0.0.1:1/kycmedia";
+    let (ok, _, stderr) = kycmedia(&["integration", "list", "--database", url]);
+    assert!(!ok);
+    assert!(
+        stderr.contains("opening database postgres://kycmedia:***@127.0.0.1:1/kycmedia"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn migrate_db_refuses_a_sqlite_database_a_server_is_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
+        .args(["--storage", &format!("file://{}", dir.path().join("media").display())])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let serving = BufReader::new(server.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("serving"));
+    assert!(serving);
+    let other = format!("sqlite://{}", dir.path().join("other.db").display());
+    let (ok, _, stderr) = kycmedia(&["migrate-db", "--from", &db, "--to", &other]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(!ok);
+    assert!(
+        stderr.contains("another kycmedia server is serving this database"),
+        "{stderr}"
+    );
 }
