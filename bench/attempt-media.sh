@@ -6,8 +6,12 @@
 # recorded results: docs/benchmarks.md.
 #
 #   bash bench/attempt-media.sh
+#   BENCH_BACKEND=postgres bash bench/attempt-media.sh
 #
 # Environment (defaults in brackets):
+#   BENCH_BACKEND      sqlite: SQLite file + file storage; postgres: a
+#                      throwaway PostgreSQL cluster + moto S3 (bench/pg.sh) [sqlite]
+#   BENCH_PG_CONF      extra PostgreSQL settings, "name=value ..." (postgres only) []
 #   BENCH_DURATION     seconds of each measured run [20]
 #   BENCH_WARMUP       seconds of the unmeasured warm-up before each run [5]
 #   BENCH_CONNECTIONS  wrk connections [64]
@@ -25,6 +29,7 @@ WARMUP=${BENCH_WARMUP:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
 ROUNDS=${BENCH_ROUNDS:-2}
+BACKEND=${BENCH_BACKEND:-sqlite}
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
 
 say() { echo "bench: $*" >&2; }
@@ -33,6 +38,12 @@ die() { say "error: $*"; exit 2; }
 for tool in cargo wrk curl python3; do
     command -v "$tool" >/dev/null || die "$tool is not installed"
 done
+case $BACKEND in
+sqlite | postgres) ;;
+*) die "BENCH_BACKEND must be sqlite or postgres, not '$BACKEND'" ;;
+esac
+# shellcheck source=bench/pg.sh
+source "$ROOT/bench/pg.sh"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kycmedia-bench.XXXXXX")
 PIDS=()
@@ -44,6 +55,7 @@ cleanup() {
     for pid in "${PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
+    services_stop
     rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -57,7 +69,18 @@ free_port() {
 }
 
 # --- kycmedia -----------------------------------------------------------------
-DB="sqlite://$TMP/k.db"
+if [[ $BACKEND == postgres ]]; then
+    pg_start
+    DB=$(pg_createdb kycmedia)
+    moto_start kycmedia-bench
+    STORAGE=(--storage s3://kycmedia-bench/media --storage-endpoint "$MOTO_ENDPOINT")
+    BACKEND_NAME="PostgreSQL + S3 (moto)"
+else
+    DB="sqlite://$TMP/k.db"
+    STORAGE=(--storage "file://$TMP/media")
+    BACKEND_NAME="SQLite + files"
+fi
+say "backend: $BACKEND_NAME"
 created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>>"$TMP/kycmedia.log")
 API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
 SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")
@@ -67,7 +90,7 @@ KYC_URL="http://127.0.0.1:$PORT"
 # Request logs are at info; at warn the server logs nothing per request, as a
 # production deployment that ships only problems would.
 RUST_LOG=warn "$BIN/kycmedia" serve --listen "127.0.0.1:$PORT" --database "$DB" \
-    --storage "file://$TMP/media" 2>>"$TMP/kycmedia.log" &
+    "${STORAGE[@]}" 2>>"$TMP/kycmedia.log" &
 KYC_PID=$!
 PIDS+=("$KYC_PID")
 for _ in $(seq 100); do
@@ -114,6 +137,9 @@ say "both servers answer 200 with the same $BODY_BYTES bytes; kycmedia's answer 
 cpu_ticks() { # pid: user + system clock ticks so far
     awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
+db_cpu_ticks() { # the database's processes (PostgreSQL); SQLite runs inside kycmedia
+    if [[ $BACKEND == postgres ]]; then pg_cpu_ticks; else echo 0; fi
+}
 hwm_kib() { # pid: peak resident set size
     awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"
 }
@@ -126,15 +152,17 @@ echo 5 >"/proc/$KYC_PID/clear_refs"
 RESULTS="$TMP/results.tsv"
 export BENCH_API_KEY=$API_KEY BENCH_SIGNATURE=$SIGNATURE
 run() { # round name url pid
-    local out="$TMP/wrk-$2-$1.txt" before after
+    local out="$TMP/wrk-$2-$1.txt" before after db_before db_after
     say "round $1: $2 (warm-up ${WARMUP}s, then ${DURATION}s)"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/signed-get.lua" "$3$PATH_UNDER_TEST" >/dev/null
     before=$(cpu_ticks "$4")
+    db_before=$(db_cpu_ticks)
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$ROOT/bench/signed-get.lua" \
         "$3$PATH_UNDER_TEST" >"$out"
     after=$(cpu_ticks "$4")
+    db_after=$(db_cpu_ticks)
     sed 's/^/    /' "$out" >&2
-    grep '^BENCH ' "$out" | sed "s/^BENCH /round=$1 server=$2 cpu_ticks=$((after - before)) /" >>"$RESULTS"
+    grep '^BENCH ' "$out" | sed "s/^BENCH /round=$1 server=$2 cpu_ticks=$((after - before)) db_cpu_ticks=$((db_after - db_before)) /" >>"$RESULTS"
 }
 for round in $(seq "$ROUNDS"); do
     if ((round % 2)); then
@@ -150,10 +178,12 @@ kill -0 "$KYC_PID" 2>/dev/null || die "kycmedia died under load"
 
 # --- report -------------------------------------------------------------------
 COMMAND="bash bench/attempt-media.sh"
-for var in BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_THREADS BENCH_ROUNDS; do
-    if [[ -n ${!var:-} ]]; then COMMAND="$var=${!var} $COMMAND"; fi
+for var in BENCH_BACKEND BENCH_PG_CONF BENCH_DURATION BENCH_WARMUP BENCH_CONNECTIONS BENCH_THREADS BENCH_ROUNDS; do
+    if [[ -n ${!var:-} ]]; then
+        if [[ ${!var} == *" "* ]]; then COMMAND="$var='${!var}' $COMMAND"; else COMMAND="$var=${!var} $COMMAND"; fi
+    fi
 done
-export COMMAND DURATION WARMUP CONNECTIONS THREADS ROUNDS
+export COMMAND DURATION WARMUP CONNECTIONS THREADS ROUNDS BACKEND BACKEND_NAME
 python3 - "$RESULTS" "$SEED_HWM_KIB" "$LOAD_HWM_KIB" "$(getconf CLK_TCK)" "$BODY_BYTES" <<'EOF'
 import os
 import sys
@@ -169,10 +199,11 @@ for r in runs:
     r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
     r["errors"] = sum(r[k] for k in r if k.startswith("err_"))
     r["cpu_us_per_req"] = r["cpu_ticks"] / hz * 1e6 / r["requests"]
+    r["db_cpu_us_per_req"] = r["db_cpu_ticks"] / hz * 1e6 / r["requests"]
 
 def agg(server):
     rs = [r for r in runs if r["server"] == server]
-    return {k: mean(r[k] for r in rs) for k in ("rps", "p50_us", "p99_us", "cpu_us_per_req")} | {
+    return {k: mean(r[k] for r in rs) for k in ("rps", "p50_us", "p99_us", "cpu_us_per_req", "db_cpu_us_per_req")} | {
         "errors": sum(r["errors"] for r in rs)}
 
 base, kyc = agg("baseline"), agg("kycmedia")
@@ -182,7 +213,7 @@ rss_mib = load_hwm / 1024
 ms = lambda us: f"{us / 1000:.2f} ms"
 ok = lambda b: "**pass**" if b else "**FAIL**"
 
-print("### GET /v1/attempts/{id}/media, 10 media (%d-byte body)" % body)
+print("### GET /v1/attempts/{id}/media, 10 media (%d-byte body), %s" % (body, env["BACKEND_NAME"]))
 print()
 print(f"Command: `{env['COMMAND']}` — wrk -t{env['THREADS']} -c{env['CONNECTIONS']} --latency, "
       f"{env['WARMUP']} s warm-up + {env['DURATION']} s measured per run, {env['ROUNDS']} rounds, "
@@ -211,6 +242,10 @@ print(f"Per-round ratios (req/s, p99): " + ", ".join(
     for b in [next(r for r in runs if r['round'] == n and r['server'] == 'baseline')]
     for k in [next(r for r in runs if r['round'] == n and r['server'] == 'kycmedia')]) + ".")
 print(f"kycmedia peak RSS while seeding (before the load, reset afterwards): {seed_hwm / 1024:.1f} MiB.")
+if env["BACKEND"] == "postgres":
+    print(f"PostgreSQL's own CPU (all its processes, not counted above) per kycmedia request: "
+          f"{kyc['db_cpu_us_per_req']:.0f} µs; settings: PostgreSQL {env['PG_VERSION']} defaults"
+          + (f" + {env['BENCH_PG_CONF']}" if env.get("BENCH_PG_CONF") else "") + ".")
 if base["errors"] or kyc["errors"]:
     print()
     print(f"**Invalid run**: wrk counted errors (baseline {base['errors']}, kycmedia {kyc['errors']}).")

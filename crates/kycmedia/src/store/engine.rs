@@ -52,6 +52,9 @@ fn json_array(items: &[String]) -> Result<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
+/// The bounds list what the driver must bind and decode; SQLite and
+/// PostgreSQL both qualify, so the compiler checks every statement's Rust
+/// side once for both.
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
 where

@@ -1,6 +1,7 @@
 //! Metadata storage behind one interface, so that the HTTP layer never knows
-//! which database it talks to. SQLite is the embedded default; a PostgreSQL
-//! implementation plugs in beside it.
+//! which database it talks to: SQLite, the embedded default, or PostgreSQL,
+//! for several servers. One implementation serves both (`engine`), with the
+//! statements in `sql` and the few differences in each backend's `Dialect`.
 
 pub mod copy;
 mod engine;
