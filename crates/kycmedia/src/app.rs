@@ -47,6 +47,10 @@ impl Core {
     ) -> anyhow::Result<Arc<Self>> {
         let store = database.connect().await?;
         let blobs = storage.open()?;
+        blobs
+            .check()
+            .await
+            .with_context(|| format!("storage {} does not answer", storage.storage))?;
         Ok(Arc::new(Core {
             store,
             blobs,

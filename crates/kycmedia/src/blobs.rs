@@ -120,6 +120,18 @@ impl Blobs {
         }
     }
 
+    /// Answers when the storage does, with the configured credentials: a
+    /// listing under a prefix that is never written, so an empty answer is
+    /// the healthy one, and a missing bucket or refused credentials are
+    /// errors (a HEAD could not tell a missing bucket from a missing key).
+    pub async fn check(&self) -> Result<(), BlobError> {
+        let probe = Path::from(".kycmedia-readiness-probe");
+        match self.store.list(Some(&probe)).next().await {
+            Some(Err(e)) => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+
     /// The object's size in bytes; `None` when nothing is stored under `key`.
     pub async fn size(&self, key: &str) -> Result<Option<u64>, BlobError> {
         match self.store.head(&Path::from(key)).await {

@@ -14,13 +14,17 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// Readiness: the database answers too.
 pub async fn readyz(State(core): State<Arc<Core>>) -> impl IntoResponse {
-    match core.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})))
-        }
+    let (database, storage) = tokio::join!(core.store.ping(), core.blobs.check());
+    let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})));
+    if let Err(e) = database {
+        tracing::warn!(error = %e, "database not ready");
+        return unavailable();
     }
+    if let Err(e) = storage {
+        tracing::warn!(error = %e, "storage not ready");
+        return unavailable();
+    }
+    (StatusCode::OK, Json(json!({"status": "ok"})))
 }
 
 /// Prometheus text format.
