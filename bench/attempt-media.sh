@@ -47,9 +47,10 @@ source "$ROOT/bench/pg.sh"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kycmedia-bench.XXXXXX")
 PIDS=()
+WRK_PID=""
 cleanup() {
     local pid
-    for pid in "${PIDS[@]}"; do
+    for pid in $WRK_PID "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true
     done
     for pid in "${PIDS[@]}"; do
@@ -63,6 +64,18 @@ trap 'exit 130' INT TERM
 
 say "building release binaries into $BIN"
 (cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
+
+# wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in
+# the foreground a Ctrl-C would end only the run, and the script would go on
+# with a truncated one; a trap fires during `wait` and ends the script.
+run_wrk() {
+    local status=0
+    wrk "$@" &
+    WRK_PID=$!
+    wait "$WRK_PID" || status=$?
+    WRK_PID=""
+    return "$status"
+}
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -154,10 +167,10 @@ export BENCH_API_KEY=$API_KEY BENCH_SIGNATURE=$SIGNATURE
 run() { # round name url pid
     local out="$TMP/wrk-$2-$1.txt" before after db_before db_after
     say "round $1: $2 (warm-up ${WARMUP}s, then ${DURATION}s)"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/signed-get.lua" "$3$PATH_UNDER_TEST" >/dev/null
+    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/bench/signed-get.lua" "$3$PATH_UNDER_TEST" >/dev/null
     before=$(cpu_ticks "$4")
     db_before=$(db_cpu_ticks)
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$ROOT/bench/signed-get.lua" \
+    run_wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$ROOT/bench/signed-get.lua" \
         "$3$PATH_UNDER_TEST" >"$out"
     after=$(cpu_ticks "$4")
     db_after=$(db_cpu_ticks)

@@ -12,7 +12,7 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
-/// Readiness: the database answers too.
+/// Readiness: the database and the storage answer too.
 pub async fn readyz(State(core): State<Arc<Core>>) -> impl IntoResponse {
     let (database, storage) = tokio::join!(core.store.ping(), core.blobs.check());
     let unavailable = || (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})));
