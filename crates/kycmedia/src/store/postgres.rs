@@ -4,7 +4,7 @@
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    Postgres,
+    Connection, Postgres,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
@@ -16,13 +16,29 @@ use super::{
 
 pub type PostgresStore = SqlStore<Postgres>;
 
+/// How long a pooled connection may sit unused before it is pinged again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
+
 /// Connects and migrates. sqlx holds a PostgreSQL advisory lock while it
 /// migrates, so servers started together apply each migration once.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
     let options = PgConnectOptions::from_str(url)?.application_name("kycmedia");
+    // sqlx pings every connection it takes from the pool by default: a
+    // second round trip per query. Only one idle long enough to have been
+    // dropped by a server restart or a firewall is checked; a connection
+    // that breaks in use fails its query and is discarded.
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > IDLE_BEFORE_PING {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await?;
     sqlx::migrate!("./migrations/postgres").run(&pool).await?;
