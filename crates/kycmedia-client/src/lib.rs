@@ -41,6 +41,8 @@
 //! assert_eq!(signature, "895cb3fd31139d89aeb7b263682e15479ab57651e70591256ad2c14fde4950dd");
 //! ```
 
+#![warn(missing_docs)]
+
 mod builder;
 mod client;
 mod download;
