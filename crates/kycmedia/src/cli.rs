@@ -3,8 +3,12 @@
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
-use kycmedia_proto::Status;
+use kycmedia_proto::{
+    Status,
+    signing::{Scheme, sign},
+};
 use serde_json::Value;
 
 use crate::{
@@ -88,6 +92,17 @@ pub enum Command {
         /// Objects copied at once.
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
+    },
+    /// Print the HMAC-SHA256 signature of PAYLOAD with the shared secret, as
+    /// `X-HMAC-SIGNATURE` wants it: for GET and DELETE sign the bare id, for
+    /// POST and PATCH the exact body (`-` reads it from stdin, byte for byte).
+    Sign {
+        /// The shared secret; prefer the environment variable, which other
+        /// users of the machine cannot read from the process list.
+        #[arg(long, env = "KYCMEDIA_SHARED_SECRET", hide_env_values = true)]
+        secret: String,
+        /// The id or body to sign, or `-` for stdin.
+        payload: String,
     },
     /// Erase stored bytes that no media row points at.
     Sweep {
@@ -235,6 +250,17 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             let (from, to) = (open(from, from_endpoint).open()?, open(to, to_endpoint).open()?);
             let report = migrate::storage(&from, &to, concurrency).await?;
             Ok(Some(serde_json::to_value(report)?))
+        }
+        Command::Sign { secret, payload } => {
+            let bytes = if payload == "-" {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).context("reading stdin")?;
+                bytes
+            } else {
+                payload.into_bytes()
+            };
+            println!("{}", sign(Scheme::Hmac, secret.as_bytes(), &bytes));
+            Ok(None)
         }
         Command::Sweep {
             database,

@@ -266,3 +266,33 @@ fn migrate_db_refuses_a_sqlite_database_a_server_is_serving() {
         "{stderr}"
     );
 }
+
+#[test]
+fn sign_prints_what_openssl_computes_for_an_argument_and_for_stdin_bytes() {
+    let secret = "a shared secret";
+    let (ok, _, _) = kycmedia(&["sign", "--secret", secret, "--help"]);
+    assert!(ok);
+    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["sign", "f04bdb47-d3be-4b28-b028-a652feb060b5"])
+        .env("KYCMEDIA_SHARED_SECRET", secret)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        sign(Scheme::Hmac, secret.as_bytes(), b"f04bdb47-d3be-4b28-b028-a652feb060b5")
+    );
+    // A body is signed exactly as sent: a trailing newline is part of it.
+    let body = b"{\"verification\":{}}\n";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["sign", "--secret", secret, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        sign(Scheme::Hmac, secret.as_bytes(), body)
+    );
+}

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod errors;
 mod helpers;
+mod interop;
 mod lifecycle;
 mod limits;
 mod media;
