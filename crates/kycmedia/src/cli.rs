@@ -15,7 +15,7 @@ use crate::{
     admin, analyze,
     app::{Application, shutdown_signal},
     config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
-    demo, migrate, store, sweep, telemetry,
+    demo, migrate, remote, store, sweep, telemetry,
 };
 
 #[derive(Parser, Debug)]
@@ -93,6 +93,9 @@ pub enum Command {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// Call the API of a kycmedia server (or any server of the same
+    /// contract): every request signed, every answer verified.
+    Api(remote::ApiArgs),
     /// Print the HMAC-SHA256 signature of PAYLOAD with the shared secret, as
     /// `X-HMAC-SIGNATURE` wants it: for GET and DELETE sign the bare id, for
     /// POST and PATCH the exact body (`-` reads it from stdin, byte for byte).
@@ -250,6 +253,10 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             let (from, to) = (open(from, from_endpoint).open()?, open(to, to_endpoint).open()?);
             let report = migrate::storage(&from, &to, concurrency).await?;
             Ok(Some(serde_json::to_value(report)?))
+        }
+        Command::Api(args) => {
+            remote::run(args).await?;
+            Ok(None)
         }
         Command::Sign { secret, payload } => {
             let bytes = if payload == "-" {

@@ -29,6 +29,8 @@ pub mod lifecycle;
 pub mod media_cache;
 /// `migrate-db` and `migrate-store`: moving an installation between backends.
 pub mod migrate;
+/// `kycmedia api …`: the API from the command line, through the SDK.
+pub mod remote;
 /// Metadata storage.
 pub mod store;
 /// Erasing bytes no row points at.

@@ -5,6 +5,7 @@
 mod errors;
 mod methods;
 mod proxy;
+mod readme;
 mod retries;
 mod rotation;
 mod server;

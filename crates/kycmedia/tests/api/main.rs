@@ -3,6 +3,7 @@
 //! it over HTTP. `tests/api_postgres` runs the same suite on PostgreSQL and
 //! S3; the modules that name no backend are shared by both.
 
+mod api_command;
 mod auth;
 mod cli;
 mod errors;
