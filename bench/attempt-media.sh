@@ -42,44 +42,9 @@ case $BACKEND in
 sqlite | postgres) ;;
 *) die "BENCH_BACKEND must be sqlite or postgres, not '$BACKEND'" ;;
 esac
-# shellcheck source=bench/pg.sh
-source "$ROOT/bench/pg.sh"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kycmedia-bench.XXXXXX")
-PIDS=()
-WRK_PID=""
-cleanup() {
-    local pid
-    for pid in $WRK_PID "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    services_stop
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "building release binaries into $BIN"
-(cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
-
-# wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in
-# the foreground a Ctrl-C would end only the run, and the script would go on
-# with a truncated one; a trap fires during `wait` and ends the script.
-run_wrk() {
-    local status=0
-    wrk "$@" &
-    WRK_PID=$!
-    wait "$WRK_PID" || status=$?
-    WRK_PID=""
-    return "$status"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+BENCH_NAME=bench
+# shellcheck source=bench/harness.sh
+source "$ROOT/bench/harness.sh"
 
 # --- kycmedia -----------------------------------------------------------------
 if [[ $BACKEND == postgres ]]; then
@@ -147,9 +112,6 @@ got=$(tr -d '\r' <"$TMP/kycmedia.headers" | awk -F': ' 'tolower($1) == "x-hmac-s
 say "both servers answer 200 with the same $BODY_BYTES bytes; kycmedia's answer is correctly signed"
 
 # --- load ---------------------------------------------------------------------
-cpu_ticks() { # pid: user + system clock ticks so far
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
 db_cpu_ticks() { # the database's processes (PostgreSQL); SQLite runs inside kycmedia
     if [[ $BACKEND == postgres ]]; then pg_cpu_ticks; else echo 0; fi
 }

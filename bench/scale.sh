@@ -53,47 +53,9 @@ IFS=, read -r -a BACKEND_LIST <<<"$BACKENDS"
 for backend in "${BACKEND_LIST[@]}"; do
     [[ $backend == sqlite || $backend == postgres ]] || die "BENCH_BACKENDS: unknown backend '$backend'"
 done
-# shellcheck source=bench/pg.sh
-source "$ROOT/bench/pg.sh"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/kycmedia-scale.XXXXXX")
-PIDS=()
-WRK_PID=""
-cleanup() {
-    local pid
-    for pid in $WRK_PID "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    services_stop
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-say "building release binaries into $BIN"
-(cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
-
-# wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in
-# the foreground a Ctrl-C would end only the run, and the script would go on
-# with a truncated one; a trap fires during `wait` and ends the script.
-run_wrk() {
-    local status=0
-    wrk "$@" &
-    WRK_PID=$!
-    wait "$WRK_PID" || status=$?
-    WRK_PID=""
-    return "$status"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-cpu_ticks() { # pid: user + system clock ticks so far
-    awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
+BENCH_NAME=scale
+# shellcheck source=bench/harness.sh
+source "$ROOT/bench/harness.sh"
 
 RESULTS="$TMP/results.tsv" # one line per measured run
 SETUPS="$TMP/setups.tsv"   # one line per database

@@ -1,0 +1,54 @@
+# What bench/attempt-media.sh and bench/scale.sh share. Sourced, not run,
+# once the caller has set ROOT, BIN and BENCH_NAME and defined `say` and
+# `die`:
+#
+#   - the throwaway PostgreSQL and moto of bench/pg.sh;
+#   - TMP, a fresh temporary directory, and PIDS, the background processes
+#     the caller starts; on exit (normal, error or Ctrl-C) every one of them
+#     and any wrk still running is killed, the services are stopped and TMP
+#     is removed;
+#   - the release build of kycmedia and the baseline, into BIN;
+#   - run_wrk, free_port and cpu_ticks.
+
+# shellcheck source=bench/pg.sh
+source "$ROOT/bench/pg.sh"
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/kycmedia-$BENCH_NAME.XXXXXX")
+PIDS=()
+WRK_PID=""
+cleanup() {
+    local pid
+    for pid in $WRK_PID "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    services_stop
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "building release binaries into $BIN"
+(cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
+
+# wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in
+# the foreground a Ctrl-C would end only the run, and the script would go on
+# with a truncated one; a trap fires during `wait` and ends the script.
+run_wrk() {
+    local status=0
+    wrk "$@" &
+    WRK_PID=$!
+    wait "$WRK_PID" || status=$?
+    WRK_PID=""
+    return "$status"
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+cpu_ticks() { # pid: user + system clock ticks so far
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
