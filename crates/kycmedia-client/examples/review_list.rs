@@ -12,7 +12,11 @@
 //! Each file is downloaded under a temporary name and renamed only once its
 //! signature is verified, so the folder never holds unverified bytes.
 
-use std::{collections::HashSet, error::Error, path::Path};
+use std::{
+    collections::HashSet,
+    error::Error,
+    path::{Path, PathBuf},
+};
 
 use kycmedia_client::{Client, MediaObject};
 
@@ -29,21 +33,29 @@ async fn main() -> Result<(), Box<dyn Error>> {
     )
     .retries(2)
     .build()?;
+    review(&client, &session, Path::new(&out_dir)).await?;
+    Ok(())
+}
 
-    let attempts = client.attempts(&session).await?;
+/// Downloads the best media of each context of every attempt of `session`
+/// into `out_dir/<attempt id>/<context>.<ext>`; returns the files written.
+async fn review(client: &Client, session: &str, out_dir: &Path) -> Result<Vec<PathBuf>, Box<dyn Error>> {
+    let mut written = Vec::new();
+    let attempts = client.attempts(session).await?;
     for attempt in &attempts.verifications {
         let media = client.attempt_media(&attempt.id).await?;
-        let folder = Path::new(&out_dir).join(&attempt.id);
+        let folder = out_dir.join(&attempt.id);
         tokio::fs::create_dir_all(&folder).await?;
         let best = best_per_context(media.images.iter().chain(&media.videos));
         println!("attempt {} ({}): {} contexts", attempt.id, attempt.status, best.len());
         for item in best {
             let target = folder.join(format!("{}.{}", item.context, extension(&item.mimetype)));
-            download_verified(&client, item, &target).await?;
+            download_verified(client, item, &target).await?;
             println!("  {:<32} {:>10} bytes  {}", item.context, item.size, target.display());
+            written.push(target);
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 /// The first (best ranked) media of each context, in listing order.
@@ -89,4 +101,77 @@ fn extension(mimetype: &str) -> &str {
 
 fn env(name: &str) -> Result<String, Box<dyn Error>> {
     std::env::var(name).map_err(|_| format!("{name} is not set").into())
+}
+
+/// Run by `cargo test` (`test = true` in Cargo.toml): the example against a
+/// real server, on an attempt with two faces and a document.
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use kycmedia::{
+        admin,
+        app::Application,
+        cli::{Cli, Command},
+    };
+    use kycmedia_client::NewSession;
+
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(name)).expect("a fixture")
+    }
+
+    #[tokio::test]
+    async fn the_review_list_holds_the_best_media_of_each_context_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = format!("sqlite://{}", dir.path().join("k.db").display());
+        let storage = format!("file://{}", dir.path().join("media").display());
+        let args = [
+            "kycmedia",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            &database,
+            "--storage",
+            &storage,
+        ];
+        let Command::Serve(config) = Cli::parse_from(args).command else {
+            unreachable!("parsed a serve command")
+        };
+        let app = Application::build(&config).await.unwrap();
+        let base = format!("http://{}", app.local_addr());
+        let tenant = admin::create_integration(app.core().store.as_ref(), "review")
+            .await
+            .unwrap();
+        tokio::spawn(app.run_until(std::future::pending()));
+
+        let client = Client::new(&base, &tenant.api_key, &tenant.secrets[0]).unwrap();
+        let session = client.create_session(&NewSession::new()).await.unwrap();
+        let id = &session.verification.id;
+        client
+            .upload_image(id, "face", &fixture("face-blurred.jpg"))
+            .await
+            .unwrap();
+        client.upload_image(id, "face", &fixture("face.jpg")).await.unwrap();
+        client
+            .upload_image(id, "document-front", &fixture("document-front.jpg"))
+            .await
+            .unwrap();
+        client.submit(id).await.unwrap();
+
+        let out = tempfile::tempdir().unwrap();
+        let written = review(&client, id, out.path()).await.unwrap();
+        assert_eq!(written.len(), 2, "{written:?}");
+        let face = written.iter().find(|p| p.ends_with("face.jpg")).unwrap();
+        assert_eq!(
+            std::fs::read(face).unwrap(),
+            fixture("face.jpg"),
+            "the sharp face, not the blurred one"
+        );
+        let document = written.iter().find(|p| p.ends_with("document-front.jpg")).unwrap();
+        assert_eq!(std::fs::read(document).unwrap(), fixture("document-front.jpg"));
+        let left: Vec<_> = std::fs::read_dir(face.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 2, "no partial files left behind");
+    }
 }
