@@ -106,48 +106,20 @@ fn env(name: &str) -> Result<String, Box<dyn Error>> {
 /// Run by `cargo test` (`test = true` in Cargo.toml): the example against a
 /// real server, on an attempt with two faces and a document.
 #[cfg(test)]
+#[path = "../tests/sdk/server.rs"]
+#[allow(dead_code, reason = "the SDK tests' server helpers, of which this test needs a few")]
+mod server;
+
+#[cfg(test)]
 mod tests {
-    use clap::Parser;
-    use kycmedia::{
-        admin,
-        app::Application,
-        cli::{Cli, Command},
-    };
-    use kycmedia_client::NewSession;
-
     use super::*;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(name)).expect("a fixture")
-    }
+    use crate::server::{fixture, spawn};
 
     #[tokio::test]
     async fn the_review_list_holds_the_best_media_of_each_context_and_nothing_else() {
-        let dir = tempfile::tempdir().unwrap();
-        let database = format!("sqlite://{}", dir.path().join("k.db").display());
-        let storage = format!("file://{}", dir.path().join("media").display());
-        let args = [
-            "kycmedia",
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            &database,
-            "--storage",
-            &storage,
-        ];
-        let Command::Serve(config) = Cli::parse_from(args).command else {
-            unreachable!("parsed a serve command")
-        };
-        let app = Application::build(&config).await.unwrap();
-        let base = format!("http://{}", app.local_addr());
-        let tenant = admin::create_integration(app.core().store.as_ref(), "review")
-            .await
-            .unwrap();
-        tokio::spawn(app.run_until(std::future::pending()));
-
-        let client = Client::new(&base, &tenant.api_key, &tenant.secrets[0]).unwrap();
-        let session = client.create_session(&NewSession::new()).await.unwrap();
+        let server = spawn().await;
+        let client = server.client(&server.tenant().await);
+        let session = client.create_session(&Default::default()).await.unwrap();
         let id = &session.verification.id;
         client
             .upload_image(id, "face", &fixture("face-blurred.jpg"))

@@ -14,8 +14,9 @@
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, QueryBuilder, Type};
 
 use super::{
-    Result,
+    Integration, Result,
     engine::{Dialect, SqlStore},
+    sql::MediaRow,
 };
 
 /// The tables, parents before children: copying in this order never writes
@@ -109,6 +110,20 @@ pub struct IntegrationRecord {
     pub created_at: i64,
 }
 
+impl IntegrationRecord {
+    /// The integration the API works with, holding `secrets`.
+    pub fn with_secrets(self, secrets: Vec<String>) -> Integration {
+        Integration {
+            id: self.id,
+            name: self.name,
+            api_key: self.api_key,
+            active: self.active,
+            secrets,
+            created_at: self.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct SecretRecord {
     pub integration_id: String,
@@ -139,26 +154,11 @@ pub struct AttemptRecord {
     pub seq: i64,
 }
 
-/// Every column of a media row, evidence included.
+/// Every column of a media row: what the lists read, and the evidence.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct MediaRecord {
-    pub id: String,
-    pub attempt_id: String,
-    pub session_id: String,
-    pub integration_id: String,
-    pub kind: String,
-    pub context: String,
-    pub mimetype: String,
-    pub size: i64,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub duration_ms: Option<i64>,
-    pub accuracy: f64,
-    pub quality: f64,
-    pub matches: bool,
-    pub score: f64,
-    pub blob_key: String,
-    pub created_at: i64,
+    #[sqlx(flatten)]
+    pub media: MediaRow,
     pub evidence: String,
 }
 
@@ -195,7 +195,7 @@ impl Rows {
             Rows::Secrets(r) => r.last().map(|r| RowKey(r.integration_id.clone(), r.secret.clone())),
             Rows::Sessions(r) => r.last().map(|r| id(&r.id)),
             Rows::Attempts(r) => r.last().map(|r| id(&r.id)),
-            Rows::Media(r) => r.last().map(|r| id(&r.id)),
+            Rows::Media(r) => r.last().map(|r| id(&r.media.id)),
         }
     }
 }
@@ -323,23 +323,23 @@ where
                 records,
                 concat!("INSERT INTO media (", super::sql::media_columns!(), ", evidence) "),
                 |b, r| {
-                    b.push_bind(r.id.clone())
-                        .push_bind(r.attempt_id.clone())
-                        .push_bind(r.session_id.clone())
-                        .push_bind(r.integration_id.clone())
-                        .push_bind(r.kind.clone())
-                        .push_bind(r.context.clone())
-                        .push_bind(r.mimetype.clone())
-                        .push_bind(r.size)
-                        .push_bind(r.width)
-                        .push_bind(r.height)
-                        .push_bind(r.duration_ms)
-                        .push_bind(r.accuracy)
-                        .push_bind(r.quality)
-                        .push_bind(r.matches)
-                        .push_bind(r.score)
-                        .push_bind(r.blob_key.clone())
-                        .push_bind(r.created_at)
+                    b.push_bind(r.media.id.clone())
+                        .push_bind(r.media.attempt_id.clone())
+                        .push_bind(r.media.session_id.clone())
+                        .push_bind(r.media.integration_id.clone())
+                        .push_bind(r.media.kind.clone())
+                        .push_bind(r.media.context.clone())
+                        .push_bind(r.media.mimetype.clone())
+                        .push_bind(r.media.size)
+                        .push_bind(r.media.width)
+                        .push_bind(r.media.height)
+                        .push_bind(r.media.duration_ms)
+                        .push_bind(r.media.accuracy)
+                        .push_bind(r.media.quality)
+                        .push_bind(r.media.matches)
+                        .push_bind(r.media.score)
+                        .push_bind(r.media.blob_key.clone())
+                        .push_bind(r.media.created_at)
                         .push_bind(r.evidence.clone());
                 }
             ),

@@ -19,7 +19,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use super::{
     Attempt, AttemptMedia, Integration, MAX_SECRETS, Media, NewSession, Result, Session, Store, StoreError,
     copy::{AttemptRecord, IntegrationRecord, MediaRecord, RowKey, Rows, SecretRecord, SessionRecord, Table},
-    sql::{self, AttemptRow, IntegrationRow, MediaJson, MediaRow, SessionRow},
+    sql::{self, AttemptRow, MediaJson, MediaRow, SessionRow},
 };
 
 /// What differs between the databases: a few statements' text, and how a
@@ -63,7 +63,6 @@ where
     for<'r> SessionRow: FromRow<'r, DB::Row>,
     for<'r> AttemptRow: FromRow<'r, DB::Row>,
     for<'r> MediaRow: FromRow<'r, DB::Row>,
-    for<'r> IntegrationRow: FromRow<'r, DB::Row>,
     for<'r> IntegrationRecord: FromRow<'r, DB::Row>,
     for<'r> SecretRecord: FromRow<'r, DB::Row>,
     for<'r> SessionRecord: FromRow<'r, DB::Row>,
@@ -119,7 +118,7 @@ where
     }
 
     async fn integration_by_key(&self, api_key: &str) -> Result<Option<Integration>> {
-        let row: Option<IntegrationRow> = sqlx::query_as(sql::INTEGRATION_BY_KEY)
+        let row: Option<IntegrationRecord> = sqlx::query_as(sql::INTEGRATION_BY_KEY)
             .bind(api_key)
             .fetch_optional(&self.pool)
             .await?;
@@ -132,7 +131,7 @@ where
     }
 
     async fn list_integrations(&self) -> Result<Vec<Integration>> {
-        let rows: Vec<IntegrationRow> = sqlx::query_as(sql::INTEGRATIONS).fetch_all(&self.pool).await?;
+        let rows: Vec<IntegrationRecord> = sqlx::query_as(sql::INTEGRATIONS).fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let secrets = sqlx::query_scalar(sql::SECRETS)

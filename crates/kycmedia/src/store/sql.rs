@@ -5,7 +5,7 @@
 
 use kycmedia_proto::{MediaKind, Status};
 
-use super::{Attempt, Integration, Media, Result, Session, StoreError};
+use super::{Attempt, Media, Result, Session, StoreError};
 
 /// Statuses of an attempt that still takes uploads, as SQL.
 macro_rules! open_statuses {
@@ -143,28 +143,6 @@ pub const DELETE_SESSION_MEDIA: &str =
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id = $1 AND integration_id = $2";
 pub const DELETE_SESSION_ATTEMPTS: &str = "DELETE FROM attempts WHERE session_id = $1";
 
-#[derive(sqlx::FromRow)]
-pub struct IntegrationRow {
-    pub id: String,
-    name: String,
-    api_key: String,
-    active: bool,
-    created_at: i64,
-}
-
-impl IntegrationRow {
-    pub fn with_secrets(self, secrets: Vec<String>) -> Integration {
-        Integration {
-            id: self.id,
-            name: self.name,
-            api_key: self.api_key,
-            active: self.active,
-            secrets,
-            created_at: self.created_at,
-        }
-    }
-}
-
 /// `sessions` as `session_columns!()` reads it.
 #[derive(sqlx::FromRow)]
 pub struct SessionRow {
@@ -203,25 +181,25 @@ impl AttemptRow {
 }
 
 /// `media` as `media_columns!()` reads it.
-#[derive(sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct MediaRow {
-    id: String,
-    attempt_id: String,
-    session_id: String,
-    integration_id: String,
-    kind: String,
-    context: String,
-    mimetype: String,
-    size: i64,
-    width: Option<i64>,
-    height: Option<i64>,
-    duration_ms: Option<i64>,
-    accuracy: f64,
-    quality: f64,
-    matches: bool,
-    score: f64,
-    blob_key: String,
-    created_at: i64,
+    pub id: String,
+    pub attempt_id: String,
+    pub session_id: String,
+    pub integration_id: String,
+    pub kind: String,
+    pub context: String,
+    pub mimetype: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub duration_ms: Option<i64>,
+    pub accuracy: f64,
+    pub quality: f64,
+    pub matches: bool,
+    pub score: f64,
+    pub blob_key: String,
+    pub created_at: i64,
 }
 
 impl From<MediaRow> for Media {

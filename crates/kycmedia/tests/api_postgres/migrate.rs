@@ -270,3 +270,43 @@ async fn a_migration_into_a_database_holding_other_rows_is_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("migrate into an empty database"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_destination_changed_after_the_copy_fails_verification_and_a_corrupted_object_is_copied_again() {
+    let Some(there) = Place::postgres().await else { return };
+    let here = Place::sqlite();
+    let app = spawn_app_in(here.clone(), &[]).await;
+    build(&app, 2, 2).await;
+    app.stop().await;
+    migrate(&here, &there, 2); // 2 sessions of 2, one deleted
+
+    // A row edited at the destination: nothing is left to copy, and the
+    // comparison names the table.
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&there.database)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sessions SET vendor_data = 'edited'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let out = kycmedia(&strs(&migrate_db(&here, &there, &[]))).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("verification failed: sessions differs"), "{stderr}");
+
+    // An object of the right size with other bytes is not taken for a copy.
+    let server = spawn_app_in(there.clone(), &[]).await;
+    let key = server.core.blobs.list().next().await.unwrap().unwrap().key;
+    let size = server.core.blobs.size(&key).await.unwrap().unwrap();
+    server
+        .core
+        .blobs
+        .put(&key, bytes::Bytes::from(vec![0u8; size as usize]))
+        .await
+        .unwrap();
+    let repaired = run(&strs(&migrate_store(&here, &there, &[])));
+    assert_eq!(
+        (repaired["copied"].as_u64(), repaired["already_there"].as_u64()),
+        (Some(1), Some(1))
+    );
+}
