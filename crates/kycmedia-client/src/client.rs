@@ -6,6 +6,7 @@ use std::{sync::Arc, time::Duration};
 use bytes::{Bytes, BytesMut};
 use kycmedia_proto::{
     FailBody,
+    headers::{REASON_HEADER, REQUEST_ID_HEADER},
     signing::{AUTH_CLIENT_HEADER, HMAC_HEADER, Scheme, parse_signature, sign, verify},
 };
 use reqwest::{Method, StatusCode, Url, header::HeaderMap};
@@ -162,6 +163,14 @@ impl Client {
             .get(HMAC_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (reason, request_id) = (header(REASON_HEADER), header(REQUEST_ID_HEADER));
         let limit = self.inner.max_json_body;
         let mut body = BytesMut::new();
         while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
@@ -198,6 +207,8 @@ impl Client {
                 message: fail.message,
                 body,
                 signed,
+                reason,
+                request_id,
             }),
             // An unsigned 401 that is not even an API error body is no
             // refusal from the API; treat it as the unsigned response it is.

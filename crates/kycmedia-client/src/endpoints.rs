@@ -1,4 +1,4 @@
-//! One method per endpoint of the API (api-v1.md §3), except the download,
+//! One method per endpoint of the API (docs/api.md §3), except the download,
 //! which streams and lives in `download.rs`.
 
 use std::path::Path;
@@ -93,7 +93,10 @@ impl Client {
         path: impl AsRef<Path>,
     ) -> Result<Signed<UploadResponse>> {
         let path = path.as_ref();
-        let content = tokio::fs::read(path).await?;
+        let content = tokio::fs::read(path).await.map_err(|source| Error::File {
+            path: path.to_owned(),
+            source,
+        })?;
         let kind = media_kind(context, &content, Some(path));
         self.upload(session_id, kind, context, &content).await
     }

@@ -16,7 +16,9 @@ pub enum Error {
     /// sends 401 refusals unsigned (the server could not tell which secret to
     /// sign with), so those arrive with `signed == false`: they carry no data,
     /// only a refusal, but their wording is not authenticated.
-    #[error("API error {status} {code}: {message}")]
+    #[error("API error {status} {code}: {message}{}{}",
+        reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(),
+        request_id.as_ref().map(|id| format!(" [request id {id}]")).unwrap_or_default())]
     Api {
         /// HTTP status code.
         status: u16,
@@ -28,6 +30,13 @@ pub enum Error {
         body: Bytes,
         /// Whether the body's signature was verified (see above).
         signed: bool,
+        /// Why, in words, from the `X-Kycmedia-Reason` header: kycmedia
+        /// sends it beside the contract's fixed message (the hosted provider
+        /// does not). Headers are not signed, so it informs a person and
+        /// should decide nothing.
+        reason: Option<String>,
+        /// The `X-Request-Id` the server gave the request, to find its log line.
+        request_id: Option<String>,
     },
     /// The response carried no `X-HMAC-SIGNATURE` (or an unparseable one), so
     /// its body cannot be trusted and is not handed over.
@@ -67,9 +76,18 @@ pub enum Error {
     /// TLS, a connection reset).
     #[error("transport error: {0}")]
     Transport(#[source] reqwest::Error),
-    /// Reading an upload file or writing a download failed.
+    /// Writing a download failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// A file to upload could not be read.
+    #[error("reading {}: {source}", path.display())]
+    File {
+        /// The file as the caller named it.
+        path: std::path::PathBuf,
+        /// What the operating system reported.
+        #[source]
+        source: std::io::Error,
+    },
     /// The client was configured or called with something unusable (a base
     /// URL that does not parse, an id that cannot be put into a path, a
     /// header value with control characters).
@@ -93,6 +111,23 @@ impl Error {
     pub fn code(&self) -> Option<&str> {
         match self {
             Error::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The reason in words a kycmedia server gave for refusing the request
+    /// (the `X-Kycmedia-Reason` header), when it gave one.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Error::Api { reason, .. } => reason.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The server's id for the refused request (`X-Request-Id`), when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }

@@ -33,6 +33,7 @@ macro_rules! string_enum {
 
 pub mod context;
 pub mod error;
+pub mod headers;
 pub mod signing;
 pub mod wire;
 

@@ -5,13 +5,13 @@
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use kycmedia_media::{Analysis, MediaError};
-use kycmedia_proto::{ApiError, Context, MediaKind};
+use kycmedia_proto::{ApiError, Context, ImageContext, MediaKind, VideoContext};
 
 use crate::{
     app::{Core, new_id, now_ms},
     body::{self, optional_object, optional_string},
-    error::{AppError, AppResult},
-    store::{Integration, Media, StoreError},
+    error::{AppError, AppResult, Rejection},
+    store::{Integration, Media},
 };
 
 /// A validated upload request.
@@ -23,35 +23,80 @@ pub struct Upload {
 
 /// Parses `{"image":{"context":…,"content":…}}` (or `"video"`), checking in
 /// the contract's order and answering with its codes.
-pub fn parse(bytes: &[u8]) -> Result<Upload, ApiError> {
+pub fn parse(bytes: &[u8]) -> Result<Upload, Rejection> {
     let object = body::object(bytes)?;
     let (kind, media) = match (optional_object(&object, "image")?, optional_object(&object, "video")?) {
         (Some(m), None) => (MediaKind::Image, m),
         (None, Some(m)) => (MediaKind::Video, m),
-        (None, None) => return Err(ApiError::ImagePropertyMissing),
-        (Some(_), Some(_)) => return Err(ApiError::InvalidParameters),
+        (None, None) => {
+            return Err(Rejection::new(
+                ApiError::ImagePropertyMissing,
+                "the body needs an `image` or a `video` object",
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(Rejection::new(
+                ApiError::InvalidParameters,
+                "send either `image` or `video`, not both",
+            ));
+        }
     };
     let content = optional_string(media, "content", ApiError::InvalidParameters)?
         .filter(|c| !c.trim().is_empty())
-        .ok_or(ApiError::ImageDataNotFound)?;
-    let context = optional_string(media, "context", ApiError::InvalidParameters)?.ok_or(ApiError::MissingParameters)?;
-    let context = Context::parse(kind, context).ok_or(ApiError::UnsupportedContext)?;
+        .ok_or_else(|| {
+            Rejection::new(
+                ApiError::ImageDataNotFound,
+                format!("`{}.content` is missing or empty", kind.as_str()),
+            )
+        })?;
+    let context = optional_string(media, "context", ApiError::InvalidParameters)?
+        .ok_or_else(|| body::missing(&format!("{}.context", kind.as_str())))?;
+    let context = Context::parse(kind, context).ok_or_else(|| unsupported_context(kind, context))?;
     let bytes = decode_content(content)?;
     if bytes.is_empty() {
-        return Err(ApiError::ImageDataNotFound);
+        return Err(Rejection::new(
+            ApiError::ImageDataNotFound,
+            "the content decodes to no bytes",
+        ));
     }
     Ok(Upload { context, bytes })
+}
+
+/// 1402, saying which contexts the key takes, or that the context belongs
+/// under the other key.
+fn unsupported_context(kind: MediaKind, context: &str) -> Rejection {
+    let shown: String = context.chars().take(60).collect();
+    let reason = match kind {
+        MediaKind::Image if VideoContext::parse(context).is_some() => {
+            format!("\"{shown}\" is a video context: send it under `video`")
+        }
+        MediaKind::Video if ImageContext::parse(context).is_some() => {
+            format!("\"{shown}\" is an image context: send it under `image`")
+        }
+        MediaKind::Image => format!("unknown image context \"{shown}\"; valid: {}", join(ImageContext::ALL)),
+        MediaKind::Video => format!("unknown video context \"{shown}\"; valid: {}", join(VideoContext::ALL)),
+    };
+    Rejection::new(ApiError::UnsupportedContext, reason)
+}
+
+fn join(values: &[impl std::fmt::Display]) -> String {
+    values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// Decodes plain base64 or a `data:<type>;base64,<data>` URI. Line breaks
 /// and spaces inside the data are tolerated, as MIME encoders insert them.
 /// The declared type of a data URI is ignored: the type is sniffed.
-fn decode_content(content: &str) -> Result<Vec<u8>, ApiError> {
+fn decode_content(content: &str) -> Result<Vec<u8>, Rejection> {
     let data = match content.strip_prefix("data:") {
         Some(rest) => {
-            let (header, data) = rest.split_once(',').ok_or(ApiError::InvalidBase64)?;
+            let (header, data) = rest
+                .split_once(',')
+                .ok_or_else(|| Rejection::new(ApiError::InvalidBase64, "a data: URI needs a comma before its data"))?;
             if !header.ends_with(";base64") {
-                return Err(ApiError::InvalidBase64);
+                return Err(Rejection::new(
+                    ApiError::InvalidBase64,
+                    "a data: URI must be `data:<type>;base64,<data>`",
+                ));
             }
             data
         }
@@ -63,7 +108,7 @@ fn decode_content(content: &str) -> Result<Vec<u8>, ApiError> {
     } else {
         STANDARD.decode(data)
     };
-    decoded.map_err(|_| ApiError::InvalidBase64)
+    decoded.map_err(|e| Rejection::new(ApiError::InvalidBase64, format!("the content is not base64: {e}")))
 }
 
 /// Measures the bytes off the async runtime: decoding pixels is CPU work.
@@ -84,14 +129,25 @@ async fn analyse(core: &Core, context: Context, bytes: Vec<u8>) -> AppResult<(An
     match result {
         (Ok(analysis), bytes) => Ok((analysis, bytes)),
         (Err(e), _) => {
-            tracing::info!(reason = %e, context = %context, "upload rejected by analysis");
-            Err(match e {
-                MediaError::Unsupported
-                | MediaError::WrongKind { .. }
-                | MediaError::Corrupt(_)
-                | MediaError::TooLarge => ApiError::InvalidParameters.into(),
-            })
+            let reason = rejection_reason(&e, context, limits);
+            Err(Rejection::new(ApiError::InvalidParameters, reason).into())
         }
+    }
+}
+
+/// Why the bytes do not suit the context, in words for the uploader.
+fn rejection_reason(error: &MediaError, context: Context, limits: kycmedia_media::Limits) -> String {
+    match error {
+        MediaError::Unsupported => match context.kind() {
+            MediaKind::Image => "the bytes are not an accepted image (JPEG, PNG, WebP, HEIC/HEIF or PDF)".to_owned(),
+            MediaKind::Video => "the bytes are not an accepted video (MP4, QuickTime or WebM)".to_owned(),
+        },
+        MediaError::WrongKind { mimetype } => format!("{mimetype} does not suit context {context}"),
+        MediaError::Corrupt(detail) => format!("the file is damaged or truncated: {detail}"),
+        MediaError::TooLarge => format!(
+            "the image is too large to decode: over {} pixels or {} bytes of pixels",
+            limits.max_pixels, limits.max_alloc
+        ),
     }
 }
 
@@ -130,10 +186,7 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
             if let Err(cleanup) = core.blobs.delete(&media.blob_key).await {
                 tracing::warn!(error = %cleanup, "could not erase bytes of a failed upload; the sweep will");
             }
-            return Err(match e {
-                StoreError::Conflict(_) => ApiError::Conflict.into(),
-                other => AppError::from(other),
-            });
+            return Err(AppError::from(e));
         }
     }
     core.media_changed(session_id);
@@ -149,7 +202,14 @@ pub async fn upload(core: &Core, integration: &Integration, session_id: &str, bo
         .await?
         .ok_or(ApiError::NotFound)?;
     if !accepts_media(session.status) {
-        return Err(ApiError::Conflict.into());
+        return Err(Rejection::new(
+            ApiError::Conflict,
+            format!(
+                "the session is {}: it takes media while open or after a resubmission request",
+                session.status
+            ),
+        )
+        .into());
     }
     let upload = parse(body)?;
     store(core, integration, session_id, upload).await
@@ -164,7 +224,7 @@ pub fn accepts_media(status: kycmedia_proto::Status) -> bool {
 mod tests {
     use super::*;
 
-    fn err(body: &str) -> ApiError {
+    fn err(body: &str) -> Rejection {
         parse(body.as_bytes()).unwrap_err()
     }
 

@@ -5,7 +5,7 @@ use kycmedia_proto::{ApiError, Status};
 use crate::{
     app::{Core, new_id, now_ms},
     body::{self, optional_object, optional_string, required_object},
-    error::AppResult,
+    error::{AppResult, Rejection},
     store::{Integration, NewSession, Session, StoreError},
 };
 
@@ -32,19 +32,33 @@ fn auto_decision(first_name: &str) -> Option<Status> {
 }
 
 /// Parses and validates the body of `POST /v1/sessions`.
-pub fn parse_session_request(bytes: &[u8]) -> Result<SessionRequest, ApiError> {
+pub fn parse_session_request(bytes: &[u8]) -> Result<SessionRequest, Rejection> {
     let root = body::object(bytes)?;
     let verification = required_object(&root, "verification")?;
     let callback = optional_string(verification, "callback", ApiError::InvalidParameters)?.map(str::to_owned);
     if let Some(cb) = &callback {
         match url::Url::parse(cb) {
             Ok(u) if u.scheme() == "https" => {}
-            _ => return Err(ApiError::HttpsOnly),
+            Ok(u) => {
+                return Err(Rejection::new(
+                    ApiError::HttpsOnly,
+                    format!("`callback` must be an https URL, not {}", u.scheme()),
+                ));
+            }
+            Err(e) => {
+                return Err(Rejection::new(
+                    ApiError::HttpsOnly,
+                    format!("`callback` is not a URL: {e}"),
+                ));
+            }
         }
     }
     let vendor_data = optional_string(verification, "vendorData", ApiError::VendorDataNotString)?.map(str::to_owned);
-    if vendor_data.as_ref().is_some_and(|v| v.chars().count() > 1000) {
-        return Err(ApiError::VendorDataTooLong);
+    if let Some(length) = vendor_data.as_ref().map(|v| v.chars().count()).filter(|&n| n > 1000) {
+        return Err(Rejection::new(
+            ApiError::VendorDataTooLong,
+            format!("`vendorData` has {length} characters"),
+        ));
     }
     let end_user_id = optional_string(verification, "endUserId", ApiError::InvalidParameters)?.map(str::to_owned);
     let person = optional_object(verification, "person")?;
@@ -77,15 +91,24 @@ pub async fn create_session(core: &Core, integration: &Integration, request: Ses
 }
 
 /// Parses `{"verification":{"status":"submitted"}}`; only `submitted` may be asked for.
-pub fn parse_submit(bytes: &[u8]) -> Result<(), ApiError> {
+pub fn parse_submit(bytes: &[u8]) -> Result<(), Rejection> {
     let root = body::object(bytes)?;
     let verification = required_object(&root, "verification")?;
-    let status =
-        optional_string(verification, "status", ApiError::InvalidParameters)?.ok_or(ApiError::MissingParameters)?;
+    let status = optional_string(verification, "status", ApiError::InvalidParameters)?
+        .ok_or_else(|| body::missing("verification.status"))?;
     match Status::parse(status) {
-        None => Err(ApiError::InvalidStatus),
+        None => Err(Rejection::new(
+            ApiError::InvalidStatus,
+            format!(
+                "unknown status \"{}\"; a client may only ask for \"submitted\"",
+                status.chars().take(60).collect::<String>()
+            ),
+        )),
         Some(Status::Submitted) => Ok(()),
-        Some(other) => Err(ApiError::CannotTransition(other.as_str().to_owned())),
+        Some(other) => Err(Rejection::new(
+            ApiError::CannotTransition(other.as_str().to_owned()),
+            "a client may only ask for \"submitted\"; decisions are the reviewer's",
+        )),
     }
 }
 
@@ -107,7 +130,11 @@ pub async fn submit(core: &Core, integration: &Integration, session_id: &str, bo
             session.status = Status::Submitted;
             Ok(session)
         }
-        Err(StoreError::Conflict(_)) => Err(ApiError::CannotTransition(Status::Submitted.as_str().to_owned()).into()),
+        Err(StoreError::Conflict(status)) => Err(Rejection::new(
+            ApiError::CannotTransition(Status::Submitted.as_str().to_owned()),
+            format!("the session is {status} already"),
+        )
+        .into()),
         Err(e) => Err(e.into()),
     }
 }
@@ -126,7 +153,7 @@ pub async fn delete_session(core: &Core, integration: &Integration, session_id: 
 mod tests {
     use super::*;
 
-    fn err(body: &str) -> ApiError {
+    fn err(body: &str) -> Rejection {
         parse_session_request(body.as_bytes()).unwrap_err()
     }
 
@@ -176,19 +203,19 @@ mod tests {
             Ok(())
         );
         assert_eq!(
-            parse_submit(br#"{"verification":{}}"#),
+            parse_submit(br#"{"verification":{}}"#).map_err(|e| e.error),
             Err(ApiError::MissingParameters)
         );
         assert_eq!(
-            parse_submit(br#"{"verification":{"status":3}}"#),
+            parse_submit(br#"{"verification":{"status":3}}"#).map_err(|e| e.error),
             Err(ApiError::InvalidParameters)
         );
         assert_eq!(
-            parse_submit(br#"{"verification":{"status":"done"}}"#),
+            parse_submit(br#"{"verification":{"status":"done"}}"#).map_err(|e| e.error),
             Err(ApiError::InvalidStatus)
         );
         assert_eq!(
-            parse_submit(br#"{"verification":{"status":"approved"}}"#),
+            parse_submit(br#"{"verification":{"status":"approved"}}"#).map_err(|e| e.error),
             Err(ApiError::CannotTransition("approved".into()))
         );
     }

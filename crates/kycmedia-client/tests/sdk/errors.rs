@@ -19,6 +19,8 @@ async fn an_unknown_session_is_a_signed_404_with_code_1101_and_the_apis_message(
         message,
         body,
         signed,
+        reason,
+        request_id,
     } = &error
     else {
         panic!("expected an API error, got {error:?}")
@@ -28,6 +30,9 @@ async fn an_unknown_session_is_a_signed_404_with_code_1101_and_the_apis_message(
         (404, "1101", "Resource not found")
     );
     assert!(signed);
+    // A 404 says nothing more: it must not tell a missing id from another tenant's.
+    assert_eq!(reason, &None);
+    assert!(request_id.as_ref().is_some_and(|id| uuid::Uuid::try_parse(id).is_ok()));
     assert!(body.starts_with(br#"{"status":"fail""#));
     assert_eq!((error.status(), error.code()), (Some(404), Some("1101")));
 }
@@ -42,6 +47,43 @@ async fn an_unsupported_context_is_a_400_with_code_1402() {
         .await
         .expect_err("refused");
     assert_eq!((error.status(), error.code()), (Some(400), Some("1402")), "{error}");
+    let reason = error.reason().expect("kycmedia says why");
+    assert!(
+        reason.starts_with(r#"unknown image context "no-such-context"; valid: address-front, "#)
+            && reason.contains("face-pre"),
+        "{reason}"
+    );
+    assert!(
+        error.to_string().contains(reason),
+        "the message shows the reason: {error}"
+    );
+    assert!(error.request_id().is_some());
+}
+
+#[tokio::test]
+async fn a_video_sent_under_an_image_context_is_refused_with_its_type_and_context_named() {
+    let server = spawn().await;
+    let client = server.client(&server.tenant().await);
+    let (session, _) = session_with_a_face(&client).await;
+    let error = client
+        .upload_video(&session, "selfid_video", &fixture("face.jpg"))
+        .await
+        .expect_err("refused");
+    assert_eq!((error.status(), error.code()), (Some(400), Some("1104")), "{error}");
+    assert_eq!(error.reason(), Some("image/jpeg does not suit context selfid_video"));
+}
+
+#[tokio::test]
+async fn a_missing_upload_file_is_reported_once_with_its_name() {
+    let server = spawn().await;
+    let client = server.client(&server.tenant().await);
+    let (session, _) = session_with_a_face(&client).await;
+    let error = client
+        .upload_file(&session, "face", "no/such/face.jpg")
+        .await
+        .expect_err("no file");
+    assert!(matches!(error, Error::File { .. }), "{error:?}");
+    assert!(error.to_string().starts_with("reading no/such/face.jpg: "), "{error}");
 }
 
 #[tokio::test]

@@ -7,14 +7,42 @@ use axum::{
     http::{HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use kycmedia_proto::{ApiError, signing::AUTH_CLIENT_HEADER};
+use kycmedia_proto::{
+    ApiError,
+    headers::{REASON_HEADER, header_safe_reason},
+    signing::AUTH_CLIENT_HEADER,
+};
 
-use crate::error::AppError;
+use crate::error::{AppError, Rejection};
+
+/// What an error response refused and why, carried on the response to the
+/// request's log line (`observe::track`), which is the one place that logs it.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    pub code: &'static str,
+    pub reason: Option<String>,
+}
 
 /// The response for one row of the error table.
 pub fn api_error_response(error: &ApiError) -> Response {
+    rejection_response(&Rejection::from(error.clone()))
+}
+
+/// The table row's body, byte for byte the provider's, with the reason in
+/// the `X-Kycmedia-Reason` header when there is one.
+pub fn rejection_response(rejection: &Rejection) -> Response {
+    let error = &rejection.error;
     let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error.body())).into_response()
+    let mut response = (status, Json(error.body())).into_response();
+    let reason = rejection.reason.as_deref().map(header_safe_reason);
+    if let Some(value) = reason.as_deref().and_then(|r| HeaderValue::from_str(r).ok()) {
+        response.headers_mut().insert(REASON_HEADER, value);
+    }
+    response.extensions_mut().insert(Refused {
+        code: error.code(),
+        reason,
+    });
+    response
 }
 
 /// A 401: never signed, and echoing the API key only when one was sent.
@@ -29,7 +57,7 @@ pub fn unauthenticated(error: ApiError, api_key: Option<HeaderValue>) -> Respons
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::Api(e) => api_error_response(&e),
+            AppError::Api(rejection) => rejection_response(&rejection),
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 api_error_response(&ApiError::Internal)

@@ -21,7 +21,6 @@ use axum::{
     routing::{get, post},
 };
 use kycmedia_proto::ApiError;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 
 use crate::app::Core;
 
@@ -53,7 +52,5 @@ pub fn router(core: Arc<Core>) -> Router {
         .method_not_allowed_fallback(|| async { error::api_error_response(&ApiError::MethodNotAllowed) })
         .route_layer(from_fn(observe::label_route))
         .layer(from_fn_with_state(core.clone(), observe::track))
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(core)
 }

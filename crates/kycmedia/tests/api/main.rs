@@ -14,6 +14,7 @@ mod limits;
 mod media;
 mod ops;
 mod ranking;
+mod reasons;
 #[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
 mod services;
 mod sqlite_only;
