@@ -183,7 +183,7 @@ impl From<Decision> for Status {
 
 /// Runs a parsed command line and turns its outcome into an exit code.
 pub async fn run(cli: Cli) -> ExitCode {
-    telemetry::init_logging();
+    telemetry::init_logging(telemetry::LogFormat::Text);
     match execute(cli.command).await {
         Ok(Some(output)) => {
             println!("{output}");

@@ -19,6 +19,8 @@ pub mod config;
 pub mod demo;
 /// The application error type.
 pub mod error;
+/// Private (0700/0600) directories and files for the database and media.
+pub mod fsmode;
 /// The HTTP API.
 pub mod http;
 /// Uploading one file.

@@ -1,46 +1,257 @@
 //! Logging and metrics set-up. Logs go to stderr so that stdout stays
 //! machine-readable for the commands that print JSON.
+//!
+//! Every metric family is described (Prometheus `# HELP`) once, when the
+//! recorder is installed; docs/operations.md lists them for operators.
+//! Labels take values from small fixed sets only: never a tenant, a session
+//! or anything a client chose.
 
-use std::{io::IsTerminal, sync::OnceLock};
+use std::{
+    io::IsTerminal,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
+use kycmedia_proto::{Context, ImageContext};
+use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
+use crate::store::{Store, StoreError};
+
+const HTTP_REQUESTS: &str = "http_requests_total";
+const HTTP_DURATION: &str = "http_request_duration_seconds";
+const UPLOADS: &str = "kycmedia_uploads_total";
+const ANALYSIS_DURATION: &str = "kycmedia_analysis_duration_seconds";
+const STORED_OBJECTS: &str = "kycmedia_stored_objects";
+const STORED_BYTES: &str = "kycmedia_stored_bytes";
+const POOL_CONNECTIONS: &str = "kycmedia_db_pool_connections";
+const POOL_MAX: &str = "kycmedia_db_pool_max_connections";
+const BUILD_INFO: &str = "kycmedia_build_info";
+
+/// How often `collect_store_metrics` counts the media table.
+const STORE_METRICS_EVERY: Duration = Duration::from_secs(15);
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines, coloured on a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
 /// Installs the stderr logger; `RUST_LOG` overrides the default `info`.
-/// `KYCMEDIA_LOG_FORMAT=json` switches to one JSON object per line.
-pub fn init_logging() {
+pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
-    let installed = if std::env::var("KYCMEDIA_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
+    let installed = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
     };
     // A second call (tests build several servers) keeps the first logger.
     let _ = installed;
 }
 
-/// The process-wide Prometheus recorder, installed on first use.
+/// The process-wide Prometheus recorder, installed on first use, with every
+/// family described.
 pub fn metrics_handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(
-                Matcher::Full("http_request_duration_seconds".to_owned()),
+                Matcher::Full(HTTP_DURATION.to_owned()),
                 &[
                     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                 ],
             )
+            // An image's analysis takes ~5–100 ms on one core, a retried
+            // barcode or a large photo up to a few seconds.
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(ANALYSIS_DURATION.to_owned()),
+                    &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0],
+                )
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
-        match builder.install_recorder() {
+        let handle = match builder.install_recorder() {
             Ok(handle) => handle,
             // Another recorder is installed: render an empty registry of our own.
             Err(_) => PrometheusBuilder::new().build_recorder().handle(),
-        }
+        };
+        describe();
+        handle
     })
+}
+
+/// Describes every family, and starts the ones whose absence would read as
+/// "nothing happened" at zero, so that a dashboard's rate is defined from
+/// the first scrape.
+fn describe() {
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests answered, by method, route template and status."
+    );
+    describe_histogram!(
+        HTTP_DURATION,
+        Unit::Seconds,
+        "Time from a request's arrival to its response head, by method, route template and status."
+    );
+    describe_counter!(
+        UPLOADS,
+        "Media uploads by outcome: stored, rejected (the request was invalid), conflict (the session no \
+         longer takes media), failed (a fault of the server or its storage)."
+    );
+    describe_histogram!(
+        ANALYSIS_DURATION,
+        Unit::Seconds,
+        "Time spent analysing one upload's bytes (accuracy and quality), by context family."
+    );
+    describe_gauge!(STORED_OBJECTS, "Media rows in the database, over all tenants.");
+    describe_gauge!(
+        STORED_BYTES,
+        Unit::Bytes,
+        "Sum of the stored media's sizes, over all tenants."
+    );
+    describe_gauge!(POOL_CONNECTIONS, "Open database connections, by state (idle, in_use).");
+    describe_gauge!(POOL_MAX, "The most database connections the pool opens.");
+    describe_gauge!(BUILD_INFO, "Always 1; the labels say which kycmedia build is running.");
+    for outcome in UploadOutcome::ALL {
+        metrics::counter!(UPLOADS, "outcome" => outcome.as_str()).increment(0);
+    }
+    for family in &FAMILIES[..FAMILIES.len() - 1] {
+        // Registering the handle is what creates the (empty) series.
+        let _ = metrics::histogram!(ANALYSIS_DURATION, "family" => *family);
+    }
+    metrics::gauge!(
+        BUILD_INFO,
+        "version" => env!("CARGO_PKG_VERSION"),
+        "commit" => option_env!("KYCMEDIA_GIT_COMMIT").unwrap_or("unknown"),
+    )
+    .set(1.0);
+}
+
+/// How an upload ended, for `kycmedia_uploads_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadOutcome {
+    /// Stored, answered 201.
+    Stored,
+    /// The request was refused as invalid (4xx other than 409).
+    Rejected,
+    /// The session no longer takes media (409).
+    Conflict,
+    /// The server or its storage failed (5xx).
+    Failed,
+}
+
+impl UploadOutcome {
+    const ALL: [UploadOutcome; 4] = [
+        UploadOutcome::Stored,
+        UploadOutcome::Rejected,
+        UploadOutcome::Conflict,
+        UploadOutcome::Failed,
+    ];
+
+    /// The `outcome` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploadOutcome::Stored => "stored",
+            UploadOutcome::Rejected => "rejected",
+            UploadOutcome::Conflict => "conflict",
+            UploadOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// Counts one upload.
+pub fn record_upload(outcome: UploadOutcome) {
+    metrics::counter!(UPLOADS, "outcome" => outcome.as_str()).increment(1);
+}
+
+/// Every `family` label value of `kycmedia_analysis_duration_seconds`;
+/// `other` is the last, for a value outside the rest.
+pub const FAMILIES: [&str; 8] = [
+    "face",
+    "document_front",
+    "document_back",
+    "barcode",
+    "document_and_face",
+    "address",
+    "video",
+    "other",
+];
+
+/// Records how long one analysis took. `family` should come from
+/// [`context_family`]; any value outside [`FAMILIES`] is counted as `other`,
+/// so the label's values stay a fixed set.
+pub fn record_analysis(family: &'static str, elapsed: Duration) {
+    let family = if FAMILIES.contains(&family) { family } else { "other" };
+    metrics::histogram!(ANALYSIS_DURATION, "family" => family).record(elapsed.as_secs_f64());
+}
+
+/// The ranking family that judges a context (README, "Ordering"), as a
+/// label value. The same grouping as `kycmedia-media`'s accuracy rules
+/// (`accuracy::Family::of`, which that crate keeps private), except that
+/// document fronts and backs are told apart, since their rules differ.
+/// Exhaustive on purpose: a new context must be placed, not defaulted.
+pub fn context_family(context: Context) -> &'static str {
+    use ImageContext as C;
+    let Context::Image(c) = context else {
+        return "video";
+    };
+    match c {
+        C::Face
+        | C::FacePre
+        | C::FaceCropped
+        | C::FaceNfc
+        | C::FaceReference
+        | C::RegistryFace
+        | C::DocumentFrontFaceCropped => "face",
+        C::DocumentFront | C::DocumentFrontPre | C::DocumentFrontWithSignature | C::DocumentFrontWithSignaturePre => {
+            "document_front"
+        }
+        C::DocumentBack | C::DocumentBackPre => "document_back",
+        C::DocumentBackBarcode
+        | C::DocumentBackBarcodePre
+        | C::DocumentBackQrcode
+        | C::DocumentBackQrcodePre
+        | C::DocumentFrontQrcode
+        | C::DocumentFrontQrcodePre => "barcode",
+        C::DocumentAndFace | C::DocumentAndFacePre => "document_and_face",
+        C::AddressFront => "address",
+    }
+}
+
+/// Refreshes the store gauges once: the pool's (which ask the database
+/// nothing) always, the media totals when their query succeeds.
+pub async fn refresh_store_metrics(store: &dyn Store) -> Result<(), StoreError> {
+    let pool = store.pool_stats();
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(pool.idle));
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use").set(f64::from(pool.in_use()));
+    metrics::gauge!(POOL_MAX).set(f64::from(pool.max));
+    let totals = store.totals().await?;
+    metrics::gauge!(STORED_OBJECTS).set(totals.objects as f64);
+    metrics::gauge!(STORED_BYTES).set(totals.bytes as f64);
+    Ok(())
+}
+
+/// Refreshes the store gauges now and every 15 s, for as long as it runs
+/// (spawn it; abort it on shutdown). A failed count is logged and retried
+/// at the next tick. Each tick reads every media row's size once (SQLite
+/// from a covering index, PostgreSQL by scanning the table).
+pub async fn collect_store_metrics(store: Arc<dyn Store>) {
+    let mut tick = tokio::time::interval(STORE_METRICS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = refresh_store_metrics(store.as_ref()).await {
+            tracing::warn!(error = %e, "store metrics not refreshed");
+        }
+    }
 }
 
 /// Folds recorded histogram samples into their buckets every few seconds.
@@ -51,5 +262,34 @@ pub async fn metrics_upkeep() {
     loop {
         tick.tick().await;
         metrics_handle().run_upkeep();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kycmedia_proto::VideoContext;
+
+    use super::*;
+
+    #[test]
+    fn every_context_has_a_family_other_than_other_and_videos_are_video() {
+        for c in ImageContext::ALL {
+            let family = context_family(Context::Image(*c));
+            assert!(FAMILIES[..6].contains(&family), "{c:?} -> {family}");
+        }
+        for c in VideoContext::ALL {
+            assert_eq!(context_family(Context::Video(*c)), "video", "{c:?}");
+        }
+    }
+
+    #[test]
+    fn context_families_follow_the_ranking_rules() {
+        let family = |text| context_family(Context::Image(ImageContext::parse(text).unwrap()));
+        assert_eq!(family("document-front-face-cropped"), "face");
+        assert_eq!(family("document-front-with-signature-pre"), "document_front");
+        assert_eq!(family("document-back-pre"), "document_back");
+        assert_eq!(family("document-front-qrcode"), "barcode");
+        assert_eq!(family("document-and-face-pre"), "document_and_face");
+        assert_eq!(family("address-front"), "address");
     }
 }

@@ -17,7 +17,8 @@ use kycmedia_proto::Status;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 
 use super::{
-    Attempt, AttemptMedia, Integration, MAX_SECRETS, Media, NewSession, Result, Session, Store, StoreError,
+    Attempt, AttemptMedia, Integration, MAX_SECRETS, Media, NewSession, PoolStats, Result, Session, Store, StoreError,
+    Totals,
     copy::{AttemptRecord, IntegrationRecord, MediaRecord, RowKey, Rows, SecretRecord, SessionRecord, Table},
     sql::{self, AttemptRow, MediaJson, MediaRow, SessionRow},
 };
@@ -36,6 +37,8 @@ pub trait Dialect: Database {
     const EVIDENCE: &'static str;
     /// $1 a JSON array of blob keys: those no media row points at.
     const UNREFERENCED_BLOBS: &'static str;
+    /// `COUNT(*)` of tables named `_sqlx_migrations` where sqlx looks for it.
+    const MIGRATIONS_TABLE: &'static str;
 }
 
 pub struct SqlStore<DB: Database> {
@@ -70,6 +73,7 @@ where
     for<'r> MediaRecord: FromRow<'r, DB::Row>,
     for<'r> (String,): FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
+    for<'r> (i64, i64): FromRow<'r, DB::Row>,
     for<'r> (String, String): FromRow<'r, DB::Row>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Type<DB>,
@@ -82,6 +86,19 @@ where
     async fn ping(&self) -> Result<()> {
         sqlx::query(sql::PING).execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn totals(&self) -> Result<Totals> {
+        let (objects, bytes): (i64, i64) = sqlx::query_as(sql::TOTALS).fetch_one(&self.pool).await?;
+        Ok(Totals { objects, bytes })
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 
     async fn create_integration(

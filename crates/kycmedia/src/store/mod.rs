@@ -5,6 +5,7 @@
 
 pub mod copy;
 mod engine;
+mod inspect;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -15,6 +16,7 @@ use async_trait::async_trait;
 use kycmedia_proto::{MediaKind, Status};
 
 use copy::{RowKey, Rows, Table};
+pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
@@ -42,6 +44,8 @@ pub enum StoreError {
     Locked(std::path::PathBuf),
     #[error("lock file {0}: {1}")]
     LockFile(std::path::PathBuf, std::io::Error),
+    #[error("database file {0}: {1}")]
+    DatabaseFile(std::path::PathBuf, std::io::Error),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -118,6 +122,33 @@ pub struct AttemptMedia {
     pub media: Vec<Media>,
 }
 
+/// What the media table holds, over every tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    /// Media rows.
+    pub objects: i64,
+    /// The sum of their sizes in bytes.
+    pub bytes: i64,
+}
+
+/// A moment's view of the connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Open connections, idle or in use.
+    pub size: u32,
+    /// Open connections waiting in the pool.
+    pub idle: u32,
+    /// The most the pool opens.
+    pub max: u32,
+}
+
+impl PoolStats {
+    /// Connections checked out by a query or transaction.
+    pub fn in_use(&self) -> u32 {
+        self.size.saturating_sub(self.idle)
+    }
+}
+
 /// Everything kycmedia keeps about integrations, sessions, attempts and media.
 /// Every read and write of tenant data names the integration, so one tenant's
 /// query cannot reach another's rows.
@@ -125,6 +156,10 @@ pub struct AttemptMedia {
 pub trait Store: Send + Sync {
     /// Answers when the database does; `/readyz` uses it.
     async fn ping(&self) -> Result<()>;
+    /// Media rows and bytes over all tenants, for the metrics.
+    async fn totals(&self) -> Result<Totals>;
+    /// The connection pool's current use; asks the database nothing.
+    fn pool_stats(&self) -> PoolStats;
 
     async fn create_integration(
         &self,
@@ -186,6 +221,9 @@ pub trait Store: Send + Sync {
 /// held until the returned file is dropped. A server holding it is the only
 /// process writing media, so it may cache what it reads. `None` for databases
 /// without a file of their own.
+///
+/// It runs before `connect`, so it creates the database's directory (0700)
+/// when missing; the lock file is 0600.
 pub fn serve_lock(url: &str) -> Result<Option<std::fs::File>> {
     if !url.starts_with("sqlite:") {
         return Ok(None);
@@ -196,12 +234,10 @@ pub fn serve_lock(url: &str) -> Result<Option<std::fs::File>> {
     let mut lock_path = path.into_os_string();
     lock_path.push(".serve.lock");
     let lock_path = std::path::PathBuf::from(lock_path);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| StoreError::LockFile(lock_path.clone(), e))?;
+    if let Some(parent) = lock_path.parent() {
+        crate::fsmode::create_dir_all(parent).map_err(|e| StoreError::LockFile(lock_path.clone(), e))?;
+    }
+    let file = crate::fsmode::open_file(&lock_path).map_err(|e| StoreError::LockFile(lock_path.clone(), e))?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(lock_path)),

@@ -5,6 +5,7 @@ use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     Connection, Postgres,
+    migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
@@ -15,6 +16,9 @@ use super::{
 };
 
 pub type PostgresStore = SqlStore<Postgres>;
+
+/// The PostgreSQL migrations, embedded at build time.
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// How long a pooled connection may sit unused before it is pinged again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
@@ -41,7 +45,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
         })
         .connect_with(options)
         .await?;
-    sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+    MIGRATOR.run(&pool).await?;
     Ok(SqlStore::new(pool))
 }
 
@@ -64,4 +68,7 @@ impl Dialect for Postgres {
          JOIN media m ON m.id = k.id AND m.integration_id = $2";
     const UNREFERENCED_BLOBS: &'static str = "SELECT k.key FROM json_array_elements_text($1::json) k(key)
          WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_key = k.key)";
+    // sqlx creates its table unqualified, in the first schema of the search path.
+    const MIGRATIONS_TABLE: &'static str = "SELECT COUNT(*) FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'";
 }

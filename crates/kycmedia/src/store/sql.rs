@@ -65,6 +65,11 @@ macro_rules! media_columns {
 pub(super) use media_columns;
 
 pub const PING: &str = "SELECT 1";
+/// The cast keeps one text for both: PostgreSQL sums a BIGINT as NUMERIC.
+pub const TOTALS: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM media";
+/// sqlx's record of applied migrations (ask `Dialect::MIGRATIONS_TABLE` first:
+/// a new database has no such table).
+pub const APPLIED_MIGRATIONS: &str = "SELECT version, checksum, success FROM _sqlx_migrations ORDER BY version";
 pub const SECRETS: &str = "SELECT secret FROM integration_secrets WHERE integration_id = $1 ORDER BY seq DESC";
 pub const SESSION_STATUS: &str = "SELECT status FROM sessions WHERE id = $1 AND integration_id = $2";
 pub const SECRET_COUNT: &str =

@@ -5,6 +5,7 @@ use std::{str::FromStr, time::Duration};
 
 use sqlx::{
     Sqlite,
+    migrate::Migrator,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
@@ -15,6 +16,9 @@ use super::{
 };
 
 pub type SqliteStore = SqlStore<Sqlite>;
+
+/// The SQLite migrations, embedded at build time.
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Reads go through a shared memory map of the file (up to SQLite's 2 GiB
 /// cap) instead of a `pread` into each connection's own 2 MiB page cache:
@@ -45,10 +49,10 @@ pub async fn connect(url: &str) -> Result<SqliteStore> {
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
         .pragma("mmap_size", MMAP_BYTES.to_string());
-    if let Some(parent) = options.get_filename().parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent).map_err(|e| StoreError::Database(sqlx::Error::Io(e)))?;
+    // Created here, 0600, rather than by SQLite, which would create it with
+    // the umask's mode; its -wal and -shm files take the database file's mode.
+    if let Some(path) = database_file(url)? {
+        crate::fsmode::create_file(&path).map_err(|e| StoreError::DatabaseFile(path.clone(), e))?;
     }
     // A connection to a local file does not go stale the way a network
     // connection does; pinging it on every checkout costs a round trip to
@@ -58,7 +62,7 @@ pub async fn connect(url: &str) -> Result<SqliteStore> {
         .test_before_acquire(false)
         .connect_with(options)
         .await?;
-    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    MIGRATOR.run(&pool).await?;
     Ok(SqlStore::new(pool))
 }
 
@@ -81,4 +85,6 @@ impl Dialect for Sqlite {
         "SELECT m.id, m.evidence FROM json_each($1) k JOIN media m ON m.id = k.value AND m.integration_id = $2";
     const UNREFERENCED_BLOBS: &'static str = "SELECT k.value FROM json_each($1) k
          WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_key = k.value)";
+    const MIGRATIONS_TABLE: &'static str =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
 }

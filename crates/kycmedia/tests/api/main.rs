@@ -18,6 +18,7 @@ mod reasons;
 #[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
 mod services;
 mod sqlite_only;
+mod store_inspect;
 mod streaming;
 
 const BACKEND: helpers::Backend = helpers::Backend::Sqlite;

@@ -3,7 +3,9 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use kycmedia::telemetry;
+
+use crate::helpers::{fixture, spawn_app};
 
 #[tokio::test]
 async fn health_and_readiness_answer_200() {
@@ -23,6 +25,108 @@ async fn metrics_count_requests_by_route_and_status_with_latency_histograms() {
     assert!(text.contains(r#"route="/v1/sessions/{id}/media""#), "{text}");
     assert!(text.contains("http_request_duration_seconds_bucket{"), "{text}");
     assert!(!text.contains(&tenant.api_key));
+}
+
+/// The value of one series (`name` or `name{labels}`) in a Prometheus text page.
+fn sample(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn metrics_describe_every_family_and_count_the_stored_media_and_the_build() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, json!({})).await;
+    let (face, back) = (fixture("face.jpg"), fixture("document-back.jpg"));
+    app.upload_ok(&tenant, &session, "image", "face", &face).await;
+    app.upload_ok(&tenant, &session, "image", "document-back", &back).await;
+    let bytes = (face.len() + back.len()) as f64;
+
+    // The gauges are process-wide and every test's server refreshes them
+    // from its own database: refresh from ours until a scrape shows it.
+    let mut text = String::new();
+    for _ in 0..50 {
+        telemetry::refresh_store_metrics(app.core.store.as_ref())
+            .await
+            .expect("the totals query succeeds");
+        text = String::from_utf8(app.send(Method::GET, "/metrics", &[], None).await.body).unwrap();
+        if sample(&text, "kycmedia_stored_objects") == Some(2.0)
+            && sample(&text, "kycmedia_stored_bytes") == Some(bytes)
+        {
+            break;
+        }
+    }
+    assert_eq!(sample(&text, "kycmedia_stored_objects"), Some(2.0), "{text}");
+    assert_eq!(sample(&text, "kycmedia_stored_bytes"), Some(bytes), "{text}");
+
+    for family in [
+        "http_requests_total",
+        "http_request_duration_seconds",
+        "kycmedia_uploads_total",
+        "kycmedia_analysis_duration_seconds",
+        "kycmedia_stored_objects",
+        "kycmedia_stored_bytes",
+        "kycmedia_db_pool_connections",
+        "kycmedia_db_pool_max_connections",
+        "kycmedia_build_info",
+    ] {
+        assert!(
+            text.lines().any(|line| line.starts_with(&format!("# HELP {family} "))),
+            "no help for {family}:\n{text}"
+        );
+    }
+    assert!(
+        sample(&text, "kycmedia_db_pool_max_connections").is_some_and(|max| max >= 1.0),
+        "{text}"
+    );
+    for state in ["idle", "in_use"] {
+        let series = format!(r#"kycmedia_db_pool_connections{{state="{state}"}}"#);
+        assert!(sample(&text, &series).is_some(), "{series}:\n{text}");
+    }
+    let build = text
+        .lines()
+        .find(|line| line.starts_with("kycmedia_build_info{"))
+        .unwrap_or_else(|| panic!("no build info:\n{text}"));
+    assert!(
+        build.contains(&format!(r#"version="{}""#, env!("CARGO_PKG_VERSION"))),
+        "{build}"
+    );
+    assert!(build.contains("commit=\""), "{build}");
+    assert!(build.ends_with(" 1"), "{build}");
+}
+
+#[tokio::test]
+async fn uploads_are_counted_by_outcome_and_analyses_timed_by_a_fixed_set_of_families() {
+    let Some(app) = spawn_app().await else { return };
+    let scrape = || async { String::from_utf8(app.send(Method::GET, "/metrics", &[], None).await.body).unwrap() };
+    let before = scrape().await;
+    // Every outcome is there from the start, at zero or more.
+    for outcome in ["stored", "rejected", "conflict", "failed"] {
+        let series = format!(r#"kycmedia_uploads_total{{outcome="{outcome}"}}"#);
+        assert!(sample(&before, &series).is_some(), "{series}:\n{before}");
+    }
+    let conflicts = r#"kycmedia_uploads_total{outcome="conflict"}"#;
+    let others = r#"kycmedia_analysis_duration_seconds_count{family="other"}"#;
+    let (conflicts_before, others_before) = (
+        sample(&before, conflicts).unwrap(),
+        sample(&before, others).unwrap_or(0.0),
+    );
+
+    telemetry::record_upload(telemetry::UploadOutcome::Conflict);
+    telemetry::record_analysis("not a family", std::time::Duration::from_millis(20));
+    let family = telemetry::context_family(kycmedia_proto::Context::Image(kycmedia_proto::ImageContext::FaceNfc));
+    telemetry::record_analysis(family, std::time::Duration::from_millis(20));
+    telemetry::metrics_handle().run_upkeep();
+
+    let after = scrape().await;
+    assert!(sample(&after, conflicts).unwrap() >= conflicts_before + 1.0, "{after}");
+    assert!(sample(&after, others).unwrap() >= others_before + 1.0, "{after}");
+    assert!(
+        sample(&after, r#"kycmedia_analysis_duration_seconds_count{family="face"}"#).unwrap() >= 1.0,
+        "{after}"
+    );
+    assert!(!after.contains("not a family"), "{after}");
 }
 
 #[tokio::test]
