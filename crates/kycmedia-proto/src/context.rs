@@ -24,7 +24,7 @@ impl MediaKind {
 }
 
 string_enum! {
-    /// Contexts of still images (api-v1.md §4).
+    /// Contexts of still images (docs/api.md §4).
     ImageContext {
         AddressFront => "address-front",
         DocumentAndFace => "document-and-face",
@@ -52,7 +52,7 @@ string_enum! {
 }
 
 string_enum! {
-    /// Contexts of videos (api-v1.md §5).
+    /// Contexts of videos (docs/api.md §5).
     VideoContext {
         DocumentFrontPreVideo => "document-front-pre-video",
         DocumentBackPreVideo => "document-back-pre-video",

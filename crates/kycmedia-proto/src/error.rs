@@ -1,4 +1,4 @@
-//! Every error the API answers with (api-v1.md §2): HTTP status, numeric code
+//! Every error the API answers with (docs/api.md §2): HTTP status, numeric code
 //! (sent as a JSON string) and the provider's exact message.
 
 use serde::{Deserialize, Serialize};
@@ -190,6 +190,99 @@ mod tests {
         assert_eq!(
             ApiError::CannotTransition("submitted".into()).message(),
             r#"Cannot transition to "submitted" status."#
+        );
+    }
+
+    /// Every row of the table, `CannotTransition` with a placeholder status.
+    fn every_error() -> Vec<ApiError> {
+        use ApiError::*;
+        let all = vec![
+            MissingApiKey,
+            MalformedApiKey,
+            UnknownIntegration,
+            InactiveIntegration,
+            MalformedSignature,
+            LegacyIdSignatureMismatch,
+            LegacyBodySignatureMismatch,
+            MissingSignature,
+            IdSignatureMismatch,
+            BodySignatureMismatch,
+            IdLength,
+            IdNotUuid,
+            ValidationFailed,
+            MissingParameters,
+            InvalidParameters,
+            HttpsOnly,
+            InvalidStatus,
+            CannotTransition("{status}".into()),
+            ImageDataNotFound,
+            InvalidBase64,
+            UnsupportedContext,
+            ImagePropertyMissing,
+            VendorDataTooLong,
+            VendorDataNotString,
+            NotFound,
+            MethodNotAllowed,
+            Timeout,
+            Conflict,
+            PayloadTooLarge,
+            Internal,
+        ];
+        // No wildcard: a new variant stops this compiling until it is listed above.
+        for e in &all {
+            match e {
+                MissingApiKey
+                | MalformedApiKey
+                | UnknownIntegration
+                | InactiveIntegration
+                | MalformedSignature
+                | MissingSignature
+                | IdSignatureMismatch
+                | BodySignatureMismatch
+                | LegacyIdSignatureMismatch
+                | LegacyBodySignatureMismatch
+                | IdLength
+                | IdNotUuid
+                | MissingParameters
+                | InvalidParameters
+                | InvalidStatus
+                | CannotTransition(_)
+                | ImageDataNotFound
+                | InvalidBase64
+                | UnsupportedContext
+                | ImagePropertyMissing
+                | HttpsOnly
+                | VendorDataTooLong
+                | VendorDataNotString
+                | ValidationFailed
+                | NotFound
+                | Conflict
+                | PayloadTooLarge
+                | Timeout
+                | MethodNotAllowed
+                | Internal => {}
+            }
+        }
+        all
+    }
+
+    /// The row `docs/api.md` §2 must hold for `e`.
+    fn table_row(e: &ApiError) -> String {
+        format!("| {} | {} | `{}` |", e.http_status(), e.code(), e.message())
+    }
+
+    #[test]
+    fn the_error_table_in_docs_api_md_has_a_row_for_every_error_with_its_status_code_and_exact_message() {
+        let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/api.md"));
+        let missing: Vec<String> = every_error()
+            .iter()
+            .map(table_row)
+            .filter(|row| !doc.contains(row.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "docs/api.md §2 lacks these rows (status, code, message; then a column saying when):\n{}",
+            missing.join("\n")
         );
     }
 

@@ -1,4 +1,4 @@
-//! Authentication and response signing (api-v1.md §1).
+//! Authentication and response signing (docs/api.md §1).
 //!
 //! One middleware does both, because the response must be signed with the
 //! very secret that verified the request: it checks the API key and the

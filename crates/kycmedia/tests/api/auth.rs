@@ -1,4 +1,4 @@
-//! Authentication (api-v1.md §1): every 401 row, both schemes, rotation.
+//! Authentication (docs/api.md §1): every 401 row, both schemes, rotation.
 
 use std::time::Duration;
 

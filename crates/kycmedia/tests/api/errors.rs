@@ -1,4 +1,4 @@
-//! The error table (api-v1.md §2) over HTTP: path ids, bodies, limits,
+//! The error table (docs/api.md §2) over HTTP: path ids, bodies, limits,
 //! tenant isolation. Every authenticated error is signed.
 
 use reqwest::Method;
