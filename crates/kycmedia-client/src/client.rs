@@ -168,7 +168,7 @@ impl Client {
                 .headers()
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
+                .map(Box::<str>::from)
         };
         let (reason, request_id) = (header(REASON_HEADER), header(REQUEST_ID_HEADER));
         let limit = self.inner.max_json_body;

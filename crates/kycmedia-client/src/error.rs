@@ -34,9 +34,9 @@ pub enum Error {
         /// sends it beside the contract's fixed message (the hosted provider
         /// does not). Headers are not signed, so it informs a person and
         /// should decide nothing.
-        reason: Option<String>,
+        reason: Option<Box<str>>,
         /// The `X-Request-Id` the server gave the request, to find its log line.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
     },
     /// The response carried no `X-HMAC-SIGNATURE` (or an unparseable one), so
     /// its body cannot be trusted and is not handed over.

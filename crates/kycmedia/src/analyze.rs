@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use kycmedia_media::{Context, Limits, MediaKind, analyse};
+use kycmedia_proto::{ImageContext, VideoContext};
 use serde_json::{Value, json};
 
 /// Analyses each file under `context`, printing a line per file as it goes
@@ -16,7 +17,12 @@ use serde_json::{Value, json};
 pub fn run(context: &str, files: &[PathBuf], limits: &Limits) -> anyhow::Result<bool> {
     let parsed = Context::parse(MediaKind::Image, context)
         .or_else(|| Context::parse(MediaKind::Video, context))
-        .with_context(|| format!("unknown context {context:?}"))?;
+        .with_context(|| {
+            let all: Vec<&str> = (ImageContext::ALL.iter().map(|c| c.as_str()))
+                .chain(VideoContext::ALL.iter().map(|c| c.as_str()))
+                .collect();
+            format!("unknown context {context:?}; valid: {}", all.join(", "))
+        })?;
     let mut out = std::io::stdout().lock();
     let mut all_ok = true;
     for file in files {

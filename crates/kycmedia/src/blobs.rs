@@ -54,7 +54,7 @@ impl Blobs {
         let Some(path) = url.strip_prefix("file://") else {
             return Err(BlobError::UnsupportedUrl(url.to_owned()));
         };
-        std::fs::create_dir_all(path)?;
+        crate::fsmode::create_dir_all(std::path::Path::new(path))?;
         let root = std::fs::canonicalize(path)?;
         let store = LocalFileSystem::new_with_prefix(&root)?;
         Ok(Blobs {
@@ -96,11 +96,16 @@ impl Blobs {
         if let Some(root) = &self.local_root {
             // The local store renames a finished temporary file into place but
             // does not fsync; do it here, file then directory, so that an
-            // acknowledged upload survives a power cut.
+            // acknowledged upload survives a power cut. It also creates them
+            // with the umask's modes: make them private (the root is 0700
+            // already, so nobody else could reach them meanwhile).
             let file = root.join(key);
             tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                use std::{fs::Permissions, os::unix::fs::PermissionsExt};
+                std::fs::set_permissions(&file, Permissions::from_mode(crate::fsmode::FILE_MODE))?;
                 std::fs::File::open(&file)?.sync_all()?;
                 if let Some(dir) = file.parent() {
+                    std::fs::set_permissions(dir, Permissions::from_mode(crate::fsmode::DIR_MODE))?;
                     std::fs::File::open(dir)?.sync_all()?;
                 }
                 Ok(())

@@ -1,10 +1,11 @@
 //! The `kycmedia` command line. Results go to stdout as JSON; logs and
-//! errors to stderr.
+//! errors to stderr. Settings come from flags, `KYCMEDIA_*` variables and
+//! the configuration file (`config_file`), in that order.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+use std::{ffi::OsString, net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use kycmedia_proto::{
     Status,
     signing::{Scheme, sign},
@@ -14,17 +15,30 @@ use serde_json::Value;
 use crate::{
     admin, analyze,
     app::{Application, shutdown_signal},
-    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
-    demo, migrate, remote, store, sweep, telemetry,
+    config::{DatabaseArgs, DecodeArgs, LimitArgs, ServeConfig, StorageArgs, defaults},
+    config_file, demo, doctor, migrate, remote, store, sweep,
+    telemetry::{self, LogFormat},
 };
+
+/// `--version`: the crate's version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KYCMEDIA_GIT_COMMIT"), ")");
 
 #[derive(Parser, Debug)]
 #[command(
     name = "kycmedia",
-    version,
-    about = "Self-hosted identity-verification media server (Veriff-compatible API v1)"
+    version = VERSION,
+    about = "Self-hosted identity-verification media server (Veriff-compatible API v1)",
+    after_help = "Settings: a flag wins over its KYCMEDIA_* variable, which wins over the \
+        configuration file (--config), which wins over the default shown."
 )]
 pub struct Cli {
+    /// A TOML file of settings (keys as the variables' names without
+    /// `KYCMEDIA_`, lower-case: `public_url = "https://…"`).
+    #[arg(long, global = true, env = config_file::CONFIG_ENV, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How log lines are written to stderr.
+    #[arg(long, global = true, env = "KYCMEDIA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -35,12 +49,18 @@ pub enum Command {
     Serve(ServeConfig),
     /// Serve a fresh, self-contained demo from a temporary directory.
     Demo(DemoArgs),
+    /// Check an installation before starting it: configuration, database,
+    /// migrations, storage and permissions; exits non-zero when something
+    /// would stop `serve` or put data at risk.
+    Doctor(doctor::DoctorArgs),
     /// Manage integrations (tenants): API keys and shared secrets.
     #[command(subcommand)]
     Integration(IntegrationCommand),
     /// Record a decision on a submitted session.
     Decide {
+        /// The session's id, as `POST /v1/sessions` answered it.
         session_id: String,
+        /// The decision to record.
         decision: Decision,
         #[command(flatten)]
         database: DatabaseArgs,
@@ -51,10 +71,11 @@ pub enum Command {
         /// The context the files would be uploaded under, e.g. `face`.
         #[arg(long)]
         context: String,
+        /// The photos or videos to analyse.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         #[command(flatten)]
-        limits: LimitArgs,
+        decode: DecodeArgs,
     },
     /// Copy every row to another database (SQLite ⇄ PostgreSQL), then
     /// compare both row by row. Resumable: run it again after an interruption.
@@ -67,11 +88,11 @@ pub enum Command {
         #[arg(long)]
         to: String,
         /// Rows per page and per transaction.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = defaults::MIGRATE_BATCH_SIZE)]
         batch_size: i64,
         /// Most connections to a PostgreSQL side.
-        #[arg(long, default_value_t = 4)]
-        max_connections: u32,
+        #[arg(long, alias = "max-connections", default_value_t = defaults::MIGRATE_MAX_CONNECTIONS)]
+        database_max_connections: u32,
     },
     /// Copy every stored object to another storage (directory ⇄ bucket),
     /// checking each one's size and SHA-256 at the destination. Resumable:
@@ -90,7 +111,7 @@ pub enum Command {
         #[arg(long)]
         to_endpoint: Option<String>,
         /// Objects copied at once.
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = defaults::MIGRATE_CONCURRENCY)]
         concurrency: usize,
     },
     /// Call the API of a kycmedia server (or any server of the same
@@ -102,7 +123,7 @@ pub enum Command {
     Sign {
         /// The shared secret; prefer the environment variable, which other
         /// users of the machine cannot read from the process list.
-        #[arg(long, env = "KYCMEDIA_SHARED_SECRET", hide_env_values = true)]
+        #[arg(long, env = "KYCMEDIA_SHARED_SECRET")]
         secret: String,
         /// The id or body to sign, or `-` for stdin.
         payload: String,
@@ -114,15 +135,28 @@ pub enum Command {
         #[command(flatten)]
         storage: StorageArgs,
         /// Only erase objects at least this many seconds old.
-        #[arg(long, env = "KYCMEDIA_SWEEP_GRACE_SECS", default_value_t = 3600)]
+        #[arg(long, env = "KYCMEDIA_SWEEP_GRACE_SECS", default_value_t = defaults::SWEEP_GRACE_SECS)]
         grace_secs: u64,
+    },
+    /// Print a shell completion script: `kycmedia completions bash >
+    /// /etc/bash_completion.d/kycmedia`.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into DIR.
+    Man {
+        /// Write `kycmedia.1`, `kycmedia-serve.1`, … into this directory
+        /// instead of printing `kycmedia.1`.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
 #[derive(clap::Args, Debug)]
 pub struct DemoArgs {
     /// Address to listen on; port 0 picks a free one.
-    #[arg(long, env = "KYCMEDIA_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "KYCMEDIA_LISTEN", default_value = defaults::LISTEN)]
     pub listen: SocketAddr,
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -132,6 +166,7 @@ pub struct DemoArgs {
 pub enum IntegrationCommand {
     /// Create an integration; prints {"id","name","apiKey","sharedSecret"}.
     Create {
+        /// A name for people to know the integration by.
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -139,13 +174,16 @@ pub enum IntegrationCommand {
     },
     /// Add a shared secret (at most five at once); prints {"sharedSecret"}.
     AddSecret {
+        /// The integration's API key.
         api_key: String,
         #[command(flatten)]
         database: DatabaseArgs,
     },
     /// Revoke a shared secret; the last one cannot be revoked.
     RevokeSecret {
+        /// The integration's API key.
         api_key: String,
+        /// The secret to revoke, as `create` or `add-secret` printed it.
         secret: String,
         #[command(flatten)]
         database: DatabaseArgs,
@@ -157,6 +195,7 @@ pub enum IntegrationCommand {
     },
     /// Disable an integration: its requests get 401 from then on.
     Disable {
+        /// The integration's API key.
         api_key: String,
         #[command(flatten)]
         database: DatabaseArgs,
@@ -166,8 +205,11 @@ pub enum IntegrationCommand {
 #[derive(ValueEnum, Clone, Copy, Debug)]
 #[value(rename_all = "snake_case")]
 pub enum Decision {
+    /// The person is who they claim to be.
     Approved,
+    /// The verification failed.
     Declined,
+    /// The person must try again: their next upload opens a new attempt.
     ResubmissionRequested,
 }
 
@@ -181,23 +223,70 @@ impl From<Decision> for Status {
     }
 }
 
+/// The command-line definition as it is shown and parsed: environment
+/// values are never printed by `--help` (a database URL holds a password).
+pub fn definition() -> clap::Command {
+    fn hide_env_values(command: clap::Command) -> clap::Command {
+        command
+            .mut_args(|arg| arg.hide_env_values(true))
+            .mut_subcommands(hide_env_values)
+    }
+    hide_env_values(Cli::command())
+}
+
+/// Parses a command line with the configuration file it names. `Err` is a
+/// configuration file that cannot be used; clap's own errors (and `--help`,
+/// `--version`) end the process as clap does.
+pub fn parse(args: Vec<OsString>) -> anyhow::Result<Cli> {
+    let file = config_file::path_from(&args)
+        .map(|path| config_file::load(&path))
+        .transpose()?;
+    let mut command = definition();
+    if let Some(file) = &file {
+        command = config_file::apply(command, file)?;
+    }
+    let matches = command.clone().try_get_matches_from(args).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Command::Doctor(doctor) = &mut cli.command
+        && let (Some(("doctor", sub)), Some(definition)) = (matches.subcommand(), command.find_subcommand("doctor"))
+    {
+        doctor.settings = doctor::settings_in_force(definition, sub, file.as_ref());
+    }
+    cli.config = file.map(|f| f.path);
+    Ok(cli)
+}
+
 /// Runs a parsed command line and turns its outcome into an exit code.
 pub async fn run(cli: Cli) -> ExitCode {
-    telemetry::init_logging(telemetry::LogFormat::Text);
-    match execute(cli.command).await {
+    telemetry::init_logging(cli.log_format);
+    match execute(cli.command, cli.config).await {
         Ok(Some(output)) => {
             println!("{output}");
             ExitCode::SUCCESS
         }
         Ok(None) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             ExitCode::FAILURE
         }
     }
 }
 
-async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
+/// An error and its causes on one line, each cause once: a layer that
+/// quotes its source's message is not followed by that message again.
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Option<Value>> {
     match command {
         Command::Serve(config) => {
             Application::build(&config).await?.run_until(shutdown_signal()).await?;
@@ -207,9 +296,14 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             demo::run(args).await?;
             Ok(None)
         }
+        Command::Doctor(args) => {
+            let healthy = doctor::run(&args, config.as_deref()).await;
+            anyhow::ensure!(healthy, "doctor found problems (the lines marked FAIL above)");
+            Ok(None)
+        }
         Command::Integration(command) => integration(command).await.map(Some),
-        Command::Analyze { context, files, limits } => {
-            let limits = limits.media();
+        Command::Analyze { context, files, decode } => {
+            let limits = decode.media();
             let all_ok = tokio::task::spawn_blocking(move || analyze::run(&context, &files, &limits)).await??;
             anyhow::ensure!(all_ok, "some files could not be analysed (see their lines)");
             Ok(None)
@@ -226,13 +320,13 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             from,
             to,
             batch_size,
-            max_connections,
+            database_max_connections,
         } => {
             // A SQLite side must not have a server writing to it meanwhile.
             let _locks = (store::serve_lock(&from)?, store::serve_lock(&to)?);
             let open = |url: String| DatabaseArgs {
                 database: url,
-                database_max_connections: max_connections,
+                database_max_connections,
             };
             let (from, to) = (open(from).connect().await?, open(to).connect().await?);
             let report = migrate::database(from.as_ref(), to.as_ref(), batch_size).await?;
@@ -278,6 +372,21 @@ async fn execute(command: Command) -> anyhow::Result<Option<Value>> {
             let blobs = storage.open()?;
             let report = sweep::run(store.as_ref(), &blobs, Duration::from_secs(grace_secs)).await?;
             Ok(Some(serde_json::to_value(report)?))
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut definition(), "kycmedia", &mut std::io::stdout());
+            Ok(None)
+        }
+        Command::Man { dir } => {
+            match dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+                    clap_mangen::generate_to(definition(), &dir)
+                        .with_context(|| format!("writing manual pages into {}", dir.display()))?;
+                }
+                None => clap_mangen::Man::new(definition()).render(&mut std::io::stdout())?,
+            }
+            Ok(None)
         }
     }
 }

@@ -1,5 +1,7 @@
-//! Command-line and environment configuration. Every flag is also readable
-//! from `KYCMEDIA_<FLAG>`, so a container or unit file needs no arguments.
+//! Settings shared by several commands. Every setting is a flag, also read
+//! from `KYCMEDIA_<NAME>` and from the configuration file (`config_file`),
+//! in that order of precedence; its built-in default is written once, in
+//! [`defaults`], and shown by `--help`.
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -11,15 +13,37 @@ use crate::{
     store::{self, Store},
 };
 
+/// Every built-in default, in one place: the flags below, the demo, the
+/// example configuration file and the README take them from here.
+pub mod defaults {
+    pub const LISTEN: &str = "127.0.0.1:8080";
+    pub const DATABASE: &str = "sqlite://./data/kycmedia.db";
+    pub const DATABASE_MAX_CONNECTIONS: u32 = 16;
+    pub const STORAGE: &str = "file://./data/media";
+    pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+    pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+    pub const DECODE_MAX_ALLOC_BYTES: u64 = 256 * 1024 * 1024;
+    pub const MAX_PIXELS: u64 = 100_000_000;
+    pub const SWEEP_GRACE_SECS: u64 = 3600;
+    pub const MEDIA_LIST_CACHE_MIB: usize = 16;
+    /// migrate-db: rows per page and transaction, and connections per side.
+    pub const MIGRATE_BATCH_SIZE: i64 = 1000;
+    pub const MIGRATE_MAX_CONNECTIONS: u32 = 4;
+    /// migrate-store: objects copied at once.
+    pub const MIGRATE_CONCURRENCY: usize = 8;
+    /// `kycmedia api`: seconds a call may take.
+    pub const API_TIMEOUT_SECS: u64 = 60;
+}
+
 /// Where metadata lives.
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://PATH` (one server), or
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (any number of servers).
-    #[arg(long, env = "KYCMEDIA_DATABASE", default_value = "sqlite://./data/kycmedia.db")]
+    #[arg(long, env = "KYCMEDIA_DATABASE", default_value = defaults::DATABASE)]
     pub database: String,
     /// Most connections this process opens to PostgreSQL.
-    #[arg(long, env = "KYCMEDIA_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(long, env = "KYCMEDIA_DATABASE_MAX_CONNECTIONS", default_value_t = defaults::DATABASE_MAX_CONNECTIONS)]
     pub database_max_connections: u32,
 }
 
@@ -37,7 +61,7 @@ impl DatabaseArgs {
 pub struct StorageArgs {
     /// Storage URL: `file://PATH`, or `s3://BUCKET/PREFIX` with region and
     /// credentials from the standard `AWS_*` environment variables.
-    #[arg(long, env = "KYCMEDIA_STORAGE", default_value = "file://./data/media")]
+    #[arg(long, env = "KYCMEDIA_STORAGE", default_value = defaults::STORAGE)]
     pub storage: String,
     /// Endpoint of an S3-compatible service (MinIO, Ceph, moto…), e.g.
     /// `http://127.0.0.1:9000`; AWS itself when unset.
@@ -56,28 +80,18 @@ impl StorageArgs {
     }
 }
 
-/// Limits on what one request may cost.
+/// What decoding one untrusted image may cost.
 #[derive(Args, Debug, Clone)]
-pub struct LimitArgs {
-    /// Largest accepted request body, in bytes; larger ones get 413.
-    #[arg(long, env = "KYCMEDIA_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
-    pub max_body_bytes: usize,
-    /// Longest a request may take, in seconds, body upload included.
-    #[arg(long, env = "KYCMEDIA_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
-    pub request_timeout_secs: u64,
+pub struct DecodeArgs {
     /// Most memory one image decode may allocate, in bytes (decompression bombs).
-    #[arg(long, env = "KYCMEDIA_DECODE_MAX_ALLOC_BYTES", default_value_t = 256 * 1024 * 1024)]
+    #[arg(long, env = "KYCMEDIA_DECODE_MAX_ALLOC_BYTES", default_value_t = defaults::DECODE_MAX_ALLOC_BYTES)]
     pub decode_max_alloc_bytes: u64,
     /// Most pixels an uploaded image may declare.
-    #[arg(long, env = "KYCMEDIA_MAX_PIXELS", default_value_t = 100_000_000)]
+    #[arg(long, env = "KYCMEDIA_MAX_PIXELS", default_value_t = defaults::MAX_PIXELS)]
     pub max_pixels: u64,
 }
 
-impl LimitArgs {
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_secs(self.request_timeout_secs)
-    }
-
+impl DecodeArgs {
     pub fn media(&self) -> kycmedia_media::Limits {
         kycmedia_media::Limits {
             max_pixels: self.max_pixels,
@@ -86,11 +100,34 @@ impl LimitArgs {
     }
 }
 
+/// Limits on what one request may cost.
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Largest accepted request body, in bytes; larger ones get 413.
+    #[arg(long, env = "KYCMEDIA_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds, body upload included; then 408.
+    #[arg(long, env = "KYCMEDIA_REQUEST_TIMEOUT_SECS", default_value_t = defaults::REQUEST_TIMEOUT_SECS)]
+    pub request_timeout_secs: u64,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+}
+
+impl LimitArgs {
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub fn media(&self) -> kycmedia_media::Limits {
+        self.decode.media()
+    }
+}
+
 /// `kycmedia serve`.
 #[derive(Args, Debug, Clone)]
 pub struct ServeConfig {
     /// Address to listen on; port 0 picks a free one.
-    #[arg(long, env = "KYCMEDIA_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "KYCMEDIA_LISTEN", default_value = defaults::LISTEN)]
     pub listen: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -104,11 +141,11 @@ pub struct ServeConfig {
     pub limits: LimitArgs,
     /// Stored bytes without a metadata row are erased by the sweep once they
     /// are this many seconds old (longer than any upload can take).
-    #[arg(long, env = "KYCMEDIA_SWEEP_GRACE_SECS", default_value_t = 3600)]
+    #[arg(long, env = "KYCMEDIA_SWEEP_GRACE_SECS", default_value_t = defaults::SWEEP_GRACE_SECS)]
     pub sweep_grace_secs: u64,
     /// Memory for rendered media lists, in MiB; 0 turns the cache off. Only
     /// a server alone on a SQLite database caches: on PostgreSQL another
     /// server's writes would go unseen.
-    #[arg(long, env = "KYCMEDIA_MEDIA_LIST_CACHE_MIB", default_value_t = 16)]
+    #[arg(long, env = "KYCMEDIA_MEDIA_LIST_CACHE_MIB", default_value_t = defaults::MEDIA_LIST_CACHE_MIB)]
     pub media_list_cache_mib: usize,
 }

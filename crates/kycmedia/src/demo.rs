@@ -15,7 +15,7 @@ use crate::{
     admin,
     app::{Application, Core, shutdown_signal},
     cli::DemoArgs,
-    config::{DatabaseArgs, ServeConfig, StorageArgs},
+    config::{DatabaseArgs, ServeConfig, StorageArgs, defaults},
     ingest::{self, Upload},
     lifecycle::{self, SessionRequest},
     store::Integration,
@@ -26,8 +26,13 @@ const DOCUMENT_BACK: &[u8] = include_bytes!("../../../fixtures/document-back.jpg
 const FACE: &[u8] = include_bytes!("../../../fixtures/face.jpg");
 const VIDEO: &[u8] = include_bytes!("../../../fixtures/selfid.mp4");
 
-/// Creates a session, uploads `files` into it and submits it; returns the attempt id.
-async fn seed_attempt(core: &Core, integration: &Integration, files: &[(Context, &[u8])]) -> anyhow::Result<String> {
+/// Creates a session, uploads `files` into it and submits it; returns the
+/// session's id and its attempt's.
+async fn seed_attempt(
+    core: &Core,
+    integration: &Integration,
+    files: &[(Context, &[u8])],
+) -> anyhow::Result<(String, String)> {
     let session = lifecycle::create_session(core, integration, SessionRequest::default()).await?;
     for (context, bytes) in files {
         let upload = Upload {
@@ -48,7 +53,7 @@ async fn seed_attempt(core: &Core, integration: &Integration, files: &[(Context,
         .latest_attempt(&integration.id, &session.id)
         .await?
         .context("a submitted session has an attempt")?;
-    Ok(attempt.id)
+    Ok((session.id, attempt.id))
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -66,8 +71,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         },
         public_url: None,
         limits: args.limits,
-        sweep_grace_secs: 3600,
-        media_list_cache_mib: 16,
+        sweep_grace_secs: defaults::SWEEP_GRACE_SECS,
+        media_list_cache_mib: defaults::MEDIA_LIST_CACHE_MIB,
     };
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();
@@ -80,7 +85,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .context("a new integration has a secret")?
         .clone();
 
-    let images = seed_attempt(
+    let (images_session, images) = seed_attempt(
         &core,
         &integration,
         &[
@@ -90,13 +95,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ],
     )
     .await?;
-    let video = seed_attempt(
+    let (video_session, video) = seed_attempt(
         &core,
         &integration,
         &[(Context::Video(VideoContext::SelfidVideo), VIDEO)],
     )
     .await?;
-    let empty = seed_attempt(&core, &integration, &[]).await?;
+    let (empty_session, empty) = seed_attempt(&core, &integration, &[]).await?;
 
     let base_url = core.public_url.clone();
     println!(
@@ -109,17 +114,31 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 "standard_attempt_with_images": images,
                 "attempt_with_video": video,
                 "attempt_no_media": empty,
-            }
+            },
+            "sessions": {
+                "standard_attempt_with_images": images_session,
+                "attempt_with_video": video_session,
+                "attempt_no_media": empty_session,
+            },
+            "database": config.database.database,
+            "storage": config.storage.storage,
         })
     );
     let signature = sign(Scheme::Hmac, secret.as_bytes(), images.as_bytes());
+    let database = &config.database.database;
     println!(
-        "\nkycmedia demo is serving at {base_url} (data in a temporary directory, erased on exit).\n\
+        "\nkycmedia demo is serving at {base_url}.\n\
+         Its data lives in {dir} and is erased when the demo stops:\n  \
+         database {database}\n  storage  {storage}\n\
+         Other commands reach it with --database, for example:\n\n  \
+         kycmedia decide --database {database} {images_session} approved\n\n\
          List the media of the attempt with document and face images:\n\n  \
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/v1/attempts/{images}/media\n\n\
          and why each ranked where it did (faces, document outline, codes, pixel measures):\n\n  \
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/kycmedia/v1/attempts/{images}/analysis\n\n\
-         API docs: {base_url}/docs   Press Ctrl-C to stop."
+         API docs: {base_url}/docs   Press Ctrl-C to stop.",
+        dir = dir.path().display(),
+        storage = config.storage.storage,
     );
     app.run_until(shutdown_signal()).await?;
     drop(dir);

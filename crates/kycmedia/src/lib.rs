@@ -13,10 +13,14 @@ pub mod blobs;
 pub mod body;
 /// The command line.
 pub mod cli;
-/// Flags and environment variables.
+/// Flags and environment variables, and their defaults.
 pub mod config;
+/// The TOML configuration file under the flags and environment.
+pub mod config_file;
 /// The self-contained demo.
 pub mod demo;
+/// `kycmedia doctor`: checking an installation before starting it.
+pub mod doctor;
 /// The application error type.
 pub mod error;
 /// Private (0700/0600) directories and files for the database and media.

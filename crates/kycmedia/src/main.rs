@@ -2,9 +2,13 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 #[tokio::main]
 async fn main() -> ExitCode {
-    kycmedia::cli::run(kycmedia::cli::Cli::parse()).await
+    match kycmedia::cli::parse(std::env::args_os().collect()) {
+        Ok(cli) => kycmedia::cli::run(cli).await,
+        Err(e) => {
+            eprintln!("error: {}", kycmedia::cli::describe(&e));
+            ExitCode::from(2)
+        }
+    }
 }

@@ -19,24 +19,34 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kycmedia_client::{Client, NewSession};
 
-/// Where the API is and who calls it.
+use crate::config::defaults;
+
+/// Where the API is and who calls it. The flags may come before or after
+/// the subcommand; each may also be set by its variable or the configuration file.
 #[derive(Args, Debug)]
 pub struct ApiArgs {
     /// The API's base URL, e.g. `http://127.0.0.1:8080`.
-    #[arg(long, env = "KYCMEDIA_BASE_URL")]
-    pub base_url: String,
+    #[arg(long, global = true, env = "KYCMEDIA_BASE_URL")]
+    pub base_url: Option<String>,
     /// The integration's API key.
-    #[arg(long, env = "KYCMEDIA_API_KEY")]
-    pub api_key: String,
+    #[arg(long, global = true, env = "KYCMEDIA_API_KEY")]
+    pub api_key: Option<String>,
     /// The integration's shared secret; prefer the environment variable,
     /// which other users of the machine cannot read from the process list.
-    #[arg(long, env = "KYCMEDIA_SHARED_SECRET", hide_env_values = true)]
-    pub shared_secret: String,
+    #[arg(long, global = true, env = "KYCMEDIA_SHARED_SECRET")]
+    pub shared_secret: Option<String>,
     /// Seconds a call may take before it is abandoned.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, global = true, env = "KYCMEDIA_API_TIMEOUT_SECS", default_value_t = defaults::API_TIMEOUT_SECS)]
     pub timeout_secs: u64,
     #[command(subcommand)]
     pub command: ApiCommand,
+}
+
+/// A connection setting that must be given one way or another.
+fn required(value: Option<String>, flag: &str, variable: &str) -> anyhow::Result<String> {
+    value
+        .filter(|v| !v.is_empty())
+        .with_context(|| format!("no {flag}: pass --{flag} or set {variable}"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -53,34 +63,56 @@ pub enum ApiCommand {
     /// Upload a photo or video into the session's open attempt; images and
     /// videos are told apart by the context and the file's bytes.
     Upload {
+        /// The session to upload into.
         #[arg(long)]
         session: String,
         /// The context, e.g. `face`, `document-front`, `selfid_video`.
         #[arg(long)]
         context: String,
+        /// The photo or video to upload.
         file: PathBuf,
     },
     /// Submit the session's attempt for review.
-    Submit { session_id: String },
+    Submit {
+        /// The session to submit.
+        session_id: String,
+    },
     /// List the session's attempts, newest first.
-    Attempts { session_id: String },
+    Attempts {
+        /// The session whose attempts to list.
+        session_id: String,
+    },
     /// List an attempt's media, best first.
-    AttemptMedia { attempt_id: String },
+    AttemptMedia {
+        /// The attempt whose media to list.
+        attempt_id: String,
+    },
     /// List the media of the session's latest attempt, best first.
-    SessionMedia { session_id: String },
+    SessionMedia {
+        /// The session whose latest attempt's media to list.
+        session_id: String,
+    },
     /// Download a media file; it is written to FILE only once its signature
     /// has been verified.
     Download {
+        /// The media file's id, from a media list.
         media_id: String,
+        /// Where to write the file.
         #[arg(short, long)]
         output: PathBuf,
     },
     /// Delete the session with all its attempts and media.
-    DeleteSession { session_id: String },
+    DeleteSession {
+        /// The session to delete.
+        session_id: String,
+    },
 }
 
 pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
-    let client = Client::builder(&args.base_url, &args.api_key, &args.shared_secret)
+    let base_url = required(args.base_url, "base-url", "KYCMEDIA_BASE_URL")?;
+    let api_key = required(args.api_key, "api-key", "KYCMEDIA_API_KEY")?;
+    let secret = required(args.shared_secret, "shared-secret", "KYCMEDIA_SHARED_SECRET")?;
+    let client = Client::builder(&base_url, &api_key, &secret)
         .timeout(Duration::from_secs(args.timeout_secs))
         .build()?;
     let body = match args.command {

@@ -2,7 +2,7 @@
 //! interactive docs (Swagger UI, vendored: no network needed).
 
 use utoipa::OpenApi;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::http::{analysis, media, sessions};
 
@@ -29,9 +29,13 @@ use crate::http::{analysis, media, sessions};
 )]
 pub struct ApiDoc;
 
-/// `/openapi.json` and `/docs`.
+/// `/openapi.json` and `/docs`. Swagger UI would otherwise ask a public
+/// validator for a badge, so a browser on a public deployment would tell a
+/// third party that someone reads these docs: validation is off.
 pub fn docs() -> SwaggerUi {
-    SwaggerUi::new("/docs").url("/openapi.json", ApiDoc::openapi())
+    SwaggerUi::new("/docs")
+        .url("/openapi.json", ApiDoc::openapi())
+        .config(Config::default().validator_url("none"))
 }
 
 #[cfg(test)]

@@ -126,3 +126,105 @@ async fn a_failed_call_exits_non_zero_with_the_apis_status_code_and_message() {
     assert!(!ok);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[tokio::test]
+async fn connection_flags_work_before_and_after_the_subcommand() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let flags = [
+        "--base-url",
+        app.base.as_str(),
+        "--api-key",
+        tenant.api_key.as_str(),
+        "--shared-secret",
+        tenant.secret.as_str(),
+    ];
+    let before = tokio::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .arg("api")
+        .args(flags)
+        .arg("create-session")
+        .output()
+        .await
+        .unwrap();
+    assert!(before.status.success(), "{}", String::from_utf8_lossy(&before.stderr));
+    let after = tokio::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["api", "create-session"])
+        .args(flags)
+        .output()
+        .await
+        .unwrap();
+    assert!(after.status.success(), "{}", String::from_utf8_lossy(&after.stderr));
+
+    let missing = tokio::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["api", "create-session", "--api-key", &tenant.api_key])
+        .env_remove("KYCMEDIA_BASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("no base-url: pass --base-url or set KYCMEDIA_BASE_URL"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_upload_prints_the_reason_and_the_request_id_and_a_missing_file_is_named_once() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let created = api_json(&app, &tenant, &["create-session"]).await;
+    let session = created["verification"]["id"].as_str().unwrap().to_owned();
+    let face = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/face.jpg");
+    let (ok, _, stderr) = api(
+        &app,
+        &tenant,
+        &[
+            "upload",
+            "--session",
+            &session,
+            "--context",
+            "selfid_video",
+            face.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("API error 400 1104: Request includes invalid parameters. (image/jpeg does not suit context selfid_video) [request id "),
+        "{stderr}"
+    );
+
+    let (ok, _, stderr) = api(
+        &app,
+        &tenant,
+        &[
+            "upload",
+            "--session",
+            &session,
+            "--context",
+            "bogus",
+            face.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(!ok);
+    assert!(
+        stderr.contains(r#"unknown image context "bogus"; valid: address-front, "#),
+        "{stderr}"
+    );
+
+    let (ok, _, stderr) = api(
+        &app,
+        &tenant,
+        &["upload", "--session", &session, "--context", "face", "no/such.jpg"],
+    )
+    .await;
+    assert!(!ok);
+    assert_eq!(
+        stderr.matches("No such file").count(),
+        1,
+        "the cause is told once: {stderr}"
+    );
+    assert!(stderr.contains("reading no/such.jpg: "), "{stderr}");
+}

@@ -147,10 +147,22 @@ async fn the_demo_prints_credentials_first_and_serves_the_three_seed_attempts() 
         ));
     }
     assert_eq!(counts, [(3, 0), (0, 1), (0, 0)]);
-    let curl = lines
-        .by_ref()
-        .take(10)
-        .map(|l| l.unwrap())
+
+    // The demo says where its database is, so that a decision can be made on it.
+    let database = first["database"].as_str().expect("the demo names its database");
+    let session = first["sessions"]["standard_attempt_with_images"].as_str().unwrap();
+    let (ok, decided, stderr) = kycmedia(&["decide", "--database", database, session, "approved"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(decided["status"], "approved");
+    let banner: Vec<String> = lines.by_ref().take(16).map(|l| l.unwrap()).collect();
+    assert!(
+        banner
+            .iter()
+            .any(|l| l.contains(&format!("kycmedia decide --database {database} {session} approved"))),
+        "the banner shows how to decide: {banner:#?}"
+    );
+    let curl = banner
+        .iter()
         .find(|l| l.contains("curl"))
         .expect("the banner shows a curl command");
     let attempt = first["attempts"]["standard_attempt_with_images"].as_str().unwrap();

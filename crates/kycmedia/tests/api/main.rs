@@ -6,6 +6,8 @@
 mod api_command;
 mod auth;
 mod cli;
+mod command_line;
+mod docs_page;
 mod errors;
 mod helpers;
 mod interop;

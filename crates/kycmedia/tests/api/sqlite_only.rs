@@ -23,3 +23,27 @@ async fn a_second_server_on_the_same_sqlite_database_refuses_to_start() {
         .unwrap();
     assert!(listed.status.success());
 }
+
+#[tokio::test]
+async fn uploaded_media_are_stored_in_private_files_and_directories() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, serde_json::json!({})).await;
+    app.upload_ok(&tenant, &session, "image", "face", &crate::helpers::fixture("face.jpg"))
+        .await;
+    let root = std::path::PathBuf::from(app.place.storage.strip_prefix("file://").unwrap());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&root), 0o700);
+    let mut files = 0;
+    for tenant_dir in std::fs::read_dir(&root).unwrap() {
+        let tenant_dir = tenant_dir.unwrap().path();
+        assert_eq!(mode(&tenant_dir), 0o700, "{}", tenant_dir.display());
+        for file in std::fs::read_dir(&tenant_dir).unwrap() {
+            let file = file.unwrap().path();
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+            files += 1;
+        }
+    }
+    assert_eq!(files, 1);
+}
