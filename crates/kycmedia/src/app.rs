@@ -125,6 +125,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let sweeper = tokio::spawn(sweep::every_hour(self.core.clone(), self.sweep_grace));
         let upkeep = tokio::spawn(crate::telemetry::metrics_upkeep());
+        let store_metrics = tokio::spawn(crate::telemetry::collect_store_metrics(self.core.store.clone()));
         let router = http::router(self.core.clone());
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
         let served = axum::serve(self.listener, router)
@@ -132,6 +133,7 @@ impl Application {
             .await;
         sweeper.abort();
         upkeep.abort();
+        store_metrics.abort();
         served.context("serving HTTP")
     }
 }

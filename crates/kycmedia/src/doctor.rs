@@ -105,7 +105,10 @@ pub async fn run(args: &DoctorArgs, config: Option<&Path>) -> bool {
     println!("kycmedia {}", crate::cli::VERSION);
     check_config_file(&mut report, config);
     for setting in &args.settings {
-        println!("      setting {} = {} ({})", setting.key, setting.value, setting.source);
+        match setting.source {
+            "unset" => println!("      setting {} is unset", setting.key),
+            source => println!("      setting {} = {} ({source})", setting.key, setting.value),
+        }
     }
     check_database(&mut report, serve).await;
     check_storage(&mut report, serve).await;
@@ -131,12 +134,15 @@ fn check_config_file(report: &mut Report, config: Option<&Path>) {
         );
         return;
     };
+    // Group-readable is how a root-owned file reaches the service's group
+    // (0640 root:kycmedia); readable by anyone, or writable by others, is not.
     match mode_of(path) {
-        Some(mode) if shared(mode) => report.line(
+        Some(mode) if mode & 0o026 != 0 => report.line(
             Verdict::Warn,
             "configuration",
             format_args!(
-                "{} is readable by other users (mode {mode:04o}) and may hold a database password: chmod 600 {}",
+                "{} is readable or writable by other users (mode {mode:04o}) and may hold a database password: \
+                 chmod 640 {}",
                 path.display(),
                 path.display()
             ),
@@ -265,7 +271,7 @@ async fn check_storage(report: &mut Report, serve: &ServeConfig) {
 /// Writes, reads back and erases one small object.
 async fn probe(blobs: &Blobs) -> anyhow::Result<()> {
     blobs.check().await?;
-    let key = format!(".kycmedia-doctor/{}", uuid::Uuid::new_v4());
+    let key = format!("kycmedia-doctor-probe-{}", uuid::Uuid::new_v4());
     let payload = Bytes::from_static(b"kycmedia doctor probe");
     blobs.put(&key, payload.clone()).await?;
     let read: Vec<Bytes> = blobs.get(&key).await?.try_collect().await?;

@@ -12,6 +12,7 @@ use crate::{
     body::{self, optional_object, optional_string},
     error::{AppError, AppResult, Rejection},
     store::{Integration, Media},
+    telemetry::{self, UploadOutcome},
 };
 
 /// A validated upload request.
@@ -120,12 +121,14 @@ async fn analyse(core: &Core, context: Context, bytes: Vec<u8>) -> AppResult<(An
         .acquire()
         .await
         .map_err(|e| anyhow::anyhow!("analysis slots closed: {e}"))?;
-    let result = tokio::task::spawn_blocking(move || {
+    let (result, elapsed) = tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let analysis = kycmedia_media::analyse(context, &bytes, &limits);
-        (analysis, bytes)
+        ((analysis, bytes), started.elapsed())
     })
     .await
     .map_err(|e| anyhow::anyhow!("analysis task failed: {e}"))?;
+    telemetry::record_analysis(telemetry::context_family(context), elapsed);
     match result {
         (Ok(analysis), bytes) => Ok((analysis, bytes)),
         (Err(e), _) => {
@@ -193,9 +196,21 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
     Ok(media)
 }
 
-/// The whole upload: the session must exist and take media before the body
-/// is even parsed, so that a closed session answers 409 cheaply.
+/// The whole upload, counted by outcome (`kycmedia_uploads_total`).
 pub async fn upload(core: &Core, integration: &Integration, session_id: &str, body: &[u8]) -> AppResult<Media> {
+    let result = checked_upload(core, integration, session_id, body).await;
+    telemetry::record_upload(match &result {
+        Ok(_) => UploadOutcome::Stored,
+        Err(AppError::Api(refused)) if refused.error == ApiError::Conflict => UploadOutcome::Conflict,
+        Err(AppError::Api(_)) => UploadOutcome::Rejected,
+        Err(AppError::Internal(_)) => UploadOutcome::Failed,
+    });
+    result
+}
+
+/// The session must exist and take media before the body is even parsed,
+/// so that a closed session answers 409 cheaply.
+async fn checked_upload(core: &Core, integration: &Integration, session_id: &str, body: &[u8]) -> AppResult<Media> {
     let session = core
         .store
         .session(&integration.id, session_id)

@@ -8,6 +8,7 @@ mod auth;
 mod cli;
 mod command_line;
 mod docs_page;
+mod doctor;
 mod errors;
 mod helpers;
 mod interop;

@@ -94,6 +94,32 @@ async fn metrics_describe_every_family_and_count_the_stored_media_and_the_build(
     );
     assert!(build.contains("commit=\""), "{build}");
     assert!(build.ends_with(" 1"), "{build}");
+
+    // Uploads are counted by outcome and analyses timed by family (the
+    // counters are process-wide: at least this test's own).
+    let at_least = |series: &str, n: f64| {
+        assert!(sample(&text, series).is_some_and(|v| v >= n), "{series} < {n}:\n{text}");
+    };
+    at_least(r#"kycmedia_uploads_total{outcome="stored"}"#, 2.0);
+    at_least(r#"kycmedia_analysis_duration_seconds_count{family="face"}"#, 1.0);
+    at_least(
+        r#"kycmedia_analysis_duration_seconds_count{family="document_back"}"#,
+        1.0,
+    );
+    assert_eq!(app.submit(&tenant, &session).await.status, 200);
+    app.upload(&tenant, &session, "image", "face", &face)
+        .await
+        .assert_error(409, "1101");
+    let other = app.create_session(&tenant, json!({})).await;
+    app.upload(&tenant, &other, "video", "selfid_video", &face)
+        .await
+        .assert_error(400, "1104");
+    let text = String::from_utf8(app.send(Method::GET, "/metrics", &[], None).await.body).unwrap();
+    let at_least = |series: &str, n: f64| {
+        assert!(sample(&text, series).is_some_and(|v| v >= n), "{series} < {n}:\n{text}");
+    };
+    at_least(r#"kycmedia_uploads_total{outcome="conflict"}"#, 1.0);
+    at_least(r#"kycmedia_uploads_total{outcome="rejected"}"#, 1.0);
 }
 
 #[tokio::test]

@@ -26,6 +26,8 @@ mod ranking;
 mod scale_out;
 #[path = "../api/services.rs"]
 mod services;
+#[path = "../api/store_inspect.rs"]
+mod store_inspect;
 #[path = "../api/streaming.rs"]
 mod streaming;
 
