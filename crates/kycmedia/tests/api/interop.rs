@@ -1,6 +1,7 @@
 //! Interoperability with clients nobody here wrote: `tests/interop/curl-openssl.sh`
 //! drives the real server with curl, signing with openssl and verifying every
-//! response the same way (the README's example is its first case).
+//! response the same way (the README runs the same exchange in its first hour,
+//! `readme.rs`).
 
 use std::path::Path;
 

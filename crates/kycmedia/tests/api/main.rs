@@ -17,6 +17,7 @@ mod limits;
 mod media;
 mod ops;
 mod ranking;
+mod readme;
 mod reasons;
 #[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
 mod services;

@@ -87,13 +87,13 @@ ok "PATCH /v1/sessions/{id} -> 200, signed response"
 get "/v1/sessions/$SESSION/attempts" "$SESSION" 200
 ATTEMPT=$(field verifications.0.id)
 
-# --- case 1: the README's example, verbatim --------------------------------------
+# --- case 1: a signed GET, as the README's first hour makes it -----------------
 SIG=$(printf '%s' "$ATTEMPT" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.* //')
 curl -si -H "X-AUTH-CLIENT: $KEY" -H "X-HMAC-SIGNATURE: $SIG" \
   "$BASE/v1/attempts/$ATTEMPT/media" >"$TMP/readme.txt"
-head -1 "$TMP/readme.txt" | grep -q ' 200' || fail "the README example: $(head -1 "$TMP/readme.txt")"
-grep -q "\"id\":\"$MEDIA\"" "$TMP/readme.txt" || fail "the README example does not list the upload"
-ok "the README's curl example -> 200 with the upload"
+head -1 "$TMP/readme.txt" | grep -q ' 200' || fail "the signed GET: $(head -1 "$TMP/readme.txt")"
+grep -q "\"id\":\"$MEDIA\"" "$TMP/readme.txt" || fail "the signed GET does not list the upload"
+ok "a signed GET of the attempt's media -> 200 with the upload"
 
 # --- every GET endpoint, each response verified ---------------------------------
 get "/v1/sessions/$SESSION/attempts" "$SESSION" 200
