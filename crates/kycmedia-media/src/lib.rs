@@ -48,14 +48,19 @@ pub struct Limits {
     pub max_alloc: u64,
 }
 
-impl Default for Limits {
+impl Limits {
     /// 100 megapixels covers every phone camera shipped so far; 256 MiB keeps
-    /// a handful of concurrent analyses inside a small container.
+    /// a handful of concurrent analyses inside a small container. The
+    /// server's flags take their defaults from here.
+    pub const DEFAULT: Limits = Limits {
+        max_pixels: 100_000_000,
+        max_alloc: 256 * 1024 * 1024,
+    };
+}
+
+impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_pixels: 100_000_000,
-            max_alloc: 256 * 1024 * 1024,
-        }
+        Limits::DEFAULT
     }
 }
 

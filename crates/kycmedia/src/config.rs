@@ -22,8 +22,8 @@ pub mod defaults {
     pub const STORAGE: &str = "file://./data/media";
     pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
     pub const REQUEST_TIMEOUT_SECS: u64 = 30;
-    pub const DECODE_MAX_ALLOC_BYTES: u64 = 256 * 1024 * 1024;
-    pub const MAX_PIXELS: u64 = 100_000_000;
+    pub const DECODE_MAX_ALLOC_BYTES: u64 = kycmedia_media::Limits::DEFAULT.max_alloc;
+    pub const MAX_PIXELS: u64 = kycmedia_media::Limits::DEFAULT.max_pixels;
     pub const SWEEP_GRACE_SECS: u64 = 3600;
     pub const MEDIA_LIST_CACHE_MIB: usize = 16;
     /// migrate-db: rows per page and transaction, and connections per side.

@@ -34,10 +34,10 @@ struct Entry {
     body: Bytes,
 }
 
-/// The default budget: bodies past this many bytes in all are dropped
-/// wholesale, a bound on memory, not an LRU, because refilling costs one
-/// query per list.
-pub const BUDGET_BYTES: usize = 16 * 1024 * 1024;
+/// The default budget (`--media-list-cache-mib`): bodies past this many
+/// bytes in all are dropped wholesale, a bound on memory, not an LRU,
+/// because refilling costs one query per list.
+pub const BUDGET_BYTES: usize = crate::config::defaults::MEDIA_LIST_CACHE_MIB * 1024 * 1024;
 
 pub struct MediaListCache {
     entries: Mutex<Entries>,

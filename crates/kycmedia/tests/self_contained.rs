@@ -214,18 +214,19 @@ fn report(root: &Path, findings: &[Finding]) -> String {
         .collect()
 }
 
+/// What `check` finds in each code or script file of the workspace.
+fn scan(root: &Path, check: impl Fn(&Path, &str) -> Vec<Finding>) -> Vec<Finding> {
+    code_and_scripts(root)
+        .iter()
+        .filter_map(|file| fs::read_to_string(file).ok().map(|text| check(file, &text)))
+        .flatten()
+        .collect()
+}
+
 #[test]
 fn no_code_or_script_names_a_path_outside_the_repository() {
     let root = workspace_root();
-    let findings: Vec<Finding> = code_and_scripts(&root)
-        .iter()
-        .filter_map(|file| {
-            fs::read_to_string(file)
-                .ok()
-                .map(|text| outside_references(file, &text))
-        })
-        .flatten()
-        .collect();
+    let findings = scan(&root, outside_references);
     assert!(
         findings.is_empty(),
         "the repository must stand alone:{}",
@@ -236,15 +237,7 @@ fn no_code_or_script_names_a_path_outside_the_repository() {
 #[test]
 fn every_literal_include_resolves_to_a_file_inside_the_repository() {
     let root = workspace_root();
-    let findings: Vec<Finding> = code_and_scripts(&root)
-        .iter()
-        .filter_map(|file| {
-            fs::read_to_string(file)
-                .ok()
-                .map(|text| unresolved_includes(&root, file, &text))
-        })
-        .flatten()
-        .collect();
+    let findings = scan(&root, |file, text| unresolved_includes(&root, file, text));
     assert!(
         findings.is_empty(),
         "the repository must stand alone:{}",

@@ -176,51 +176,26 @@ async fn a_refused_upload_prints_the_reason_and_the_request_id_and_a_missing_fil
     let created = api_json(&app, &tenant, &["create-session"]).await;
     let session = created["verification"]["id"].as_str().unwrap().to_owned();
     let face = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/face.jpg");
-    let (ok, _, stderr) = api(
-        &app,
-        &tenant,
-        &[
-            "upload",
-            "--session",
-            &session,
-            "--context",
-            "selfid_video",
-            face.to_str().unwrap(),
-        ],
-    )
-    .await;
-    assert!(!ok);
-    assert!(
-        stderr.contains("API error 400 1104: Request includes invalid parameters. (image/jpeg does not suit context selfid_video) [request id "),
-        "{stderr}"
-    );
-
-    let (ok, _, stderr) = api(
-        &app,
-        &tenant,
-        &[
-            "upload",
-            "--session",
-            &session,
-            "--context",
-            "bogus",
-            face.to_str().unwrap(),
-        ],
-    )
-    .await;
-    assert!(!ok);
+    let upload = |context: &'static str, file: String| {
+        let (app, tenant, session) = (&app, &tenant, &session);
+        async move {
+            let args = ["upload", "--session", session.as_str(), "--context", context, &file];
+            let (ok, _, stderr) = api(app, tenant, &args).await;
+            assert!(!ok, "{context} {file} was accepted");
+            stderr
+        }
+    };
+    let face = face.to_str().unwrap().to_owned();
+    let stderr = upload("selfid_video", face.clone()).await;
+    let expected = "API error 400 1104: Request includes invalid parameters. \
+                    (image/jpeg does not suit context selfid_video) [request id ";
+    assert!(stderr.contains(expected), "{stderr}");
+    let stderr = upload("bogus", face).await;
     assert!(
         stderr.contains(r#"unknown image context "bogus"; valid: address-front, "#),
         "{stderr}"
     );
-
-    let (ok, _, stderr) = api(
-        &app,
-        &tenant,
-        &["upload", "--session", &session, "--context", "face", "no/such.jpg"],
-    )
-    .await;
-    assert!(!ok);
+    let stderr = upload("face", "no/such.jpg".to_owned()).await;
     assert_eq!(
         stderr.matches("No such file").count(),
         1,
