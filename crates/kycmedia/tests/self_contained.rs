@@ -215,7 +215,7 @@ fn report(root: &Path, findings: &[Finding]) -> String {
 }
 
 /// What `check` finds in each code or script file of the workspace.
-fn scan(root: &Path, check: impl Fn(&Path, &str) -> Vec<Finding>) -> Vec<Finding> {
+fn findings(root: &Path, check: impl Fn(&Path, &str) -> Vec<Finding>) -> Vec<Finding> {
     code_and_scripts(root)
         .iter()
         .filter_map(|file| fs::read_to_string(file).ok().map(|text| check(file, &text)))
@@ -226,7 +226,7 @@ fn scan(root: &Path, check: impl Fn(&Path, &str) -> Vec<Finding>) -> Vec<Finding
 #[test]
 fn no_code_or_script_names_a_path_outside_the_repository() {
     let root = workspace_root();
-    let findings = scan(&root, outside_references);
+    let findings = findings(&root, outside_references);
     assert!(
         findings.is_empty(),
         "the repository must stand alone:{}",
@@ -237,7 +237,7 @@ fn no_code_or_script_names_a_path_outside_the_repository() {
 #[test]
 fn every_literal_include_resolves_to_a_file_inside_the_repository() {
     let root = workspace_root();
-    let findings = scan(&root, |file, text| unresolved_includes(&root, file, text));
+    let findings = findings(&root, |file, text| unresolved_includes(&root, file, text));
     assert!(
         findings.is_empty(),
         "the repository must stand alone:{}",
