@@ -258,3 +258,56 @@ fn serve_in_a_fresh_folder_creates_its_private_data_directory() {
     assert_eq!(mode("data/media"), 0o700);
     assert_eq!(mode("data/kycmedia.db"), 0o600);
 }
+
+#[test]
+fn a_refused_request_is_logged_with_its_code_and_reason_and_a_latency_without_float_noise() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .current_dir(dir.path())
+        .env_remove("KYCMEDIA_CONFIG")
+        .env_remove("KYCMEDIA_DATABASE")
+        .env_remove("KYCMEDIA_STORAGE")
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(server.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok);
+    let serving: serde_json::Value = log
+        .by_ref()
+        .take(50)
+        .map(|line| serde_json::from_str::<serde_json::Value>(&line).expect("a JSON log line"))
+        .find(|line| line["fields"]["message"] == "serving")
+        .expect("a serving line");
+    let addr = serving["fields"]["addr"].as_str().unwrap().to_owned();
+    // An upload without an API key: 401 1801, answered before any body is read.
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    let request = "POST /v1/sessions/a1c68aea-7f4d-478d-80ab-ca9356074f69/media HTTP/1.1\r\n\
+                   Host: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let refused: serde_json::Value = log
+        .by_ref()
+        .take(50)
+        .map(|line| serde_json::from_str::<serde_json::Value>(&line).expect("a JSON log line"))
+        .find(|line| line["fields"]["message"] == "request refused")
+        .expect("the refusal's log line");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let fields = &refused["fields"];
+    assert_eq!(fields["status"], 401, "{refused}");
+    assert_eq!(fields["code"], "1801", "{refused}");
+    assert_eq!(fields["route"], "/v1/sessions/{id}/media", "{refused}");
+    let latency = fields["latency_ms"].to_string();
+    let decimals = latency.split_once('.').map_or(0, |(_, d)| d.len());
+    assert!(decimals <= 3, "latency_ms {latency} has float noise");
+    assert!(
+        !refused.to_string().contains("a1c68aea"),
+        "the raw path reached the log: {refused}"
+    );
+}
