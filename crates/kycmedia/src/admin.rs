@@ -5,7 +5,7 @@ use kycmedia_proto::Status;
 use serde_json::{Value, json};
 
 use crate::{
-    app::{new_id, now_ms},
+    ids::{new_id, now_ms},
     store::{Integration, Store, StoreError},
 };
 

@@ -1,85 +1,14 @@
-//! Building and running the server: `Application::build` binds first (port 0
+//! The process around the server: `Application::build` binds first (port 0
 //! allowed) so that callers, tests included, learn the real address before
-//! anything is served.
+//! anything is served, then opens the shared state (`state::Core`); `run_until`
+//! serves the router and the background tasks until shutdown.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::{
-    blobs::Blobs,
-    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs},
-    http::{self, auth::IntegrationCache},
-    media_cache::MediaListCache,
-    store::{self, Store},
-    sweep,
-};
-
-/// What every request handler and command shares.
-pub struct Core {
-    pub store: Arc<dyn Store>,
-    pub blobs: Blobs,
-    /// Without a trailing slash.
-    pub public_url: String,
-    pub limits: LimitArgs,
-    pub integrations: IntegrationCache,
-    /// Rendered media lists; only on a server that owns its database (see `media_cache`).
-    pub media_lists: Option<MediaListCache>,
-    /// Held for the server's lifetime: the database's serve lock.
-    _serve_lock: Option<std::fs::File>,
-    /// Concurrent analyses allowed: each may hold a decoded image, so their
-    /// number, not the number of clients, bounds memory and CPU.
-    pub analysis_slots: tokio::sync::Semaphore,
-}
-
-impl Core {
-    /// Opens the database and the media storage a configuration names.
-    /// `serve_lock` is the database's serve lock when this process holds it,
-    /// which lets it cache media lists in up to `list_cache_bytes`.
-    pub async fn open(
-        database: &DatabaseArgs,
-        storage: &StorageArgs,
-        public_url: String,
-        limits: LimitArgs,
-        serve_lock: Option<std::fs::File>,
-        list_cache_bytes: usize,
-    ) -> anyhow::Result<Arc<Self>> {
-        let store = database.connect().await?;
-        let blobs = storage.open()?;
-        blobs
-            .check()
-            .await
-            .with_context(|| format!("storage {} does not answer", storage.storage))?;
-        Ok(Arc::new(Core {
-            store,
-            blobs,
-            public_url: public_url.trim_end_matches('/').to_owned(),
-            limits,
-            integrations: IntegrationCache::new(Duration::from_millis(500)),
-            media_lists: serve_lock
-                .as_ref()
-                .filter(|_| list_cache_bytes > 0)
-                .map(|_| MediaListCache::new(list_cache_bytes)),
-            _serve_lock: serve_lock,
-            analysis_slots: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
-            ),
-        }))
-    }
-
-    /// Drops the cached lists of a session whose media just changed.
-    pub fn media_changed(&self, session_id: &str) {
-        if let Some(cache) = &self.media_lists {
-            cache.invalidate_session(session_id);
-        }
-    }
-
-    /// `<public base URL>/v1/media/<id>`.
-    pub fn media_url(&self, media_id: &str) -> String {
-        format!("{}/v1/media/{media_id}", self.public_url)
-    }
-}
+use crate::{config::ServeConfig, http, state::Core, store, sweep};
 
 pub struct Application {
     listener: TcpListener,
@@ -159,14 +88,4 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: draining in-flight requests");
-}
-
-/// Milliseconds since the Unix epoch, the unit every stored time uses.
-pub fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-/// A fresh random UUID v4 as text: ids, API keys, secrets.
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }

@@ -2,7 +2,7 @@
 //! errors to stderr. Settings come from flags, `KYCMEDIA_*` variables and
 //! the configuration file (`config_file`), in that order.
 
-use std::{ffi::OsString, net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+use std::{ffi::OsString, path::PathBuf, process::ExitCode, time::Duration};
 
 use anyhow::Context as _;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -15,18 +15,15 @@ use serde_json::Value;
 use crate::{
     admin, analyze,
     app::{Application, shutdown_signal},
-    config::{DatabaseArgs, DecodeArgs, LimitArgs, ServeConfig, StorageArgs, defaults},
+    config::{DatabaseArgs, DecodeArgs, ServeConfig, StorageArgs, defaults},
     config_file, demo, doctor, migrate, remote, store, sweep,
     telemetry::{self, LogFormat},
 };
 
-/// `--version`: the crate's version and the commit it was built from.
-pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("KYCMEDIA_GIT_COMMIT"), ")");
-
 #[derive(Parser, Debug)]
 #[command(
     name = "kycmedia",
-    version = VERSION,
+    version = crate::build_info::LONG_VERSION,
     about = "Self-hosted identity-verification media server (Veriff-compatible API v1)",
     after_help = "Settings: a flag wins over its KYCMEDIA_* variable, which wins over the \
         configuration file (--config), which wins over the default shown."
@@ -48,7 +45,7 @@ pub enum Command {
     /// Serve the API.
     Serve(ServeConfig),
     /// Serve a fresh, self-contained demo from a temporary directory.
-    Demo(DemoArgs),
+    Demo(demo::DemoArgs),
     /// Check an installation before starting it: configuration, database,
     /// migrations, storage and permissions; exits non-zero when something
     /// would stop `serve` or put data at risk.
@@ -151,15 +148,6 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-}
-
-#[derive(clap::Args, Debug)]
-pub struct DemoArgs {
-    /// Address to listen on; port 0 picks a free one.
-    #[arg(long, env = "KYCMEDIA_LISTEN", default_value = defaults::LISTEN)]
-    pub listen: SocketAddr,
-    #[command(flatten)]
-    pub limits: LimitArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -266,24 +254,10 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Ok(None) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", describe(&e));
+            eprintln!("error: {}", crate::error::describe(&e));
             ExitCode::FAILURE
         }
     }
-}
-
-/// An error and its causes on one line, each cause once: a layer that
-/// quotes its source's message is not followed by that message again.
-pub fn describe(error: &anyhow::Error) -> String {
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        let cause = cause.to_string();
-        if !text.contains(&cause) {
-            text.push_str(": ");
-            text.push_str(&cause);
-        }
-    }
-    text
 }
 
 async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Option<Value>> {

@@ -2,7 +2,7 @@
 //! integration and three attempts mirroring the seed document's examples,
 //! made from real image and video bytes (see `fixtures/`).
 
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context as _;
 use kycmedia_proto::{
@@ -13,11 +13,11 @@ use serde_json::json;
 
 use crate::{
     admin,
-    app::{Application, Core, shutdown_signal},
-    cli::DemoArgs,
-    config::{DatabaseArgs, ServeConfig, StorageArgs, defaults},
+    app::{Application, shutdown_signal},
+    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs, defaults},
     ingest::{self, Upload},
     lifecycle::{self, SessionRequest},
+    state::Core,
     store::Integration,
 };
 
@@ -25,6 +25,16 @@ const DOCUMENT_FRONT: &[u8] = include_bytes!("../../../fixtures/document-front.j
 const DOCUMENT_BACK: &[u8] = include_bytes!("../../../fixtures/document-back.jpg");
 const FACE: &[u8] = include_bytes!("../../../fixtures/face.jpg");
 const VIDEO: &[u8] = include_bytes!("../../../fixtures/selfid.mp4");
+
+/// `kycmedia demo`'s arguments: only where to listen and the limits.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, env = "KYCMEDIA_LISTEN", default_value = defaults::LISTEN)]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
 
 /// Creates a session, uploads `files` into it and submits it; returns the
 /// session's id and its attempt's.

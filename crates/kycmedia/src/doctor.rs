@@ -102,7 +102,7 @@ impl Report {
 pub async fn run(args: &DoctorArgs, config: Option<&Path>) -> bool {
     let mut report = Report { failed: false };
     let serve = &args.serve;
-    println!("kycmedia {}", crate::cli::VERSION);
+    println!("kycmedia {}", crate::build_info::LONG_VERSION);
     check_config_file(&mut report, config);
     for setting in &args.settings {
         match setting.source {
@@ -252,7 +252,7 @@ async fn check_storage(report: &mut Report, serve: &ServeConfig) {
     }
     let blobs = match storage.open() {
         Ok(blobs) => blobs,
-        Err(e) => return report.line(Verdict::Fail, "storage", crate::cli::describe(&e)),
+        Err(e) => return report.line(Verdict::Fail, "storage", crate::error::describe(&e)),
     };
     match probe(&blobs).await {
         Ok(()) => report.line(
@@ -263,7 +263,7 @@ async fn check_storage(report: &mut Report, serve: &ServeConfig) {
         Err(e) => report.line(
             Verdict::Fail,
             "storage",
-            format_args!("{} is not usable: {}", storage.storage, crate::cli::describe(&e)),
+            format_args!("{} is not usable: {}", storage.storage, crate::error::describe(&e)),
         ),
     }
 }

@@ -88,3 +88,17 @@ impl From<BlobError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// An error and its causes on one line, each cause once: a layer that
+/// quotes its source's message is not followed by that message again.
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}

@@ -8,9 +8,10 @@ use kycmedia_media::{Analysis, MediaError};
 use kycmedia_proto::{ApiError, Context, ImageContext, MediaKind, VideoContext};
 
 use crate::{
-    app::{Core, new_id, now_ms},
     body::{self, optional_object, optional_string},
     error::{AppError, AppResult, Rejection},
+    ids::{new_id, now_ms},
+    state::Core,
     store::{Integration, Media},
     telemetry::{self, UploadOutcome},
 };

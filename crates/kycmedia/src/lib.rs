@@ -5,12 +5,14 @@
 pub mod admin;
 /// `kycmedia analyze`: the ranking analysis of local files.
 pub mod analyze;
-/// Building, binding and running the server.
+/// The server process: bind, open the state, serve, shut down.
 pub mod app;
 /// Media bytes in an object store.
 pub mod blobs;
 /// Reading JSON request bodies with the contract's error codes.
 pub mod body;
+/// Which build this is: version and commit.
+pub mod build_info;
 /// The command line.
 pub mod cli;
 /// Flags and environment variables, and their defaults.
@@ -27,8 +29,12 @@ pub mod error;
 pub mod fsmode;
 /// The HTTP API.
 pub mod http;
+/// Fresh ids and the clock.
+pub mod ids;
 /// Uploading one file.
 pub mod ingest;
+/// Integrations by API key, cached for a moment.
+pub mod integration_cache;
 /// A session's life from creation to deletion.
 pub mod lifecycle;
 /// Rendered media lists cached by a server that owns its database.
@@ -37,6 +43,8 @@ pub mod media_cache;
 pub mod migrate;
 /// `kycmedia api …`: the API from the command line, through the SDK.
 pub mod remote;
+/// What every handler and command shares: store, blobs, settings, caches.
+pub mod state;
 /// Metadata storage.
 pub mod store;
 /// Erasing bytes no row points at.

@@ -3,9 +3,10 @@
 use kycmedia_proto::{ApiError, Status};
 
 use crate::{
-    app::{Core, new_id, now_ms},
     body::{self, optional_object, optional_string, required_object},
     error::{AppResult, Rejection},
+    ids::{new_id, now_ms},
+    state::Core,
     store::{Integration, NewSession, Session, StoreError},
 };
 

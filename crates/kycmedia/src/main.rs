@@ -7,7 +7,7 @@ async fn main() -> ExitCode {
     match kycmedia::cli::parse(std::env::args_os().collect()) {
         Ok(cli) => kycmedia::cli::run(cli).await,
         Err(e) => {
-            eprintln!("error: {}", kycmedia::cli::describe(&e));
+            eprintln!("error: {}", kycmedia::error::describe(&e));
             ExitCode::from(2)
         }
     }

@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 
 use futures::StreamExt;
 
-use crate::{app::Core, blobs::Blobs, store::Store};
+use crate::{blobs::Blobs, state::Core, store::Store};
 
 /// What a sweep did.
 #[derive(Debug, Default, serde::Serialize)]

@@ -129,8 +129,8 @@ fn describe() {
     }
     metrics::gauge!(
         BUILD_INFO,
-        "version" => env!("CARGO_PKG_VERSION"),
-        "commit" => option_env!("KYCMEDIA_GIT_COMMIT").unwrap_or("unknown"),
+        "version" => crate::build_info::VERSION,
+        "commit" => crate::build_info::COMMIT,
     )
     .set(1.0);
 }

@@ -5,8 +5,9 @@ use std::{path::Path, sync::Arc, time::Duration};
 use clap::Parser;
 use kycmedia::{
     admin,
-    app::{Application, Core},
+    app::Application,
     cli::{Cli, Command},
+    state::Core,
 };
 use kycmedia_client::{Client, ClientBuilder};
 use tempfile::TempDir;

@@ -11,9 +11,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    app::Core,
     error::{AppError, AppResult},
     http::{auth::Caller, ids::PathId},
+    state::Core,
     store::Media,
 };
 

@@ -5,11 +5,7 @@
 //! signature, hands the handler a `Caller`, then signs whatever the handler
 //! answers (errors included). Nothing here logs a header, key or secret.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
-};
+use std::sync::Arc;
 
 use axum::{
     body::{Body, Bytes, to_bytes},
@@ -23,12 +19,7 @@ use kycmedia_proto::{
     signing::{self, AUTH_CLIENT_HEADER, HMAC_HEADER, LEGACY_HEADER, Scheme},
 };
 
-use crate::{
-    app::Core,
-    error::AppError,
-    http::error::unauthenticated,
-    store::{Integration, Store, StoreError},
-};
+use crate::{error::AppError, http::error::unauthenticated, state::Core, store::Integration};
 
 /// Who made a request, and how to sign the answer.
 #[derive(Clone)]
@@ -58,47 +49,6 @@ fn header_value(text: &str) -> HeaderValue {
 /// Put on a response whose handler signed it already (a streamed download).
 #[derive(Clone, Copy)]
 pub struct PreSigned;
-
-/// Integrations by API key, each entry trusted for a short time so that the
-/// hot path rarely touches the database while revoked secrets and disabled
-/// integrations still take effect within one second on every server.
-pub struct IntegrationCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<String, CacheEntry>>,
-}
-
-/// When an API key was looked up, and what was found (unknown keys too).
-type CacheEntry = (Instant, Option<Arc<Integration>>);
-
-/// Entries past this count are dropped wholesale, so unknown keys cannot grow
-/// the cache without bound.
-const CACHE_CAPACITY: usize = 10_000;
-
-impl IntegrationCache {
-    pub fn new(ttl: Duration) -> Self {
-        IntegrationCache {
-            ttl,
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    pub async fn get(&self, store: &dyn Store, api_key: &str) -> Result<Option<Arc<Integration>>, StoreError> {
-        if let Ok(entries) = self.entries.lock()
-            && let Some((at, found)) = entries.get(api_key)
-            && at.elapsed() < self.ttl
-        {
-            return Ok(found.clone());
-        }
-        let found = store.integration_by_key(api_key).await?.map(Arc::new);
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= CACHE_CAPACITY {
-                entries.clear();
-            }
-            entries.insert(api_key.to_owned(), (Instant::now(), found.clone()));
-        }
-        Ok(found)
-    }
-}
 
 /// `POST /v1/sessions` may come unsigned; every other request must be signed.
 fn may_be_unsigned(method: &Method, path: &str) -> bool {

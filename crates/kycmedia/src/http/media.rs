@@ -17,7 +17,6 @@ use kycmedia_proto::{
 };
 
 use crate::{
-    app::Core,
     error::AppResult,
     http::{
         auth::{Caller, PreSigned},
@@ -25,6 +24,7 @@ use crate::{
     },
     ingest,
     media_cache::{ListKey, MediaListCache},
+    state::Core,
     store::Media,
 };
 

@@ -22,7 +22,7 @@ use axum::{
 };
 use kycmedia_proto::ApiError;
 
-use crate::app::Core;
+use crate::state::Core;
 
 pub fn router(core: Arc<Core>) -> Router {
     let api = Router::new()

@@ -16,8 +16,8 @@ use kycmedia_proto::{ApiError, headers::REQUEST_ID_HEADER};
 use tracing::Instrument;
 
 use crate::{
-    app::Core,
     http::error::{Refused, api_error_response},
+    state::Core,
 };
 
 /// The route template a request matched, carried from routing to the

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde_json::json;
 
-use crate::{app::Core, telemetry};
+use crate::{state::Core, telemetry};
 
 /// Liveness: the process answers.
 pub async fn healthz() -> impl IntoResponse {

@@ -9,10 +9,10 @@ use kycmedia_proto::{
 };
 
 use crate::{
-    app::Core,
     error::AppResult,
     http::{auth::Caller, ids::PathId},
     lifecycle,
+    state::Core,
     store::Session,
 };
 

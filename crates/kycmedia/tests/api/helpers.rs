@@ -8,8 +8,9 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use clap::Parser;
 use kycmedia::{
     admin,
-    app::{Application, Core},
+    app::Application,
     cli::{Cli, Command},
+    state::Core,
 };
 use kycmedia_proto::signing::{Scheme, sign};
 use reqwest::{Method, header::HeaderMap};
