@@ -65,3 +65,16 @@ impl IntoResponse for AppError {
         }
     }
 }
+
+/// The answer to a handler's panic: logged here with its message (our own
+/// code's words, never a request's bytes), and the contract's 500 to the
+/// client, exactly as for any internal error.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    tracing::error!(panic = %message, "a handler panicked");
+    api_error_response(&ApiError::Internal)
+}
