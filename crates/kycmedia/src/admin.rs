@@ -2,6 +2,7 @@
 //! database only; running servers pick the change up within a second.
 
 use kycmedia_proto::Status;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::{
@@ -22,7 +23,7 @@ pub fn created_json(integration: &Integration) -> Value {
         "id": integration.id,
         "name": integration.name,
         "apiKey": integration.api_key,
-        "sharedSecret": integration.secrets.first(),
+        "sharedSecret": integration.secrets.first().map(ExposeSecret::expose_secret),
     })
 }
 

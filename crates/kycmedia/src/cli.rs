@@ -10,6 +10,7 @@ use kycmedia_proto::{
     Status,
     signing::{Scheme, sign},
 };
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 use crate::{
@@ -120,8 +121,8 @@ pub enum Command {
     Sign {
         /// The shared secret; prefer the environment variable, which other
         /// users of the machine cannot read from the process list.
-        #[arg(long, env = "KYCMEDIA_SHARED_SECRET")]
-        secret: String,
+        #[arg(long, env = "KYCMEDIA_SHARED_SECRET", value_parser = crate::config::secret)]
+        secret: SecretString,
         /// The id or body to sign, or `-` for stdin.
         payload: String,
     },
@@ -172,7 +173,8 @@ pub enum IntegrationCommand {
         /// The integration's API key.
         api_key: String,
         /// The secret to revoke, as `create` or `add-secret` printed it.
-        secret: String,
+        #[arg(value_parser = crate::config::secret)]
+        secret: SecretString,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -334,7 +336,7 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             } else {
                 payload.into_bytes()
             };
-            println!("{}", sign(Scheme::Hmac, secret.as_bytes(), &bytes));
+            println!("{}", sign(Scheme::Hmac, secret.expose_secret().as_bytes(), &bytes));
             Ok(None)
         }
         Command::Sweep {
@@ -379,7 +381,7 @@ async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {
     Ok(match &command {
         Create { name, .. } => admin::created_json(&admin::create_integration(store, name).await?),
         AddSecret { api_key, .. } => admin::add_secret(store, api_key).await?,
-        RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret).await?,
+        RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret.expose_secret()).await?,
         List { .. } => admin::list(store).await?,
         Disable { api_key, .. } => admin::disable(store, api_key).await?,
     })

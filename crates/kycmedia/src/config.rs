@@ -7,6 +7,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use clap::Args;
+use secrecy::SecretString;
 
 use crate::{
     blobs::Blobs,
@@ -33,6 +34,13 @@ pub mod defaults {
     pub const MIGRATE_CONCURRENCY: usize = 8;
     /// `kycmedia api`: seconds a call may take.
     pub const API_TIMEOUT_SECS: u64 = 60;
+}
+
+/// Parses a secret from the command line or the environment into a type
+/// whose `Debug` never shows it, so that no `{:?}` of a parsed command line
+/// prints a shared secret.
+pub fn secret(text: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(text))
 }
 
 /// Where metadata lives.

@@ -9,6 +9,7 @@ use kycmedia_proto::{
     Context, ImageContext, VideoContext,
     signing::{Scheme, sign},
 };
+use secrecy::ExposeSecret;
 use serde_json::json;
 
 use crate::{
@@ -93,7 +94,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .secrets
         .first()
         .context("a new integration has a secret")?
-        .clone();
+        .expose_secret()
+        .to_owned();
 
     let (images_session, images) = seed_attempt(
         &core,

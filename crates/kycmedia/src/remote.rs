@@ -18,6 +18,7 @@ use bytes::Bytes;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use kycmedia_client::{Client, NewSession};
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::defaults;
 
@@ -33,8 +34,8 @@ pub struct ApiArgs {
     pub api_key: Option<String>,
     /// The integration's shared secret; prefer the environment variable,
     /// which other users of the machine cannot read from the process list.
-    #[arg(long, global = true, env = "KYCMEDIA_SHARED_SECRET")]
-    pub shared_secret: Option<String>,
+    #[arg(long, global = true, env = "KYCMEDIA_SHARED_SECRET", value_parser = crate::config::secret)]
+    pub shared_secret: Option<SecretString>,
     /// Seconds a call may take before it is abandoned.
     #[arg(long, global = true, env = "KYCMEDIA_API_TIMEOUT_SECS", default_value_t = defaults::API_TIMEOUT_SECS)]
     pub timeout_secs: u64,
@@ -111,8 +112,11 @@ pub enum ApiCommand {
 pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
     let base_url = required(args.base_url, "base-url", "KYCMEDIA_BASE_URL")?;
     let api_key = required(args.api_key, "api-key", "KYCMEDIA_API_KEY")?;
-    let secret = required(args.shared_secret, "shared-secret", "KYCMEDIA_SHARED_SECRET")?;
-    let client = Client::builder(&base_url, &api_key, &secret)
+    let secret = args
+        .shared_secret
+        .filter(|s| !s.expose_secret().is_empty())
+        .context("no shared-secret: pass --shared-secret or set KYCMEDIA_SHARED_SECRET")?;
+    let client = Client::builder(&base_url, &api_key, secret.expose_secret())
         .timeout(Duration::from_secs(args.timeout_secs))
         .build()?;
     let body = match args.command {

@@ -70,7 +70,7 @@ impl Server {
             .await
             .expect("an integration");
         Tenant {
-            secret: created.secrets[0].clone(),
+            secret: secrecy::ExposeSecret::expose_secret(&created.secrets[0]).to_owned(),
             api_key: created.api_key,
         }
     }

@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use secrecy::{ExposeSecret, SecretString};
+
 use axum::{
     body::{Body, Bytes, to_bytes},
     extract::{Request, State},
@@ -27,7 +29,7 @@ pub struct Caller {
     pub integration: Arc<Integration>,
     /// The secret that verified the request (or the newest one, for an
     /// unsigned session creation).
-    pub secret: Arc<str>,
+    pub secret: SecretString,
     pub scheme: Scheme,
 }
 
@@ -135,7 +137,7 @@ pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next:
     let caller = match signature_header(&parts.headers) {
         None if may_be_unsigned(&parts.method, path) => match integration.secrets.first() {
             Some(newest) => Caller {
-                secret: Arc::from(newest.as_str()),
+                secret: newest.clone(),
                 integration: integration.clone(),
                 scheme: Scheme::Hmac,
             },
@@ -149,10 +151,10 @@ pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next:
             let verified = integration
                 .secrets
                 .iter()
-                .find(|secret| signing::verify(scheme, secret.as_bytes(), payload, &signature));
+                .find(|secret| signing::verify(scheme, secret.expose_secret().as_bytes(), payload, &signature));
             match verified {
                 Some(secret) => Caller {
-                    secret: Arc::from(secret.as_str()),
+                    secret: secret.clone(),
                     integration: integration.clone(),
                     scheme,
                 },
@@ -176,7 +178,7 @@ async fn sign_response(response: Response, caller: &Caller) -> Response {
         Ok(bytes) => bytes,
         Err(e) => return AppError::Internal(anyhow::anyhow!("buffering a response: {e}")).into_response(),
     };
-    let signature = signing::sign(caller.scheme, caller.secret.as_bytes(), &bytes);
+    let signature = signing::sign(caller.scheme, caller.secret.expose_secret().as_bytes(), &bytes);
     for (name, value) in caller.signature_headers(&signature) {
         parts.headers.insert(name, value);
     }

@@ -15,6 +15,7 @@ use kycmedia_proto::{
     signing::Signer,
     wire::{MediaList, MediaObject, SUCCESS, UploadResponse, duration_secs},
 };
+use secrecy::ExposeSecret;
 
 use crate::{
     error::AppResult,
@@ -194,7 +195,7 @@ pub async fn download(
         .media(&caller.integration.id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut signer = Signer::new(caller.scheme, caller.secret.as_bytes());
+    let mut signer = Signer::new(caller.scheme, caller.secret.expose_secret().as_bytes());
     let mut first_pass = core.blobs.get(&media.blob_key).await?;
     while let Some(chunk) = first_pass.next().await {
         signer.update(&chunk?);

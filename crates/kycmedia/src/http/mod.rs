@@ -112,7 +112,7 @@ mod tests {
         let integration = crate::admin::create_integration(core.store.as_ref(), "t")
             .await
             .unwrap();
-        let secret = integration.secrets[0].clone();
+        let secret = secrecy::ExposeSecret::expose_secret(&integration.secrets[0]).to_owned();
         let app = with_layers(core, api_routes().route("/v1/boom/{id}", get(boom)));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

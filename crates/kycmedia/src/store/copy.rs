@@ -118,7 +118,7 @@ impl IntegrationRecord {
             name: self.name,
             api_key: self.api_key,
             active: self.active,
-            secrets,
+            secrets: secrets.into_iter().map(Into::into).collect(),
             created_at: self.created_at,
         }
     }

@@ -129,7 +129,7 @@ where
             name: name.to_owned(),
             api_key: api_key.to_owned(),
             active: true,
-            secrets: vec![secret.to_owned()],
+            secrets: vec![secret.into()],
             created_at: now,
         })
     }

@@ -14,6 +14,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
 use kycmedia_proto::{MediaKind, Status};
+use secrecy::SecretString;
 
 use copy::{RowKey, Rows, Table};
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
@@ -60,7 +61,8 @@ pub struct Integration {
     pub name: String,
     pub api_key: String,
     pub active: bool,
-    pub secrets: Vec<String>,
+    /// Never printed: `Debug` shows `[REDACTED]`; `expose_secret()` to sign.
+    pub secrets: Vec<SecretString>,
     pub created_at: i64,
 }
 

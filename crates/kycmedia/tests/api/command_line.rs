@@ -311,3 +311,34 @@ fn a_refused_request_is_logged_with_its_code_and_reason_and_a_latency_without_fl
         "the raw path reached the log: {refused}"
     );
 }
+
+#[test]
+fn a_parsed_command_line_never_prints_a_shared_secret() {
+    let secret = "hunter2-shared-secret";
+    for args in [
+        vec!["kycmedia", "sign", "--secret", secret, "payload"],
+        vec!["kycmedia", "api", "--shared-secret", secret, "attempts", "x"],
+        vec![
+            "kycmedia",
+            "integration",
+            "revoke-secret",
+            "a1c68aea-7f4d-478d-80ab-ca9356074f69",
+            secret,
+        ],
+    ] {
+        let cli = kycmedia::cli::parse(args.iter().map(Into::into).collect()).expect("parses");
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains(secret), "{args:?} printed: {shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn an_integration_never_prints_its_shared_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let store = kycmedia::store::connect(&url, 1).await.unwrap();
+    let created = kycmedia::admin::create_integration(store.as_ref(), "n").await.unwrap();
+    let secret = secrecy::ExposeSecret::expose_secret(&created.secrets[0]).to_owned();
+    assert!(!format!("{created:?}").contains(&secret), "{created:?}");
+}

@@ -215,7 +215,7 @@ impl TestApp {
             .await
             .expect("integration");
         Tenant {
-            secret: created.secrets[0].clone(),
+            secret: secrecy::ExposeSecret::expose_secret(&created.secrets[0]).to_owned(),
             api_key: created.api_key,
         }
     }
