@@ -304,7 +304,7 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
                 database: url,
                 database_max_connections,
             };
-            let (from, to) = (open(from).connect().await?, open(to).connect().await?);
+            let (from, to) = (open(from).connect_for_copy().await?, open(to).connect_for_copy().await?);
             let report = migrate::database(from.as_ref(), to.as_ref(), batch_size).await?;
             Ok(Some(serde_json::to_value(report)?))
         }

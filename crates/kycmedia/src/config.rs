@@ -11,7 +11,7 @@ use secrecy::SecretString;
 
 use crate::{
     blobs::Blobs,
-    store::{self, Store},
+    store::{self, RowCopy, Store},
 };
 
 /// Every built-in default, in one place: the flags below, the demo, the
@@ -59,6 +59,13 @@ impl DatabaseArgs {
     /// Opens the database and runs its migrations.
     pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {
         store::connect(&self.database, self.database_max_connections)
+            .await
+            .with_context(|| format!("opening database {}", store::redacted(&self.database)))
+    }
+
+    /// Opens the database and runs its migrations, for `migrate-db`'s copy.
+    pub async fn connect_for_copy(&self) -> anyhow::Result<Arc<dyn RowCopy>> {
+        store::connect_for_copy(&self.database, self.database_max_connections)
             .await
             .with_context(|| format!("opening database {}", store::redacted(&self.database)))
     }

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::{
     blobs::{BlobError, Blobs},
     store::{
-        Store,
+        RowCopy,
         copy::{RowKey, Table},
     },
 };
@@ -54,7 +54,7 @@ pub struct TableReport {
 /// order and each commits whole: what the destination holds is a prefix of
 /// the source. A destination that held other rows beforehand fails the
 /// verification, which names the table and key.
-pub async fn database(from: &dyn Store, to: &dyn Store, batch: i64) -> anyhow::Result<DbReport> {
+pub async fn database(from: &dyn RowCopy, to: &dyn RowCopy, batch: i64) -> anyhow::Result<DbReport> {
     ensure!(batch > 0, "--batch-size must be at least 1");
     let mut counts = Vec::new();
     for table in Table::ALL {

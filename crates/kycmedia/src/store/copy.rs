@@ -11,6 +11,7 @@
 //! The statements are the same text on both, so the code is written once,
 //! generic over the sqlx driver.
 
+use async_trait::async_trait;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, QueryBuilder, Type};
 
 use super::{
@@ -204,9 +205,25 @@ impl Rows {
 /// limits on bound parameters (SQLite 32,766; PostgreSQL 65,535).
 const INSERT_CHUNK: usize = 500;
 
-/// The copy, on the pool of either driver; `Store`'s methods of the same
-/// name without `copy_` call these.
-impl<DB> SqlStore<DB>
+/// Whole rows in and out, for `migrate-db` alone. It is apart from `Store`
+/// (the tenant operations, every one of which names its integration), so
+/// that nothing holding a `Store`, a handler least of all, can read or write
+/// rows across tenants.
+#[async_trait]
+pub trait RowCopy: Send + Sync {
+    async fn row_count(&self, table: Table) -> Result<i64>;
+    /// The greatest key in the table, where a resumed copy carries on.
+    async fn last_key(&self, table: Table) -> Result<Option<RowKey>>;
+    /// Up to `limit` rows with keys after `after`, in key order.
+    async fn export(&self, table: Table, after: &RowKey, limit: i64) -> Result<Rows>;
+    /// Writes the rows in one transaction, skipping keys that exist; returns
+    /// how many were new.
+    async fn import(&self, rows: &Rows) -> Result<u64>;
+}
+
+/// The copy, on the pool of either driver.
+#[async_trait]
+impl<DB> RowCopy for SqlStore<DB>
 where
     DB: Dialect + Database<Arguments: IntoArguments<DB>>,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -224,16 +241,16 @@ where
     for<'q> f64: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
 {
-    pub(super) async fn copy_row_count(&self, table: Table) -> Result<i64> {
+    async fn row_count(&self, table: Table) -> Result<i64> {
         Ok(sqlx::query_scalar(table.count()).fetch_one(&self.pool).await?)
     }
 
-    pub(super) async fn copy_last_key(&self, table: Table) -> Result<Option<RowKey>> {
+    async fn last_key(&self, table: Table) -> Result<Option<RowKey>> {
         let key: Option<(String, String)> = sqlx::query_as(table.last()).fetch_optional(&self.pool).await?;
         Ok(key.map(|(a, b)| RowKey(a, b)))
     }
 
-    pub(super) async fn copy_export(&self, table: Table, after: &RowKey, limit: i64) -> Result<Rows> {
+    async fn export(&self, table: Table, after: &RowKey, limit: i64) -> Result<Rows> {
         let pool = &self.pool;
         macro_rules! page {
             ($variant:ident) => {
@@ -258,7 +275,7 @@ where
 
     /// Writes a page in one transaction, skipping rows whose key exists already;
     /// returns how many were new.
-    pub(super) async fn copy_import(&self, rows: &Rows) -> Result<u64> {
+    async fn import(&self, rows: &Rows) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
         macro_rules! insert {

@@ -19,7 +19,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use super::{
     Attempt, AttemptMedia, Integration, MAX_SECRETS, Media, NewSession, PoolStats, Result, Session, Store, StoreError,
     Totals,
-    copy::{AttemptRecord, IntegrationRecord, MediaRecord, RowKey, Rows, SecretRecord, SessionRecord, Table},
+    copy::{AttemptRecord, IntegrationRecord, MediaRecord, SecretRecord, SessionRecord},
     sql::{self, AttemptRow, MediaJson, MediaRow, SessionRow},
 };
 
@@ -462,22 +462,6 @@ where
             .bind(json_array(blob_keys)?)
             .fetch_all(&self.pool)
             .await?)
-    }
-
-    async fn row_count(&self, table: Table) -> Result<i64> {
-        self.copy_row_count(table).await
-    }
-
-    async fn last_key(&self, table: Table) -> Result<Option<RowKey>> {
-        self.copy_last_key(table).await
-    }
-
-    async fn export(&self, table: Table, after: &RowKey, limit: i64) -> Result<Rows> {
-        self.copy_export(table, after, limit).await
-    }
-
-    async fn import(&self, rows: &Rows) -> Result<u64> {
-        self.copy_import(rows).await
     }
 }
 

@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use kycmedia_proto::{MediaKind, Status};
 use secrecy::SecretString;
 
-use copy::{RowKey, Rows, Table};
+pub use copy::RowCopy;
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -153,7 +153,14 @@ impl PoolStats {
 
 /// Everything kycmedia keeps about integrations, sessions, attempts and media.
 /// Every read and write of tenant data names the integration, so one tenant's
-/// query cannot reach another's rows.
+/// query cannot reach another's rows. The whole-row copy of `migrate-db` is
+/// another trait (`RowCopy`), out of reach of whoever holds a `Store`:
+///
+/// ```compile_fail
+/// # async fn handler(store: &dyn kycmedia::store::Store, after: &kycmedia::store::copy::RowKey) {
+/// let _ = store.export(kycmedia::store::copy::Table::Media, after, 10).await;
+/// # }
+/// ```
 #[async_trait]
 pub trait Store: Send + Sync {
     /// Answers when the database does; `/readyz` uses it.
@@ -207,16 +214,6 @@ pub trait Store: Send + Sync {
     /// The keys among `blob_keys` that no media row points at (the orphan
     /// sweep asks, a batch at a time).
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>>;
-
-    // Whole rows, for `migrate-db` (see `copy`).
-    async fn row_count(&self, table: Table) -> Result<i64>;
-    /// The greatest key in the table, where a resumed copy carries on.
-    async fn last_key(&self, table: Table) -> Result<Option<RowKey>>;
-    /// Up to `limit` rows with keys after `after`, in key order.
-    async fn export(&self, table: Table, after: &RowKey, limit: i64) -> Result<Rows>;
-    /// Writes the rows in one transaction, skipping keys that exist; returns
-    /// how many were new.
-    async fn import(&self, rows: &Rows) -> Result<u64>;
 }
 
 /// Takes the exclusive serve lock of a SQLite database file (`<file>.serve.lock`),
@@ -250,10 +247,30 @@ pub fn serve_lock(url: &str) -> Result<Option<std::fs::File>> {
 /// Opens the store a database URL names, running its migrations.
 /// `max_connections` sizes a PostgreSQL pool; SQLite keeps its own.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Arc<dyn Store>> {
+    Ok(match open(url, max_connections).await? {
+        Opened::Sqlite(store) => Arc::new(store),
+        Opened::Postgres(store) => Arc::new(store),
+    })
+}
+
+/// The same database, opened for `migrate-db`'s whole-row copy instead.
+pub async fn connect_for_copy(url: &str, max_connections: u32) -> Result<Arc<dyn RowCopy>> {
+    Ok(match open(url, max_connections).await? {
+        Opened::Sqlite(store) => Arc::new(store),
+        Opened::Postgres(store) => Arc::new(store),
+    })
+}
+
+enum Opened {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+async fn open(url: &str, max_connections: u32) -> Result<Opened> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::connect(url).await?))
+        Ok(Opened::Sqlite(sqlite::connect(url).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(postgres::connect(url, max_connections).await?))
+        Ok(Opened::Postgres(postgres::connect(url, max_connections).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redacted(url)))
     }
