@@ -193,7 +193,6 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
             return Err(AppError::from(e));
         }
     }
-    core.media_changed(session_id);
     Ok(media)
 }
 

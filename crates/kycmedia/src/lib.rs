@@ -13,6 +13,8 @@ pub mod blobs;
 pub mod body;
 /// Which build this is: version and commit.
 pub mod build_info;
+/// The store with a media-list cache in front: writes drop what they change.
+pub mod cached_store;
 /// The command line.
 pub mod cli;
 /// Flags and environment variables, and their defaults.

@@ -143,7 +143,6 @@ pub async fn submit(core: &Core, integration: &Integration, session_id: &str, bo
 /// Removes the session's rows, then its bytes, and answers only when both are gone.
 pub async fn delete_session(core: &Core, integration: &Integration, session_id: &str) -> AppResult<()> {
     let keys = core.store.delete_session(&integration.id, session_id).await?;
-    core.media_changed(session_id);
     for key in keys {
         core.blobs.delete(&key).await?;
     }

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 
 use crate::{
     blobs::Blobs,
+    cached_store::InvalidatingStore,
     config::{DatabaseArgs, LimitArgs, StorageArgs},
     integration_cache::IntegrationCache,
     media_cache::MediaListCache,
@@ -24,7 +25,7 @@ pub struct Core {
     pub limits: LimitArgs,
     pub integrations: IntegrationCache,
     /// Rendered media lists; only on a server that owns its database (see `media_cache`).
-    pub media_lists: Option<MediaListCache>,
+    pub media_lists: Option<Arc<MediaListCache>>,
     /// Held for the server's lifetime: the database's serve lock.
     _serve_lock: Option<std::fs::File>,
     /// Concurrent analyses allowed: each may hold a decoded image, so their
@@ -45,6 +46,19 @@ impl Core {
         list_cache_bytes: usize,
     ) -> anyhow::Result<Arc<Self>> {
         let store = database.connect().await?;
+        let media_lists = serve_lock
+            .as_ref()
+            .filter(|_| list_cache_bytes > 0)
+            .map(|_| Arc::new(MediaListCache::new(list_cache_bytes)));
+        // With a cache, the store every write goes through drops the lists
+        // the write changes: no write path has to remember to.
+        let store: Arc<dyn Store> = match &media_lists {
+            Some(lists) => Arc::new(InvalidatingStore {
+                inner: store,
+                lists: lists.clone(),
+            }),
+            None => store,
+        };
         let blobs = storage.open()?;
         blobs
             .check()
@@ -56,22 +70,12 @@ impl Core {
             public_url: public_url.trim_end_matches('/').to_owned(),
             limits,
             integrations: IntegrationCache::new(Duration::from_millis(500)),
-            media_lists: serve_lock
-                .as_ref()
-                .filter(|_| list_cache_bytes > 0)
-                .map(|_| MediaListCache::new(list_cache_bytes)),
+            media_lists,
             _serve_lock: serve_lock,
             analysis_slots: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
             ),
         }))
-    }
-
-    /// Drops the cached lists of a session whose media just changed.
-    pub fn media_changed(&self, session_id: &str) {
-        if let Some(cache) = &self.media_lists {
-            cache.invalidate_session(session_id);
-        }
     }
 
     /// `<public base URL>/v1/media/<id>`.

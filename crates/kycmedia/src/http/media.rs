@@ -113,7 +113,7 @@ async fn media_list_response(
     key: ListKey,
     load: impl Future<Output = AppResult<(String, Vec<Media>)>>,
 ) -> AppResult<Response> {
-    let cache = core.media_lists.as_ref();
+    let cache = core.media_lists.as_deref();
     if let Some(body) = cache.and_then(|c| c.get(integration, &key)) {
         return Ok(json_body(body));
     }

@@ -1,0 +1,196 @@
+//! The store as a server with a media-list cache sees it: every write that
+//! changes a session's media list drops that session's cached lists as part
+//! of the write itself, so no write path can forget to (`media_cache`).
+//! Everything else passes straight through.
+
+use std::{collections::HashMap, sync::Arc};
+
+use async_trait::async_trait;
+use kycmedia_proto::Status;
+
+use crate::{
+    media_cache::MediaListCache,
+    store::{Attempt, AttemptMedia, Integration, Media, NewSession, PoolStats, Result, Session, Store, Totals},
+};
+
+pub struct InvalidatingStore {
+    pub inner: Arc<dyn Store>,
+    pub lists: Arc<MediaListCache>,
+}
+
+#[async_trait]
+impl Store for InvalidatingStore {
+    /// A new media row changes its attempt's list and the session's latest.
+    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt_id: &str) -> Result<String> {
+        let attempt = self.inner.insert_media(media, evidence, new_attempt_id).await?;
+        self.lists.invalidate_session(&media.session_id);
+        Ok(attempt)
+    }
+
+    /// A deleted session's lists must not outlive it.
+    async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>> {
+        let keys = self.inner.delete_session(integration_id, session_id).await?;
+        self.lists.invalidate_session(session_id);
+        Ok(keys)
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.inner.ping().await
+    }
+
+    async fn totals(&self) -> Result<Totals> {
+        self.inner.totals().await
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        self.inner.pool_stats()
+    }
+
+    async fn create_integration(
+        &self,
+        id: &str,
+        name: &str,
+        api_key: &str,
+        secret: &str,
+        now: i64,
+    ) -> Result<Integration> {
+        self.inner.create_integration(id, name, api_key, secret, now).await
+    }
+
+    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Integration>> {
+        self.inner.integration_by_key(api_key).await
+    }
+
+    async fn list_integrations(&self) -> Result<Vec<Integration>> {
+        self.inner.list_integrations().await
+    }
+
+    async fn add_secret(&self, api_key: &str, secret: &str, now: i64) -> Result<()> {
+        self.inner.add_secret(api_key, secret, now).await
+    }
+
+    async fn revoke_secret(&self, api_key: &str, secret: &str) -> Result<()> {
+        self.inner.revoke_secret(api_key, secret).await
+    }
+
+    async fn disable_integration(&self, api_key: &str) -> Result<()> {
+        self.inner.disable_integration(api_key).await
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<Session> {
+        self.inner.create_session(session).await
+    }
+
+    async fn session(&self, integration_id: &str, session_id: &str) -> Result<Option<Session>> {
+        self.inner.session(integration_id, session_id).await
+    }
+
+    /// Statuses are not part of a media list; an attempt opened here is
+    /// empty, and a session without attempts has no cached list.
+    async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session> {
+        self.inner.submit(integration_id, session_id, new_attempt_id, now).await
+    }
+
+    async fn decide(&self, session_id: &str, decision: Status) -> Result<Session> {
+        self.inner.decide(session_id, decision).await
+    }
+
+    async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>> {
+        self.inner.attempts(integration_id, session_id).await
+    }
+
+    async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>> {
+        self.inner.latest_attempt(integration_id, session_id).await
+    }
+
+    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<AttemptMedia>> {
+        self.inner.attempt_media(integration_id, attempt_id).await
+    }
+
+    async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>> {
+        self.inner.media(integration_id, media_id).await
+    }
+
+    async fn evidence(&self, integration_id: &str, media_ids: &[String]) -> Result<HashMap<String, String>> {
+        self.inner.evidence(integration_id, media_ids).await
+    }
+
+    async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {
+        self.inner.unreferenced_blobs(blob_keys).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use kycmedia_proto::MediaKind;
+
+    use super::*;
+    use crate::{
+        ids::{new_id, now_ms},
+        media_cache::ListKey,
+    };
+
+    #[tokio::test]
+    async fn a_write_through_the_store_itself_drops_the_sessions_cached_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("k.db").display());
+        let lists = Arc::new(MediaListCache::new(1 << 20));
+        let store = InvalidatingStore {
+            inner: crate::store::connect(&url, 1).await.unwrap(),
+            lists: lists.clone(),
+        };
+        let integration = crate::admin::create_integration(&store, "t").await.unwrap();
+        let session = store
+            .create_session(&NewSession {
+                id: new_id(),
+                integration_id: integration.id.clone(),
+                vendor_data: None,
+                end_user_id: None,
+                callback: None,
+                session_token: new_id(),
+                auto_decision: None,
+                created_at: now_ms(),
+            })
+            .await
+            .unwrap();
+        let key = ListKey::SessionLatest(session.id.clone());
+        let cache = |body: &'static str| {
+            lists.insert(
+                lists.generation(),
+                &integration.id,
+                key.clone(),
+                &session.id,
+                Bytes::from(body),
+            );
+            assert!(lists.get(&integration.id, &key).is_some());
+        };
+
+        cache("[]");
+        let media = Media {
+            id: new_id(),
+            attempt_id: String::new(),
+            session_id: session.id.clone(),
+            integration_id: integration.id.clone(),
+            kind: MediaKind::Image,
+            context: "face".to_owned(),
+            mimetype: "image/jpeg".to_owned(),
+            size: 1,
+            width: None,
+            height: None,
+            duration_ms: None,
+            accuracy: 0.0,
+            quality: 0.0,
+            matches: false,
+            score: 0.0,
+            blob_key: new_id(),
+            created_at: now_ms(),
+        };
+        store.insert_media(&media, "{}", &new_id()).await.unwrap();
+        assert_eq!(lists.get(&integration.id, &key), None, "an insert drops the list");
+
+        cache("[1]");
+        store.delete_session(&integration.id, &session.id).await.unwrap();
+        assert_eq!(lists.get(&integration.id, &key), None, "a delete drops the list");
+    }
+}
