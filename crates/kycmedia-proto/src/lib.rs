@@ -35,6 +35,7 @@ pub mod context;
 pub mod error;
 pub mod headers;
 pub mod signing;
+pub mod transitions;
 pub mod wire;
 
 pub use context::{Context, ImageContext, MediaKind, VideoContext};

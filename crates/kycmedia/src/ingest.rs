@@ -5,7 +5,7 @@
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use kycmedia_media::{Analysis, MediaError};
-use kycmedia_proto::{ApiError, Context, ImageContext, MediaKind, VideoContext};
+use kycmedia_proto::{ApiError, Context, ImageContext, MediaKind, VideoContext, transitions::Event};
 
 use crate::{
     body::{self, optional_object, optional_string},
@@ -216,7 +216,7 @@ async fn checked_upload(core: &Core, integration: &Integration, session_id: &str
         .session(&integration.id, session_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if !accepts_media(session.status) {
+    if session.status.after(Event::Upload).is_none() {
         return Err(Rejection::new(
             ApiError::Conflict,
             format!(
@@ -228,11 +228,6 @@ async fn checked_upload(core: &Core, integration: &Integration, session_id: &str
     }
     let upload = parse(body)?;
     store(core, integration, session_id, upload).await
-}
-
-/// A session takes uploads while open, and again after a resubmission request.
-pub fn accepts_media(status: kycmedia_proto::Status) -> bool {
-    status.is_open() || status == kycmedia_proto::Status::ResubmissionRequested
 }
 
 #[cfg(test)]

@@ -7,7 +7,10 @@ use kycmedia_proto::{MediaKind, Status};
 
 use super::{Attempt, Media, Result, Session, StoreError};
 
-/// Statuses of an attempt that still takes uploads, as SQL.
+/// Statuses of an attempt that still takes uploads, as SQL. Every status
+/// list in these statements is the state machine's
+/// (`kycmedia_proto::transitions`), and `tests/api/transitions.rs` checks
+/// each guarded write against it, status by status, on both databases.
 macro_rules! open_statuses {
     () => {
         "('created','started')"

@@ -24,5 +24,6 @@ mod services;
 mod sqlite_only;
 mod store_inspect;
 mod streaming;
+mod transitions;
 
 const BACKEND: helpers::Backend = helpers::Backend::Sqlite;

@@ -30,5 +30,7 @@ mod services;
 mod store_inspect;
 #[path = "../api/streaming.rs"]
 mod streaming;
+#[path = "../api/transitions.rs"]
+mod transitions;
 
 const BACKEND: helpers::Backend = helpers::Backend::Postgres;
