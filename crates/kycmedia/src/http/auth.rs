@@ -11,8 +11,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use axum::{
     body::{Body, Bytes, to_bytes},
-    extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, header::CONTENT_LENGTH},
+    extract::{MatchedPath, Request, State},
+    http::{HeaderMap, HeaderValue, Method, header::CONTENT_LENGTH, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -52,11 +52,6 @@ fn header_value(text: &str) -> HeaderValue {
 #[derive(Clone, Copy)]
 pub struct PreSigned;
 
-/// `POST /v1/sessions` may come unsigned; every other request must be signed.
-fn may_be_unsigned(method: &Method, path: &str) -> bool {
-    method == Method::POST && path.trim_end_matches('/') == "/v1/sessions"
-}
-
 /// GET and DELETE sign the bare id in the path; everything else signs the body.
 fn signs_body(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::DELETE | Method::HEAD)
@@ -91,13 +86,60 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
     to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge)
 }
 
-pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next: Next) -> Response {
-    let (mut parts, body) = request.into_parts();
+/// Whether a route's requests must carry a signature. Each route is
+/// declared in the group of its policy (`http::api_routes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signature {
+    /// A signature is checked when sent; unsigned requests are answered,
+    /// signed with the integration's newest secret (`POST /v1/sessions`).
+    Optional,
+    Required,
+}
+
+/// The authentication layer's state: the shared core and the policy of the
+/// routes it guards.
+#[derive(Clone)]
+pub struct Gate {
+    pub core: Arc<Core>,
+    pub signature: Signature,
+}
+
+/// The id a GET or DELETE signs: the raw path segment where the matched
+/// route has `{id}`, exactly as the client sent it.
+fn signed_id<'a>(route: &str, path: &'a str) -> &'a str {
+    route
+        .split('/')
+        .zip(path.split('/'))
+        .find(|(template, _)| *template == "{id}")
+        .map_or("", |(_, raw)| raw)
+}
+
+/// The authentication layer: verifies the request, runs the handler, then
+/// signs its answer with the secret that verified the request.
+pub async fn authenticate(State(gate): State<Gate>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let (caller, body) = match verify(&gate, &parts, body).await {
+        Ok(verified) => verified,
+        Err(refusal) => return refusal,
+    };
+    let mut parts = parts;
+    parts.extensions.insert(caller.clone());
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if response.extensions().get::<PreSigned>().is_some() {
+        return response;
+    }
+    sign_response(response, &caller).await
+}
+
+/// Checks the API key, reads the body (bounded) and checks the signature;
+/// returns who called and the body, or the unsigned refusal.
+async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes), Response> {
+    let core = &gate.core;
     let sent_key = parts.headers.get(AUTH_CLIENT_HEADER).cloned();
     let fail = |e: ApiError| unauthenticated(e, sent_key.clone());
 
     let Some(raw_key) = &sent_key else {
-        return fail(ApiError::MissingApiKey);
+        return Err(fail(ApiError::MissingApiKey));
     };
     let Some(api_key) = raw_key
         .to_str()
@@ -105,48 +147,45 @@ pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next:
         .and_then(|k| uuid::Uuid::try_parse(k.trim()).ok())
         .map(|k| k.hyphenated().to_string())
     else {
-        return fail(ApiError::MalformedApiKey);
+        return Err(fail(ApiError::MalformedApiKey));
     };
     let integration = match core.integrations.get(core.store.as_ref(), &api_key).await {
         Ok(Some(found)) => found,
-        Ok(None) => return fail(ApiError::UnknownIntegration),
-        Err(e) => return AppError::from(e).into_response(),
+        Ok(None) => return Err(fail(ApiError::UnknownIntegration)),
+        Err(e) => return Err(AppError::from(e).into_response()),
     };
     if !integration.active {
-        return fail(ApiError::InactiveIntegration);
+        return Err(fail(ApiError::InactiveIntegration));
     }
 
     let with_body = signs_body(&parts.method);
     let body = if with_body {
-        match read_body(&parts.headers, body, core.limits.max_body_bytes).await {
-            Ok(bytes) => bytes,
-            Err(e) => return fail(e),
-        }
+        read_body(&parts.headers, body, core.limits.max_body_bytes)
+            .await
+            .map_err(&fail)?
     } else {
         Bytes::new()
     };
-    let path = parts.uri.path();
     let payload: &[u8] = if with_body {
         &body
     } else {
-        // `/v1/<resource>/<id>…`, also under kycmedia's own `/kycmedia` prefix.
-        let versioned = path.strip_prefix("/kycmedia").unwrap_or(path);
-        versioned.split('/').nth(3).unwrap_or("").as_bytes()
+        let route = parts.extensions.get::<MatchedPath>().map_or("", |m| m.as_str());
+        signed_id(route, parts.uri.path()).as_bytes()
     };
 
     let caller = match signature_header(&parts.headers) {
-        None if may_be_unsigned(&parts.method, path) => match integration.secrets.first() {
+        None if gate.signature == Signature::Optional => match integration.secrets.first() {
             Some(newest) => Caller {
                 secret: newest.clone(),
                 integration: integration.clone(),
                 scheme: Scheme::Hmac,
             },
-            None => return fail(ApiError::MissingSignature),
+            None => return Err(fail(ApiError::MissingSignature)),
         },
-        None => return fail(ApiError::MissingSignature),
+        None => return Err(fail(ApiError::MissingSignature)),
         Some((scheme, value)) => {
             let Some(signature) = value.to_str().ok().and_then(signing::parse_signature) else {
-                return fail(ApiError::MalformedSignature);
+                return Err(fail(ApiError::MalformedSignature));
             };
             let verified = integration
                 .secrets
@@ -158,17 +197,11 @@ pub async fn authenticate(State(core): State<Arc<Core>>, request: Request, next:
                     integration: integration.clone(),
                     scheme,
                 },
-                None => return fail(mismatch(scheme, with_body)),
+                None => return Err(fail(mismatch(scheme, with_body))),
             }
         }
     };
-
-    parts.extensions.insert(caller.clone());
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
-    if response.extensions().get::<PreSigned>().is_some() {
-        return response;
-    }
-    sign_response(response, &caller).await
+    Ok((caller, body))
 }
 
 /// Signs the exact bytes of a buffered response body.
@@ -183,4 +216,22 @@ async fn sign_response(response: Response, caller: &Caller) -> Response {
         parts.headers.insert(name, value);
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signed_id;
+
+    #[test]
+    fn the_signed_id_is_the_raw_segment_where_the_matched_route_has_its_id() {
+        assert_eq!(
+            signed_id("/v1/attempts/{id}/media", "/v1/attempts/AbC%20x/media"),
+            "AbC%20x"
+        );
+        assert_eq!(
+            signed_id("/kycmedia/v1/media/{id}/analysis", "/kycmedia/v1/media/7/analysis"),
+            "7"
+        );
+        assert_eq!(signed_id("/v1/sessions", "/v1/sessions"), "");
+    }
 }

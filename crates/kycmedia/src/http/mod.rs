@@ -18,43 +18,74 @@ use axum::{
     Router,
     extract::DefaultBodyLimit,
     middleware::{from_fn, from_fn_with_state},
-    routing::{get, post},
+    routing::get,
 };
 use kycmedia_proto::ApiError;
 use tower_http::catch_panic::CatchPanicLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+use self::auth::Signature;
 use crate::state::Core;
 
 pub fn router(core: Arc<Core>) -> Router {
     with_layers(core, api_routes())
 }
 
-/// The authenticated API's routes, before any layer.
-fn api_routes() -> Router<Arc<Core>> {
-    Router::new()
-        .route("/v1/sessions", post(sessions::create))
-        .route(
-            "/v1/sessions/{id}",
-            axum::routing::patch(sessions::submit).delete(sessions::delete),
-        )
-        .route("/v1/sessions/{id}/media", post(media::upload).get(media::session_media))
-        .route("/v1/sessions/{id}/attempts", get(sessions::attempts))
-        .route("/v1/attempts/{id}/media", get(media::attempt_media))
-        .route("/v1/media/{id}", get(media::download))
-        .route("/kycmedia/v1/attempts/{id}/analysis", get(analysis::attempt))
-        .route("/kycmedia/v1/media/{id}/analysis", get(analysis::media))
+/// The authenticated API's routes, each declared once: its method and path
+/// come from the handler's `#[utoipa::path]`, which is also its OpenAPI
+/// entry. The routes are grouped by what authentication demands of them.
+struct ApiRoutes {
+    may_be_unsigned: OpenApiRouter<Arc<Core>>,
+    signed: OpenApiRouter<Arc<Core>>,
+}
+
+fn api_routes() -> ApiRoutes {
+    ApiRoutes {
+        // A session may be created without a signature (docs/api.md §1).
+        may_be_unsigned: OpenApiRouter::new().routes(routes!(sessions::create)),
+        signed: OpenApiRouter::new()
+            .routes(routes!(sessions::submit, sessions::delete))
+            .routes(routes!(sessions::attempts))
+            .routes(routes!(media::upload, media::session_media))
+            .routes(routes!(media::attempt_media))
+            .routes(routes!(media::download))
+            .routes(routes!(analysis::attempt))
+            .routes(routes!(analysis::media)),
+    }
+}
+
+/// The OpenAPI document: `openapi::ApiDoc`'s description and every route's
+/// entry, from the same declarations the router serves.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let routes = api_routes();
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(routes.may_be_unsigned)
+        .merge(routes.signed)
+        .split_for_parts()
+        .1
 }
 
 /// The API behind authentication, beside the operator endpoints and the
 /// docs, under request ids, logs and metrics.
-fn with_layers(core: Arc<Core>, api: Router<Arc<Core>>) -> Router {
-    let api = api
-        // Inside authentication, so that a handler's panic becomes the
-        // contract's 500, signed like every other answer.
-        .route_layer(CatchPanicLayer::custom(error::panic_response))
-        .route_layer(from_fn_with_state(core.clone(), auth::authenticate))
+fn with_layers(core: Arc<Core>, routes: ApiRoutes) -> Router {
+    let guard = |routes: OpenApiRouter<Arc<Core>>, signature| {
+        let gate = auth::Gate {
+            core: core.clone(),
+            signature,
+        };
+        routes
+            // Inside authentication, so that a handler's panic becomes the
+            // contract's 500, signed like every other answer.
+            .route_layer(CatchPanicLayer::custom(error::panic_response))
+            .route_layer(from_fn_with_state(gate, auth::authenticate))
+    };
+    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(guard(routes.may_be_unsigned, Signature::Optional))
+        .merge(guard(routes.signed, Signature::Required))
         // The body was read (and bounded) by authentication already.
-        .layer(DefaultBodyLimit::disable());
+        .layer(DefaultBodyLimit::disable())
+        .split_for_parts();
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -62,7 +93,7 @@ fn with_layers(core: Arc<Core>, api: Router<Arc<Core>>) -> Router {
     Router::new()
         .merge(api)
         .merge(ops)
-        .merge(openapi::docs())
+        .merge(openapi::docs(document))
         .fallback(|| async { error::api_error_response(&ApiError::NotFound) })
         .method_not_allowed_fallback(|| async { error::api_error_response(&ApiError::MethodNotAllowed) })
         .route_layer(from_fn(observe::label_route))
@@ -113,7 +144,9 @@ mod tests {
             .await
             .unwrap();
         let secret = secrecy::ExposeSecret::expose_secret(&integration.secrets[0]).to_owned();
-        let app = with_layers(core, api_routes().route("/v1/boom/{id}", get(boom)));
+        let mut routes = api_routes();
+        routes.signed = routes.signed.route("/v1/boom/{id}", get(boom));
+        let app = with_layers(core, routes);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
