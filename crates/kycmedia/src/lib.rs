@@ -53,3 +53,6 @@ pub mod store;
 pub mod sweep;
 /// Logs and metrics.
 pub mod telemetry;
+/// A real server for the test suites of this crate and the SDK.
+#[doc(hidden)]
+pub mod testing;

@@ -2,77 +2,46 @@
 
 use std::{path::Path, sync::Arc, time::Duration};
 
-use clap::Parser;
 use kycmedia::{
-    admin,
-    app::Application,
-    cli::{Cli, Command},
     state::Core,
+    testing::{self, RunningServer},
 };
 use kycmedia_client::{Client, ClientBuilder};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
 
 /// A running server. Dropping it stops the server and removes its data.
 pub struct Server {
     pub base: String,
     pub core: Arc<Core>,
-    /// The server runs until this is sent or dropped.
-    _stop: oneshot::Sender<()>,
+    server: RunningServer,
     _dir: TempDir,
 }
 
-/// An integration's credentials.
-#[derive(Clone)]
-pub struct Tenant {
-    pub api_key: String,
-    pub secret: String,
-}
+pub use kycmedia::testing::Tenant;
 
 /// How long the contract allows before a secret change reaches every server.
 pub const PROPAGATION: Duration = Duration::from_millis(1200);
 
 pub async fn spawn() -> Server {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let database = format!("sqlite://{}", dir.path().join("kycmedia.db").display());
-    let storage = format!("file://{}", dir.path().join("media").display());
-    let args = [
-        "kycmedia",
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database",
-        &database,
-        "--storage",
-        &storage,
+    let flags = [
+        "--database".to_owned(),
+        format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
+        "--storage".to_owned(),
+        format!("file://{}", dir.path().join("media").display()),
     ];
-    let Command::Serve(config) = Cli::parse_from(args).command else {
-        unreachable!("parsed a serve command")
-    };
-    let app = Application::build(&config).await.expect("the server builds");
-    let base = format!("http://{}", app.local_addr());
-    let core = app.core();
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let server = RunningServer::start(&testing::serve_config(&flags)).await;
     Server {
-        base,
-        core,
-        _stop: stop,
+        base: server.base.clone(),
+        core: server.core.clone(),
+        server,
         _dir: dir,
     }
 }
 
 impl Server {
     pub async fn tenant(&self) -> Tenant {
-        let created = admin::create_integration(self.core.store.as_ref(), "sdk test")
-            .await
-            .expect("an integration");
-        Tenant {
-            secret: secrecy::ExposeSecret::expose_secret(&created.secrets[0]).to_owned(),
-            api_key: created.api_key,
-        }
+        self.server.tenant("sdk test").await
     }
 
     /// A client of `tenant` with the default configuration.

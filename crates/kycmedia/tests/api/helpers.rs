@@ -5,18 +5,14 @@ use std::{path::Path, sync::Arc};
 use futures::StreamExt;
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use clap::Parser;
 use kycmedia::{
-    admin,
-    app::Application,
-    cli::{Cli, Command},
     state::Core,
+    testing::{self, RunningServer},
 };
 use kycmedia_proto::signing::{Scheme, sign};
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
 use tempfile::TempDir;
-use tokio::sync::oneshot;
 
 /// Which database and storage a test binary runs its suite on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,16 +89,10 @@ pub struct TestApp {
     pub core: Arc<Core>,
     pub place: Arc<Place>,
     pub client: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<()>>,
+    server: RunningServer,
 }
 
-/// An integration's credentials.
-#[derive(Clone)]
-pub struct Tenant {
-    pub api_key: String,
-    pub secret: String,
-}
+pub use kycmedia::testing::Tenant;
 
 /// A response read to the end.
 pub struct Reply {
@@ -168,56 +158,29 @@ pub async fn spawn_app_with(extra: &[&str]) -> Option<TestApp> {
 
 /// Spawns a server on an existing place, with extra flags.
 pub async fn spawn_app_in(place: Arc<Place>, extra: &[&str]) -> TestApp {
-    let mut args: Vec<String> = ["kycmedia", "serve", "--listen", "127.0.0.1:0"]
-        .map(String::from)
-        .into();
-    args.extend(place.serve_args());
-    args.extend(extra.iter().map(|a| a.to_string()));
-    let Command::Serve(mut config) = Cli::parse_from(args).command else {
-        unreachable!("parsed a serve command")
-    };
+    let mut flags = place.serve_args();
+    flags.extend(extra.iter().map(|a| a.to_string()));
+    let mut config = testing::serve_config(&flags);
     config.storage.storage_options = place.storage_options.clone();
-    let app = Application::build(&config).await.expect("the server builds");
-    let base = format!("http://{}", app.local_addr());
-    let core = app.core();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let served = tokio::spawn(async move {
-        app.run_until(async move {
-            let _ = stopped.await;
-        })
-        .await
-        .expect("the server runs");
-    });
+    let server = RunningServer::start(&config).await;
     TestApp {
-        base,
-        core,
+        base: server.base.clone(),
+        core: server.core.clone(),
         place,
         client: reqwest::Client::new(),
-        stop: Some(stop),
-        served: Some(served),
+        server,
     }
 }
 
 impl TestApp {
     /// Stops the server gracefully and waits until it has.
-    pub async fn stop(mut self) -> Arc<Place> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(served) = self.served.take() {
-            served.await.expect("the server stops cleanly");
-        }
-        self.place.clone()
+    pub async fn stop(self) -> Arc<Place> {
+        self.server.stop().await;
+        self.place
     }
 
     pub async fn tenant(&self) -> Tenant {
-        let created = admin::create_integration(self.core.store.as_ref(), "test")
-            .await
-            .expect("integration");
-        Tenant {
-            secret: secrecy::ExposeSecret::expose_secret(&created.secrets[0]).to_owned(),
-            api_key: created.api_key,
-        }
+        self.server.tenant("test").await
     }
 
     /// Sends a request with whatever headers the test chooses.

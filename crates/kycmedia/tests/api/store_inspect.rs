@@ -6,11 +6,10 @@
 
 use std::{os::unix::fs::PermissionsExt, path::Path};
 
-use clap::Parser;
 use kycmedia::{
     app::Application,
-    cli::{Cli, Command},
     store::{self, Reachability},
+    testing,
 };
 
 use crate::helpers::{Backend, Place, spawn_app};
@@ -151,19 +150,12 @@ async fn serve_in_a_fresh_folder_creates_its_directories_0700_and_its_files_0600
     let data = dir.path().join("fresh/data");
     let database = format!("sqlite://{}", data.join("kycmedia.db").display());
     let storage = format!("file://{}", dir.path().join("media").display());
-    let args = [
-        "kycmedia",
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database",
-        &database,
-        "--storage",
-        &storage,
-    ];
-    let Command::Serve(config) = Cli::parse_from(args).command else {
-        unreachable!("parsed a serve command")
-    };
+    let config = testing::serve_config(&[
+        "--database".to_owned(),
+        database.clone(),
+        "--storage".to_owned(),
+        storage,
+    ]);
     let app = Application::build(&config)
         .await
         .expect("serve starts in a fresh folder");

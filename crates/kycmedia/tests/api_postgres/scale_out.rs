@@ -3,12 +3,7 @@
 
 use std::time::Duration;
 
-use clap::Parser;
-use kycmedia::{
-    admin,
-    app::Application,
-    cli::{Cli, Command},
-};
+use kycmedia::{admin, app::Application, testing};
 use reqwest::Method;
 use serde_json::json;
 
@@ -151,20 +146,17 @@ async fn servers_started_together_on_an_empty_database_migrate_it_exactly_once()
 async fn a_server_whose_bucket_does_not_exist_refuses_to_start_and_says_why() {
     let Some(place) = Place::postgres().await else { return };
     let args = place.serve_args();
-    let missing = args.iter().map(|a| {
-        if a.starts_with("s3://") {
-            "s3://no-such-bucket/media".to_owned()
-        } else {
-            a.clone()
-        }
-    });
-    let mut argv: Vec<String> = ["kycmedia", "serve", "--listen", "127.0.0.1:0"]
-        .map(String::from)
-        .into();
-    argv.extend(missing);
-    let Command::Serve(mut config) = Cli::parse_from(argv).command else {
-        unreachable!("parsed a serve command")
-    };
+    let missing: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.starts_with("s3://") {
+                "s3://no-such-bucket/media".to_owned()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let mut config = testing::serve_config(&missing);
     config.storage.storage_options = place.storage_options.clone();
     let Err(error) = Application::build(&config).await else {
         panic!("a server started on a bucket that does not exist")
