@@ -97,9 +97,6 @@ fn with_layers(core: Arc<Core>, routes: ApiRoutes) -> Router {
         .fallback(|| async { error::api_error_response(&ApiError::NotFound) })
         .method_not_allowed_fallback(|| async { error::api_error_response(&ApiError::MethodNotAllowed) })
         .route_layer(from_fn(observe::label_route))
-        // Anything else that panics (an operator endpoint, a layer) still
-        // answers, unsigned, and is logged.
-        .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(from_fn_with_state(core.clone(), observe::track))
         .with_state(core)
 }
