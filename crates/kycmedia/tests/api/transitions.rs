@@ -11,27 +11,22 @@ use crate::helpers::{Backend, Tenant, TestApp, fixture, spawn_app};
 /// Sets a session's status directly in the database.
 async fn force_status(app: &TestApp, session: &str, status: Status) {
     let sql = "UPDATE sessions SET status = $1 WHERE id = $2";
+    // The same statement on whichever pool type the backend has.
+    macro_rules! update {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(&app.place.database).await.unwrap();
+            let done = sqlx::query(sql)
+                .bind(status.as_str())
+                .bind(session)
+                .execute(&pool)
+                .await;
+            pool.close().await;
+            done.unwrap().rows_affected()
+        }};
+    }
     let touched = match crate::BACKEND {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&app.place.database).await.unwrap();
-            let done = sqlx::query(sql)
-                .bind(status.as_str())
-                .bind(session)
-                .execute(&pool)
-                .await;
-            pool.close().await;
-            done.unwrap().rows_affected()
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&app.place.database).await.unwrap();
-            let done = sqlx::query(sql)
-                .bind(status.as_str())
-                .bind(session)
-                .execute(&pool)
-                .await;
-            pool.close().await;
-            done.unwrap().rows_affected()
-        }
+        Backend::Sqlite => update!(sqlx::SqlitePool),
+        Backend::Postgres => update!(sqlx::PgPool),
     };
     assert_eq!(touched, 1);
 }
