@@ -34,6 +34,23 @@ mod sniff;
 mod text;
 
 pub use accuracy::MATCH;
+
+/// Every value [`family_label`] gives.
+pub const FAMILY_LABELS: [&str; 7] = [
+    "face",
+    "document_front",
+    "document_back",
+    "barcode",
+    "document_and_face",
+    "address",
+    "video",
+];
+
+/// The ranking rule that judges `context`, as a short fixed label (one of
+/// [`FAMILY_LABELS`]) for the server's analysis-time metric.
+pub fn family_label(context: Context) -> &'static str {
+    accuracy::Family::of(context).label()
+}
 pub use evidence::Evidence;
 pub use kycmedia_proto::{Context, MediaKind};
 pub use probe::{Probe, probe};

@@ -129,7 +129,7 @@ async fn analyse(core: &Core, context: Context, bytes: Vec<u8>) -> AppResult<(An
     })
     .await
     .map_err(|e| anyhow::anyhow!("analysis task failed: {e}"))?;
-    telemetry::record_analysis(telemetry::context_family(context), elapsed);
+    telemetry::record_analysis(context, elapsed);
     match result {
         (Ok(analysis), bytes) => Ok((analysis, bytes)),
         (Err(e), _) => {

@@ -12,7 +12,7 @@ use std::{
     time::Duration,
 };
 
-use kycmedia_proto::{Context, ImageContext};
+use kycmedia_proto::Context;
 use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
@@ -123,9 +123,9 @@ fn describe() {
     for outcome in UploadOutcome::ALL {
         metrics::counter!(UPLOADS, "outcome" => outcome.as_str()).increment(0);
     }
-    for family in &FAMILIES[..FAMILIES.len() - 1] {
+    for family in kycmedia_media::FAMILY_LABELS {
         // Registering the handle is what creates the (empty) series.
-        let _ = metrics::histogram!(ANALYSIS_DURATION, "family" => *family);
+        let _ = metrics::histogram!(ANALYSIS_DURATION, "family" => family);
     }
     metrics::gauge!(
         BUILD_INFO,
@@ -172,58 +172,11 @@ pub fn record_upload(outcome: UploadOutcome) {
     metrics::counter!(UPLOADS, "outcome" => outcome.as_str()).increment(1);
 }
 
-/// Every `family` label value of `kycmedia_analysis_duration_seconds`;
-/// `other` is the last, for a value outside the rest.
-pub const FAMILIES: [&str; 8] = [
-    "face",
-    "document_front",
-    "document_back",
-    "barcode",
-    "document_and_face",
-    "address",
-    "video",
-    "other",
-];
-
-/// Records how long one analysis took. `family` should come from
-/// [`context_family`]; any value outside [`FAMILIES`] is counted as `other`,
-/// so the label's values stay a fixed set.
-pub fn record_analysis(family: &'static str, elapsed: Duration) {
-    let family = if FAMILIES.contains(&family) { family } else { "other" };
+/// Records how long one analysis took, labelled with the ranking family
+/// that judged it (`kycmedia_media::family_label`, a fixed set).
+pub fn record_analysis(context: Context, elapsed: Duration) {
+    let family = kycmedia_media::family_label(context);
     metrics::histogram!(ANALYSIS_DURATION, "family" => family).record(elapsed.as_secs_f64());
-}
-
-/// The ranking family that judges a context (README, "Ordering"), as a
-/// label value. The same grouping as `kycmedia-media`'s accuracy rules
-/// (`accuracy::Family::of`, which that crate keeps private), except that
-/// document fronts and backs are told apart, since their rules differ.
-/// Exhaustive on purpose: a new context must be placed, not defaulted.
-pub fn context_family(context: Context) -> &'static str {
-    use ImageContext as C;
-    let Context::Image(c) = context else {
-        return "video";
-    };
-    match c {
-        C::Face
-        | C::FacePre
-        | C::FaceCropped
-        | C::FaceNfc
-        | C::FaceReference
-        | C::RegistryFace
-        | C::DocumentFrontFaceCropped => "face",
-        C::DocumentFront | C::DocumentFrontPre | C::DocumentFrontWithSignature | C::DocumentFrontWithSignaturePre => {
-            "document_front"
-        }
-        C::DocumentBack | C::DocumentBackPre => "document_back",
-        C::DocumentBackBarcode
-        | C::DocumentBackBarcodePre
-        | C::DocumentBackQrcode
-        | C::DocumentBackQrcodePre
-        | C::DocumentFrontQrcode
-        | C::DocumentFrontQrcodePre => "barcode",
-        C::DocumentAndFace | C::DocumentAndFacePre => "document_and_face",
-        C::AddressFront => "address",
-    }
 }
 
 /// Refreshes the store gauges once: the pool's (which ask the database
@@ -262,34 +215,5 @@ pub async fn metrics_upkeep() {
     loop {
         tick.tick().await;
         metrics_handle().run_upkeep();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use kycmedia_proto::VideoContext;
-
-    use super::*;
-
-    #[test]
-    fn every_context_has_a_family_other_than_other_and_videos_are_video() {
-        for c in ImageContext::ALL {
-            let family = context_family(Context::Image(*c));
-            assert!(FAMILIES[..6].contains(&family), "{c:?} -> {family}");
-        }
-        for c in VideoContext::ALL {
-            assert_eq!(context_family(Context::Video(*c)), "video", "{c:?}");
-        }
-    }
-
-    #[test]
-    fn context_families_follow_the_ranking_rules() {
-        let family = |text| context_family(Context::Image(ImageContext::parse(text).unwrap()));
-        assert_eq!(family("document-front-face-cropped"), "face");
-        assert_eq!(family("document-front-with-signature-pre"), "document_front");
-        assert_eq!(family("document-back-pre"), "document_back");
-        assert_eq!(family("document-front-qrcode"), "barcode");
-        assert_eq!(family("document-and-face-pre"), "document_and_face");
-        assert_eq!(family("address-front"), "address");
     }
 }

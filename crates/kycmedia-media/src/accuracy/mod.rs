@@ -60,6 +60,20 @@ impl Family {
         }
     }
 
+    /// The family as a metric label: the ranking's grouping, with a
+    /// document's two sides apart since their rules differ.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Family::Face => "face",
+            Family::Document { front: true } => "document_front",
+            Family::Document { front: false } => "document_back",
+            Family::Barcode(_) => "barcode",
+            Family::DocumentAndFace => "document_and_face",
+            Family::Address => "address",
+            Family::Video => "video",
+        }
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             Family::Face => "face",
@@ -179,5 +193,23 @@ mod tests {
             assert!(image(family, &blank, None, &mut evidence) < MATCH, "{family:?}");
             assert!(!evidence.findings.is_empty(), "{family:?} explains itself");
         }
+    }
+
+    #[test]
+    fn every_context_has_a_metric_label_and_the_labels_follow_the_rules() {
+        for c in ImageContext::ALL {
+            let label = crate::family_label(Context::Image(*c));
+            assert!(crate::FAMILY_LABELS[..6].contains(&label), "{c:?} -> {label}");
+        }
+        for c in VideoContext::ALL {
+            assert_eq!(crate::family_label(Context::Video(*c)), "video", "{c:?}");
+        }
+        let label = |text| crate::family_label(Context::Image(ImageContext::parse(text).unwrap()));
+        assert_eq!(label("document-front-face-cropped"), "face");
+        assert_eq!(label("document-front-with-signature-pre"), "document_front");
+        assert_eq!(label("document-back-pre"), "document_back");
+        assert_eq!(label("document-front-qrcode"), "barcode");
+        assert_eq!(label("document-and-face-pre"), "document_and_face");
+        assert_eq!(label("address-front"), "address");
     }
 }
