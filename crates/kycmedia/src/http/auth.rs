@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use axum::{
     body::{Body, Bytes, to_bytes},
@@ -27,13 +27,19 @@ use crate::{error::AppError, http::error::unauthenticated, state::Core, store::I
 #[derive(Clone)]
 pub struct Caller {
     pub integration: Arc<Integration>,
-    /// The secret that verified the request (or the newest one, for an
-    /// unsigned session creation).
-    pub secret: SecretString,
+    /// Which of the integration's secrets verified the request (the newest,
+    /// 0, for an unsigned session creation): an index, so that a request
+    /// copies no secret.
+    secret_index: usize,
     pub scheme: Scheme,
 }
 
 impl Caller {
+    /// The secret that verified the request, to sign the answer with.
+    pub fn secret(&self) -> &[u8] {
+        self.integration.secrets[self.secret_index].expose_secret().as_bytes()
+    }
+
     /// The response headers that vouch for `signature`.
     pub fn signature_headers(&self, signature: &str) -> [(&'static str, HeaderValue); 2] {
         [
@@ -174,13 +180,10 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
     };
 
     let caller = match signature_header(&parts.headers) {
-        None if gate.signature == Signature::Optional => match integration.secrets.first() {
-            Some(newest) => Caller {
-                secret: newest.clone(),
-                integration: integration.clone(),
-                scheme: Scheme::Hmac,
-            },
-            None => return Err(fail(ApiError::MissingSignature)),
+        None if gate.signature == Signature::Optional && !integration.secrets.is_empty() => Caller {
+            secret_index: 0,
+            integration: integration.clone(),
+            scheme: Scheme::Hmac,
         },
         None => return Err(fail(ApiError::MissingSignature)),
         Some((scheme, value)) => {
@@ -190,10 +193,10 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
             let verified = integration
                 .secrets
                 .iter()
-                .find(|secret| signing::verify(scheme, secret.expose_secret().as_bytes(), payload, &signature));
+                .position(|secret| signing::verify(scheme, secret.expose_secret().as_bytes(), payload, &signature));
             match verified {
-                Some(secret) => Caller {
-                    secret: secret.clone(),
+                Some(secret_index) => Caller {
+                    secret_index,
                     integration: integration.clone(),
                     scheme,
                 },
@@ -211,7 +214,7 @@ async fn sign_response(response: Response, caller: &Caller) -> Response {
         Ok(bytes) => bytes,
         Err(e) => return AppError::Internal(anyhow::anyhow!("buffering a response: {e}")).into_response(),
     };
-    let signature = signing::sign(caller.scheme, caller.secret.expose_secret().as_bytes(), &bytes);
+    let signature = signing::sign(caller.scheme, caller.secret(), &bytes);
     for (name, value) in caller.signature_headers(&signature) {
         parts.headers.insert(name, value);
     }

@@ -15,7 +15,6 @@ use kycmedia_proto::{
     signing::Signer,
     wire::{MediaList, MediaObject, SUCCESS, UploadResponse, duration_secs},
 };
-use secrecy::ExposeSecret;
 
 use crate::{
     error::AppResult,
@@ -195,7 +194,7 @@ pub async fn download(
         .media(&caller.integration.id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let mut signer = Signer::new(caller.scheme, caller.secret.expose_secret().as_bytes());
+    let mut signer = Signer::new(caller.scheme, caller.secret());
     let mut first_pass = core.blobs.get(&media.blob_key).await?;
     while let Some(chunk) = first_pass.next().await {
         signer.update(&chunk?);
