@@ -222,6 +222,13 @@ async fn check_database(report: &mut Report, serve: &ServeConfig) {
 }
 
 fn check_directory(report: &mut Report, topic: &str, dir: &Path) {
+    if dir.exists() && !dir.is_dir() {
+        return report.line(
+            Verdict::Fail,
+            topic,
+            format_args!("{} is not a directory", dir.display()),
+        );
+    }
     match mode_of(dir) {
         None => report.line(
             Verdict::Warn,

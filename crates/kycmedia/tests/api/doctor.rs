@@ -158,3 +158,32 @@ fn the_example_configuration_is_accepted_and_names_every_setting() {
     let file = kycmedia::config_file::load(&example).expect("the example parses");
     kycmedia::config_file::apply(definition, &file).expect("every key of the example is known");
 }
+
+#[test]
+fn storage_that_cannot_hold_objects_fails_and_a_busy_listen_address_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    // A regular file where the media directory should be.
+    let not_a_dir = dir.path().join("media");
+    std::fs::write(&not_a_dir, b"x").unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = busy.local_addr().unwrap().to_string();
+    let storage = format!("file://{}", not_a_dir.display());
+    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["doctor", "--storage", &storage, "--listen", &address])
+        .current_dir(dir.path())
+        .env_remove("KYCMEDIA_CONFIG")
+        .env_remove("KYCMEDIA_DATABASE")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{report}");
+    assert!(
+        line(&report, "FAIL  media directory:").contains("is not a directory"),
+        "{report}"
+    );
+    assert!(line(&report, "FAIL  storage:").contains(&storage), "{report}");
+    assert!(
+        line(&report, "WARN  listen:").contains(&format!("{address} is in use")),
+        "{report}"
+    );
+}
