@@ -6,20 +6,12 @@
 
 use std::fmt;
 
-/// Whether a media file is a still image or a video; decides the JSON key
-/// (`image`/`video`) and the list it appears in (`images`/`videos`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MediaKind {
-    Image,
-    Video,
-}
-
-impl MediaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Video => "video",
-        }
+string_enum! {
+    /// Whether a media file is a still image or a video; decides the JSON key
+    /// (`image`/`video`) and the list it appears in (`images`/`videos`).
+    MediaKind {
+        Image => "image",
+        Video => "video",
     }
 }
 

@@ -28,6 +28,60 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <::std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::parse(&text).ok_or_else(|| {
+                    ::serde::de::Error::custom(format!(concat!("unknown ", stringify!($name), " {:?}"), text))
+                })
+            }
+        }
+
+        // Stored as its wire text, in a TEXT column of either database.
+        #[cfg(feature = "sqlx")]
+        impl<DB: ::sqlx::Database> ::sqlx::Type<DB> for $name
+        where
+            str: ::sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as ::sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as ::sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        impl<'q, DB: ::sqlx::Database> ::sqlx::Encode<'q, DB> for $name
+        where
+            &'static str: ::sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as ::sqlx::Database>::ArgumentBuffer,
+            ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                <&'static str as ::sqlx::Encode<'q, DB>>::encode(self.as_str(), buf)
+            }
+        }
+
+        #[cfg(feature = "sqlx")]
+        impl<'r, DB: ::sqlx::Database> ::sqlx::Decode<'r, DB> for $name
+        where
+            &'r str: ::sqlx::Decode<'r, DB>,
+        {
+            fn decode(value: <DB as ::sqlx::Database>::ValueRef<'r>) -> Result<Self, ::sqlx::error::BoxDynError> {
+                let text = <&'r str as ::sqlx::Decode<'r, DB>>::decode(value)?;
+                $name::parse(text).ok_or_else(|| format!(concat!("unknown ", stringify!($name), " {:?}"), text).into())
+            }
+        }
     };
 }
 

@@ -34,19 +34,6 @@ impl Status {
     }
 }
 
-impl Serialize for Status {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Status {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        Status::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("unknown status {text:?}")))
-    }
-}
-
 /// Metadata of one stored image or video, as listed and as returned by upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

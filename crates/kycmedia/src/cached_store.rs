@@ -9,8 +9,11 @@ use async_trait::async_trait;
 use kycmedia_proto::Status;
 
 use crate::{
+    ids::{AttemptId, IntegrationId, MediaId, SessionId},
     media_cache::MediaListCache,
-    store::{Attempt, AttemptMedia, Integration, Media, NewSession, PoolStats, Result, Session, Store, Totals},
+    store::{
+        Attempt, AttemptMedia, Credentials, Integration, Media, PoolStats, Result, Session, SharedSecret, Store, Totals,
+    },
 };
 
 pub struct InvalidatingStore {
@@ -21,16 +24,16 @@ pub struct InvalidatingStore {
 #[async_trait]
 impl Store for InvalidatingStore {
     /// A new media row changes its attempt's list and the session's latest.
-    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt_id: &str) -> Result<String> {
-        let attempt = self.inner.insert_media(media, evidence, new_attempt_id).await?;
+    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt: &AttemptId) -> Result<AttemptId> {
+        let attempt = self.inner.insert_media(media, evidence, new_attempt).await?;
         self.lists.invalidate_session(&media.session_id);
         Ok(attempt)
     }
 
     /// A deleted session's lists must not outlive it.
-    async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>> {
-        let keys = self.inner.delete_session(integration_id, session_id).await?;
-        self.lists.invalidate_session(session_id);
+    async fn delete_session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<String>> {
+        let keys = self.inner.delete_session(integration, session).await?;
+        self.lists.invalidate_session(session);
         Ok(keys)
     }
 
@@ -46,26 +49,19 @@ impl Store for InvalidatingStore {
         self.inner.pool_stats()
     }
 
-    async fn create_integration(
-        &self,
-        id: &str,
-        name: &str,
-        api_key: &str,
-        secret: &str,
-        now: i64,
-    ) -> Result<Integration> {
-        self.inner.create_integration(id, name, api_key, secret, now).await
+    async fn create_integration(&self, integration: &Integration, secret: &SharedSecret) -> Result<Credentials> {
+        self.inner.create_integration(integration, secret).await
     }
 
-    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Integration>> {
+    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Credentials>> {
         self.inner.integration_by_key(api_key).await
     }
 
-    async fn list_integrations(&self) -> Result<Vec<Integration>> {
+    async fn list_integrations(&self) -> Result<Vec<Credentials>> {
         self.inner.list_integrations().await
     }
 
-    async fn add_secret(&self, api_key: &str, secret: &str, now: i64) -> Result<()> {
+    async fn add_secret(&self, api_key: &str, secret: &SharedSecret, now: i64) -> Result<()> {
         self.inner.add_secret(api_key, secret, now).await
     }
 
@@ -77,42 +73,48 @@ impl Store for InvalidatingStore {
         self.inner.disable_integration(api_key).await
     }
 
-    async fn create_session(&self, session: &NewSession) -> Result<Session> {
+    async fn create_session(&self, session: &Session) -> Result<()> {
         self.inner.create_session(session).await
     }
 
-    async fn session(&self, integration_id: &str, session_id: &str) -> Result<Option<Session>> {
-        self.inner.session(integration_id, session_id).await
+    async fn session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Session>> {
+        self.inner.session(integration, session).await
     }
 
     /// Statuses are not part of a media list; an attempt opened here is
     /// empty, and a session without attempts has no cached list.
-    async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session> {
-        self.inner.submit(integration_id, session_id, new_attempt_id, now).await
+    async fn submit(
+        &self,
+        integration: &IntegrationId,
+        session: &SessionId,
+        new_attempt: &AttemptId,
+        now: i64,
+    ) -> Result<Session> {
+        self.inner.submit(integration, session, new_attempt, now).await
     }
 
-    async fn decide(&self, session_id: &str, decision: Status) -> Result<Session> {
-        self.inner.decide(session_id, decision).await
+    async fn decide(&self, session: &SessionId, decision: Status) -> Result<Session> {
+        self.inner.decide(session, decision).await
     }
 
-    async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>> {
-        self.inner.attempts(integration_id, session_id).await
+    async fn attempts(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<Attempt>> {
+        self.inner.attempts(integration, session).await
     }
 
-    async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>> {
-        self.inner.latest_attempt(integration_id, session_id).await
+    async fn latest_attempt(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Attempt>> {
+        self.inner.latest_attempt(integration, session).await
     }
 
-    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<AttemptMedia>> {
-        self.inner.attempt_media(integration_id, attempt_id).await
+    async fn attempt_media(&self, integration: &IntegrationId, attempt: &AttemptId) -> Result<Option<AttemptMedia>> {
+        self.inner.attempt_media(integration, attempt).await
     }
 
-    async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>> {
-        self.inner.media(integration_id, media_id).await
+    async fn media(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<Media>> {
+        self.inner.media(integration, media).await
     }
 
-    async fn evidence(&self, integration_id: &str, media_ids: &[String]) -> Result<HashMap<String, String>> {
-        self.inner.evidence(integration_id, media_ids).await
+    async fn evidence(&self, integration: &IntegrationId, media: &[MediaId]) -> Result<HashMap<MediaId, String>> {
+        self.inner.evidence(integration, media).await
     }
 
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {
@@ -140,20 +142,19 @@ mod tests {
             inner: crate::store::connect(&url, 1).await.unwrap(),
             lists: lists.clone(),
         };
-        let integration = crate::admin::create_integration(&store, "t").await.unwrap();
-        let session = store
-            .create_session(&NewSession {
-                id: new_id(),
-                integration_id: integration.id.clone(),
-                vendor_data: None,
-                end_user_id: None,
-                callback: None,
-                session_token: new_id(),
-                auto_decision: None,
-                created_at: now_ms(),
-            })
-            .await
-            .unwrap();
+        let integration = crate::admin::create_integration(&store, "t").await.unwrap().integration;
+        let session = Session {
+            id: SessionId::random(),
+            integration_id: integration.id.clone(),
+            status: Status::Created,
+            vendor_data: None,
+            end_user_id: None,
+            callback: None,
+            session_token: new_id(),
+            auto_decision: None,
+            created_at: now_ms(),
+        };
+        store.create_session(&session).await.unwrap();
         let key = ListKey::SessionLatest(session.id.clone());
         let cache = |body: &'static str| {
             lists.insert(
@@ -168,8 +169,8 @@ mod tests {
 
         cache("[]");
         let media = Media {
-            id: new_id(),
-            attempt_id: String::new(),
+            id: MediaId::random(),
+            attempt_id: AttemptId::from(""),
             session_id: session.id.clone(),
             integration_id: integration.id.clone(),
             kind: MediaKind::Image,
@@ -186,7 +187,7 @@ mod tests {
             blob_key: new_id(),
             created_at: now_ms(),
         };
-        store.insert_media(&media, "{}", &new_id()).await.unwrap();
+        store.insert_media(&media, "{}", &AttemptId::random()).await.unwrap();
         assert_eq!(lists.get(&integration.id, &key), None, "an insert drops the list");
 
         cache("[1]");

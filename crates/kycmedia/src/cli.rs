@@ -290,7 +290,9 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             database,
         } => {
             let store = database.connect().await?;
-            Ok(Some(admin::decide(store.as_ref(), &session_id, decision.into()).await?))
+            Ok(Some(
+                admin::decide(store.as_ref(), &session_id.into(), decision.into()).await?,
+            ))
         }
         Command::MigrateDb {
             from,

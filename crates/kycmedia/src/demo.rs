@@ -64,7 +64,7 @@ async fn seed_attempt(
         .latest_attempt(&integration.id, &session.id)
         .await?
         .context("a submitted session has an attempt")?;
-    Ok((session.id, attempt.id))
+    Ok((session.id.into(), attempt.id.into()))
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -88,9 +88,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();
 
-    let integration = admin::create_integration(core.store.as_ref(), "demo").await?;
+    let created = admin::create_integration(core.store.as_ref(), "demo").await?;
+    let integration = &created.integration;
     let api_key = integration.api_key.clone();
-    let secret = integration
+    let secret = created
         .secrets
         .first()
         .context("a new integration has a secret")?
@@ -99,7 +100,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let (images_session, images) = seed_attempt(
         &core,
-        &integration,
+        integration,
         &[
             (Context::Image(ImageContext::DocumentFront), DOCUMENT_FRONT),
             (Context::Image(ImageContext::DocumentBack), DOCUMENT_BACK),
@@ -109,11 +110,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await?;
     let (video_session, video) = seed_attempt(
         &core,
-        &integration,
+        integration,
         &[(Context::Video(VideoContext::SelfidVideo), VIDEO)],
     )
     .await?;
-    let (empty_session, empty) = seed_attempt(&core, &integration, &[]).await?;
+    let (empty_session, empty) = seed_attempt(&core, integration, &[]).await?;
 
     let base_url = core.public_url.clone();
     println!(

@@ -10,7 +10,7 @@ use kycmedia_proto::{ApiError, Context, ImageContext, MediaKind, VideoContext, t
 use crate::{
     body::{self, optional_object, optional_string},
     error::{AppError, AppResult, Rejection},
-    ids::{new_id, now_ms},
+    ids::{AttemptId, MediaId, SessionId, now_ms},
     state::Core,
     store::{Integration, Media},
     telemetry::{self, UploadOutcome},
@@ -156,18 +156,18 @@ fn rejection_reason(error: &MediaError, context: Context, limits: kycmedia_media
 }
 
 /// Stores one upload in the session's open attempt and returns its row.
-pub async fn store(core: &Core, integration: &Integration, session_id: &str, upload: Upload) -> AppResult<Media> {
+pub async fn store(core: &Core, integration: &Integration, session_id: &SessionId, upload: Upload) -> AppResult<Media> {
     let size = upload.bytes.len() as i64;
     let (analysis, bytes) = analyse(core, upload.context, upload.bytes).await?;
-    let id = new_id();
+    let id = MediaId::random();
     let blob_key = format!("{}/{id}", integration.id);
     core.blobs.put(&blob_key, bytes.into()).await?;
     let probe = &analysis.probe;
     let mut media = Media {
         id,
         // Chosen by the store below: the open attempt, or a new one.
-        attempt_id: String::new(),
-        session_id: session_id.to_owned(),
+        attempt_id: AttemptId::from(""),
+        session_id: session_id.clone(),
         integration_id: integration.id.clone(),
         kind: upload.context.kind(),
         context: upload.context.as_str().to_owned(),
@@ -184,7 +184,7 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
         created_at: now_ms(),
     };
     let evidence = analysis.evidence.to_json().to_string();
-    match core.store.insert_media(&media, &evidence, &new_id()).await {
+    match core.store.insert_media(&media, &evidence, &AttemptId::random()).await {
         Ok(attempt_id) => media.attempt_id = attempt_id,
         Err(e) => {
             if let Err(cleanup) = core.blobs.delete(&media.blob_key).await {
@@ -197,7 +197,7 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &str, upl
 }
 
 /// The whole upload, counted by outcome (`kycmedia_uploads_total`).
-pub async fn upload(core: &Core, integration: &Integration, session_id: &str, body: &[u8]) -> AppResult<Media> {
+pub async fn upload(core: &Core, integration: &Integration, session_id: &SessionId, body: &[u8]) -> AppResult<Media> {
     let result = checked_upload(core, integration, session_id, body).await;
     telemetry::record_upload(match &result {
         Ok(_) => UploadOutcome::Stored,
@@ -210,7 +210,12 @@ pub async fn upload(core: &Core, integration: &Integration, session_id: &str, bo
 
 /// The session must exist and take media before the body is even parsed,
 /// so that a closed session answers 409 cheaply.
-async fn checked_upload(core: &Core, integration: &Integration, session_id: &str, body: &[u8]) -> AppResult<Media> {
+async fn checked_upload(
+    core: &Core,
+    integration: &Integration,
+    session_id: &SessionId,
+    body: &[u8],
+) -> AppResult<Media> {
     let session = core
         .store
         .session(&integration.id, session_id)

@@ -8,7 +8,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::store::{Integration, Store, StoreError};
+use crate::store::{Credentials, Store, StoreError};
 
 /// Integrations by API key, each entry trusted for a short time so that the
 /// hot path rarely touches the database while revoked secrets and disabled
@@ -19,7 +19,7 @@ pub struct IntegrationCache {
 }
 
 /// When an API key was looked up, and what was found (unknown keys too).
-type CacheEntry = (Instant, Option<Arc<Integration>>);
+type CacheEntry = (Instant, Option<Arc<Credentials>>);
 
 /// Entries past this count are dropped wholesale, so unknown keys cannot grow
 /// the cache without bound.
@@ -33,7 +33,7 @@ impl IntegrationCache {
         }
     }
 
-    pub async fn get(&self, store: &dyn Store, api_key: &str) -> Result<Option<Arc<Integration>>, StoreError> {
+    pub async fn get(&self, store: &dyn Store, api_key: &str) -> Result<Option<Arc<Credentials>>, StoreError> {
         if let Ok(entries) = self.entries.lock()
             && let Some((at, found)) = entries.get(api_key)
             && at.elapsed() < self.ttl

@@ -5,9 +5,9 @@ use kycmedia_proto::{ApiError, Status};
 use crate::{
     body::{self, optional_object, optional_string, required_object},
     error::{AppResult, Rejection},
-    ids::{new_id, now_ms},
+    ids::{AttemptId, SessionId, now_ms},
     state::Core,
-    store::{Integration, NewSession, Session, StoreError},
+    store::{Integration, Session, StoreError},
 };
 
 /// The fields of `POST /v1/sessions` that kycmedia keeps. Names, document
@@ -77,9 +77,10 @@ pub fn parse_session_request(bytes: &[u8]) -> Result<SessionRequest, Rejection> 
 }
 
 pub async fn create_session(core: &Core, integration: &Integration, request: SessionRequest) -> AppResult<Session> {
-    let new = NewSession {
-        id: new_id(),
+    let session = Session {
+        id: SessionId::random(),
         integration_id: integration.id.clone(),
+        status: Status::Created,
         vendor_data: request.vendor_data,
         end_user_id: request.end_user_id,
         callback: request.callback,
@@ -88,7 +89,8 @@ pub async fn create_session(core: &Core, integration: &Integration, request: Ses
         auto_decision: request.auto_decision,
         created_at: now_ms(),
     };
-    Ok(core.store.create_session(&new).await?)
+    core.store.create_session(&session).await?;
+    Ok(session)
 }
 
 /// Parses `{"verification":{"status":"submitted"}}`; only `submitted` may be asked for.
@@ -116,7 +118,7 @@ pub fn parse_submit(bytes: &[u8]) -> Result<(), Rejection> {
 /// Submits the session. The returned session says `submitted` even when a
 /// test-integration decision was recorded at once: a client sees the decision
 /// the way it would see a real one, by asking for the attempts afterwards.
-pub async fn submit(core: &Core, integration: &Integration, session_id: &str, body: &[u8]) -> AppResult<Session> {
+pub async fn submit(core: &Core, integration: &Integration, session_id: &SessionId, body: &[u8]) -> AppResult<Session> {
     core.store
         .session(&integration.id, session_id)
         .await?
@@ -124,7 +126,7 @@ pub async fn submit(core: &Core, integration: &Integration, session_id: &str, bo
     parse_submit(body)?;
     match core
         .store
-        .submit(&integration.id, session_id, &new_id(), now_ms())
+        .submit(&integration.id, session_id, &AttemptId::random(), now_ms())
         .await
     {
         Ok(mut session) => {
@@ -141,7 +143,7 @@ pub async fn submit(core: &Core, integration: &Integration, session_id: &str, bo
 }
 
 /// Removes the session's rows, then its bytes, and answers only when both are gone.
-pub async fn delete_session(core: &Core, integration: &Integration, session_id: &str) -> AppResult<()> {
+pub async fn delete_session(core: &Core, integration: &Integration, session_id: &SessionId) -> AppResult<()> {
     let keys = core.store.delete_session(&integration.id, session_id).await?;
     for key in keys {
         core.blobs.delete(&key).await?;

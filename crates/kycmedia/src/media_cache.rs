@@ -21,16 +21,18 @@ use std::{
 
 use bytes::Bytes;
 
+use crate::ids::{AttemptId, IntegrationId, SessionId};
+
 /// Which list: one attempt's, or a session's latest attempt's.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListKey {
-    Attempt(String),
-    SessionLatest(String),
+    Attempt(AttemptId),
+    SessionLatest(SessionId),
 }
 
 struct Entry {
-    integration_id: String,
-    session_id: String,
+    integration_id: IntegrationId,
+    session_id: SessionId,
     body: Bytes,
 }
 
@@ -69,12 +71,12 @@ impl MediaListCache {
     }
 
     /// The rendered JSON body of a list, if cached for this integration.
-    pub fn get(&self, integration_id: &str, key: &ListKey) -> Option<Bytes> {
+    pub fn get(&self, integration_id: &IntegrationId, key: &ListKey) -> Option<Bytes> {
         let entries = self.entries.lock().ok()?;
         entries
             .by_list
             .get(key)
-            .filter(|e| e.integration_id == integration_id)
+            .filter(|e| e.integration_id == *integration_id)
             .map(|e| e.body.clone())
     }
 
@@ -84,7 +86,14 @@ impl MediaListCache {
     }
 
     /// Stores a list read at `generation`, unless a write has happened since.
-    pub fn insert(&self, generation: u64, integration_id: &str, key: ListKey, session_id: &str, body: Bytes) {
+    pub fn insert(
+        &self,
+        generation: u64,
+        integration_id: &IntegrationId,
+        key: ListKey,
+        session_id: &SessionId,
+        body: Bytes,
+    ) {
         let Ok(mut entries) = self.entries.lock() else { return };
         // Checked under the lock that `invalidate_session` also takes.
         if self.generation.load(Ordering::Acquire) != generation {
@@ -98,8 +107,8 @@ impl MediaListCache {
         let replaced = entries.by_list.insert(
             key,
             Entry {
-                integration_id: integration_id.to_owned(),
-                session_id: session_id.to_owned(),
+                integration_id: integration_id.clone(),
+                session_id: session_id.clone(),
                 body,
             },
         );
@@ -109,12 +118,12 @@ impl MediaListCache {
     }
 
     /// Drops every list of the session; call after the write has committed.
-    pub fn invalidate_session(&self, session_id: &str) {
+    pub fn invalidate_session(&self, session_id: &SessionId) {
         if let Ok(mut entries) = self.entries.lock() {
             self.generation.fetch_add(1, Ordering::AcqRel);
             let mut freed = 0;
             entries.by_list.retain(|_, e| {
-                let keep = e.session_id != session_id;
+                let keep = e.session_id != *session_id;
                 if !keep {
                     freed += e.body.len();
                 }
@@ -133,26 +142,51 @@ mod tests {
     fn a_write_drops_the_sessions_lists_and_only_theirs() {
         let cache = MediaListCache::default();
         let g = cache.generation();
-        cache.insert(g, "i", ListKey::Attempt("a1".into()), "s1", Bytes::from_static(b"one"));
-        cache.insert(g, "i", ListKey::Attempt("a2".into()), "s2", Bytes::from_static(b"two"));
-        cache.invalidate_session("s1");
-        assert!(cache.get("i", &ListKey::Attempt("a1".into())).is_none());
-        assert_eq!(cache.get("i", &ListKey::Attempt("a2".into())).unwrap(), "two");
+        cache.insert(
+            g,
+            &IntegrationId::from("i"),
+            ListKey::Attempt("a1".into()),
+            &SessionId::from("s1"),
+            Bytes::from_static(b"one"),
+        );
+        cache.insert(
+            g,
+            &IntegrationId::from("i"),
+            ListKey::Attempt("a2".into()),
+            &SessionId::from("s2"),
+            Bytes::from_static(b"two"),
+        );
+        cache.invalidate_session(&SessionId::from("s1"));
+        assert!(
+            cache
+                .get(&IntegrationId::from("i"), &ListKey::Attempt("a1".into()))
+                .is_none()
+        );
+        assert_eq!(
+            cache
+                .get(&IntegrationId::from("i"), &ListKey::Attempt("a2".into()))
+                .unwrap(),
+            "two"
+        );
     }
 
     #[test]
     fn a_list_read_before_a_write_is_not_stored_after_it() {
         let cache = MediaListCache::default();
         let before = cache.generation();
-        cache.invalidate_session("s1");
+        cache.invalidate_session(&SessionId::from("s1"));
         cache.insert(
             before,
-            "i",
+            &IntegrationId::from("i"),
             ListKey::Attempt("a1".into()),
-            "s1",
+            &SessionId::from("s1"),
             Bytes::from_static(b"stale"),
         );
-        assert!(cache.get("i", &ListKey::Attempt("a1".into())).is_none());
+        assert!(
+            cache
+                .get(&IntegrationId::from("i"), &ListKey::Attempt("a1".into()))
+                .is_none()
+        );
     }
 
     #[test]
@@ -162,14 +196,14 @@ mod tests {
         for i in 0..40 {
             cache.insert(
                 cache.generation(),
-                "i",
-                ListKey::Attempt(i.to_string()),
-                "s",
+                &IntegrationId::from("i"),
+                ListKey::Attempt(i.to_string().into()),
+                &SessionId::from("s"),
                 body.clone(),
             );
             assert!(cache.entries.lock().unwrap().bytes <= BUDGET_BYTES);
         }
-        cache.invalidate_session("s");
+        cache.invalidate_session(&SessionId::from("s"));
         assert_eq!(cache.entries.lock().unwrap().bytes, 0);
     }
 
@@ -179,11 +213,15 @@ mod tests {
         let g = cache.generation();
         cache.insert(
             g,
-            "owner",
+            &IntegrationId::from("owner"),
             ListKey::Attempt("a1".into()),
-            "s1",
+            &SessionId::from("s1"),
             Bytes::from_static(b"x"),
         );
-        assert!(cache.get("other", &ListKey::Attempt("a1".into())).is_none());
+        assert!(
+            cache
+                .get(&IntegrationId::from("other"), &ListKey::Attempt("a1".into()))
+                .is_none()
+        );
     }
 }

@@ -84,7 +84,7 @@ impl RunningServer {
             .expect("an integration");
         Tenant {
             secret: created.secrets[0].expose_secret().to_owned(),
-            api_key: created.api_key,
+            api_key: created.integration.api_key.clone(),
         }
     }
 }

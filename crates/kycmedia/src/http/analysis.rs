@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use crate::{
     error::{AppError, AppResult},
     http::{auth::Caller, ids::PathId},
+    ids::{AttemptId, MediaId},
     state::Core,
     store::Media,
 };
@@ -54,11 +55,11 @@ pub struct OneAnalysis {
 /// One file's analysis from its row and its stored evidence (`{}` for a
 /// row the store has no evidence for, which cannot happen for media it
 /// listed, but must not fail the whole answer).
-fn analysis(m: &Media, rank: Option<usize>, evidence: &HashMap<String, String>) -> AppResult<MediaAnalysis> {
+fn analysis(m: &Media, rank: Option<usize>, evidence: &HashMap<MediaId, String>) -> AppResult<MediaAnalysis> {
     let stored = evidence.get(&m.id).map_or("{}", String::as_str);
     let evidence = serde_json::from_str(stored).map_err(|e| AppError::Internal(e.into()))?;
     Ok(MediaAnalysis {
-        id: m.id.clone(),
+        id: m.id.to_string(),
         context: m.context.clone(),
         mimetype: m.mimetype.clone(),
         rank,
@@ -80,15 +81,15 @@ fn analysis(m: &Media, rank: Option<usize>, evidence: &HashMap<String, String>) 
 pub async fn attempt(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<AttemptId>,
 ) -> AppResult<Json<AttemptAnalysis>> {
     let found = core
         .store
-        .attempt_media(&caller.integration.id, &id)
+        .attempt_media(&caller.integration().id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let ids: Vec<String> = found.media.iter().map(|m| m.id.clone()).collect();
-    let evidence = core.store.evidence(&caller.integration.id, &ids).await?;
+    let ids: Vec<MediaId> = found.media.iter().map(|m| m.id.clone()).collect();
+    let evidence = core.store.evidence(&caller.integration().id, &ids).await?;
     let (mut images, mut videos) = (0, 0);
     let media = found
         .media
@@ -105,7 +106,7 @@ pub async fn attempt(
         .collect::<AppResult<_>>()?;
     Ok(Json(AttemptAnalysis {
         status: SUCCESS.to_owned(),
-        attempt_id: id,
+        attempt_id: id.into(),
         media,
     }))
 }
@@ -120,14 +121,14 @@ pub async fn attempt(
 pub async fn media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<MediaId>,
 ) -> AppResult<Json<OneAnalysis>> {
     let m = core
         .store
-        .media(&caller.integration.id, &id)
+        .media(&caller.integration().id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let evidence = core.store.evidence(&caller.integration.id, &[id]).await?;
+    let evidence = core.store.evidence(&caller.integration().id, &[id]).await?;
     Ok(Json(OneAnalysis {
         status: SUCCESS.to_owned(),
         media: analysis(&m, None, &evidence)?,

@@ -21,12 +21,17 @@ use kycmedia_proto::{
     signing::{self, AUTH_CLIENT_HEADER, HMAC_HEADER, LEGACY_HEADER, Scheme},
 };
 
-use crate::{error::AppError, http::error::unauthenticated, state::Core, store::Integration};
+use crate::{
+    error::AppError,
+    http::error::unauthenticated,
+    state::Core,
+    store::{Credentials, Integration},
+};
 
 /// Who made a request, and how to sign the answer.
 #[derive(Clone)]
 pub struct Caller {
-    pub integration: Arc<Integration>,
+    credentials: Arc<Credentials>,
     /// Which of the integration's secrets verified the request (the newest,
     /// 0, for an unsigned session creation): an index, so that a request
     /// copies no secret.
@@ -35,15 +40,20 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The integration the request was verified as.
+    pub fn integration(&self) -> &Integration {
+        &self.credentials.integration
+    }
+
     /// The secret that verified the request, to sign the answer with.
     pub fn secret(&self) -> &[u8] {
-        self.integration.secrets[self.secret_index].expose_secret().as_bytes()
+        self.credentials.secrets[self.secret_index].expose_secret().as_bytes()
     }
 
     /// The response headers that vouch for `signature`.
     pub fn signature_headers(&self, signature: &str) -> [(&'static str, HeaderValue); 2] {
         [
-            (AUTH_CLIENT_HEADER, header_value(&self.integration.api_key)),
+            (AUTH_CLIENT_HEADER, header_value(&self.credentials.integration.api_key)),
             (self.scheme.header(), header_value(signature)),
         ]
     }
@@ -155,12 +165,12 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
     else {
         return Err(fail(ApiError::MalformedApiKey));
     };
-    let integration = match core.integrations.get(core.store.as_ref(), &api_key).await {
+    let credentials = match core.integrations.get(core.store.as_ref(), &api_key).await {
         Ok(Some(found)) => found,
         Ok(None) => return Err(fail(ApiError::UnknownIntegration)),
         Err(e) => return Err(AppError::from(e).into_response()),
     };
-    if !integration.active {
+    if !credentials.integration.active {
         return Err(fail(ApiError::InactiveIntegration));
     }
 
@@ -180,9 +190,9 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
     };
 
     let caller = match signature_header(&parts.headers) {
-        None if gate.signature == Signature::Optional && !integration.secrets.is_empty() => Caller {
+        None if gate.signature == Signature::Optional && !credentials.secrets.is_empty() => Caller {
             secret_index: 0,
-            integration: integration.clone(),
+            credentials: credentials.clone(),
             scheme: Scheme::Hmac,
         },
         None => return Err(fail(ApiError::MissingSignature)),
@@ -190,14 +200,14 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
             let Some(signature) = value.to_str().ok().and_then(signing::parse_signature) else {
                 return Err(fail(ApiError::MalformedSignature));
             };
-            let verified = integration
+            let verified = credentials
                 .secrets
                 .iter()
                 .position(|secret| signing::verify(scheme, secret.expose_secret().as_bytes(), payload, &signature));
             match verified {
                 Some(secret_index) => Caller {
                     secret_index,
-                    integration: integration.clone(),
+                    credentials: credentials.clone(),
                     scheme,
                 },
                 None => return Err(fail(mismatch(scheme, with_body))),

@@ -8,8 +8,9 @@ use kycmedia_proto::ApiError;
 
 use crate::error::AppError;
 
-/// A path id that is a UUID v4, normalised to lower-case hyphenated form.
-pub struct PathId(pub String);
+/// A path id that is a UUID v4, normalised to lower-case hyphenated form,
+/// as the id type `T` of what it names (`crate::ids`).
+pub struct PathId<T>(pub T);
 
 /// Checks a path id: 20 to 40 characters (1001), then a UUID v4 (1002).
 pub fn validate(id: &str) -> Result<String, ApiError> {
@@ -25,14 +26,14 @@ pub fn validate(id: &str) -> Result<String, ApiError> {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for PathId {
+impl<S: Send + Sync, T: From<String>> FromRequestParts<S> for PathId<T> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let Path(id) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NotFound)?;
-        Ok(PathId(validate(&id)?))
+        Ok(PathId(T::from(validate(&id)?)))
     }
 }
 

@@ -22,6 +22,7 @@ use crate::{
         auth::{Caller, PreSigned},
         ids::PathId,
     },
+    ids::{AttemptId, IntegrationId, MediaId, SessionId},
     ingest,
     media_cache::{ListKey, MediaListCache},
     state::Core,
@@ -30,14 +31,14 @@ use crate::{
 
 fn media_object(core: &Core, m: &Media) -> MediaObject {
     MediaObject {
-        id: m.id.clone(),
+        id: m.id.to_string(),
         name: m.context.clone(),
         context: m.context.clone(),
         timestamp: None,
         size: m.size.max(0) as u64,
         mimetype: m.mimetype.clone(),
-        url: core.media_url(&m.id),
-        session_id: m.session_id.clone(),
+        url: core.media_url(m.id.as_str()),
+        session_id: m.session_id.to_string(),
         duration: match m.kind {
             MediaKind::Video => Some(duration_secs(m.duration_ms.unwrap_or(0).max(0) as u64)),
             MediaKind::Image => None,
@@ -72,10 +73,10 @@ fn media_list(core: &Core, media: &[Media]) -> MediaList {
 pub async fn upload(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<SessionId>,
     body: Bytes,
 ) -> AppResult<(StatusCode, Json<UploadResponse>)> {
-    let media = ingest::upload(&core, &caller.integration, &id, &body).await?;
+    let media = ingest::upload(&core, caller.integration(), &id, &body).await?;
     let object = Some(media_object(&core, &media));
     let (image, video) = match media.kind {
         MediaKind::Image => (object, None),
@@ -108,9 +109,9 @@ fn json_body(body: Bytes) -> Response {
 /// out of the cache.
 async fn media_list_response(
     core: &Core,
-    integration: &str,
+    integration: &IntegrationId,
     key: ListKey,
-    load: impl Future<Output = AppResult<(String, Vec<Media>)>>,
+    load: impl Future<Output = AppResult<(SessionId, Vec<Media>)>>,
 ) -> AppResult<Response> {
     let cache = core.media_lists.as_deref();
     if let Some(body) = cache.and_then(|c| c.get(integration, &key)) {
@@ -135,9 +136,9 @@ async fn media_list_response(
 pub async fn attempt_media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<AttemptId>,
 ) -> AppResult<Response> {
-    let integration = &caller.integration.id;
+    let integration = &caller.integration().id;
     let load = async {
         let found = core
             .store
@@ -158,9 +159,9 @@ pub async fn attempt_media(
 pub async fn session_media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<SessionId>,
 ) -> AppResult<Response> {
-    let integration = &caller.integration.id;
+    let integration = &caller.integration().id;
     let load = async {
         core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
         let media = match core.store.latest_attempt(integration, &id).await? {
@@ -187,11 +188,11 @@ pub async fn session_media(
 pub async fn download(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<MediaId>,
 ) -> AppResult<Response> {
     let media = core
         .store
-        .media(&caller.integration.id, &id)
+        .media(&caller.integration().id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut signer = Signer::new(caller.scheme, caller.secret());

@@ -155,7 +155,7 @@ mod tests {
         for _ in 0..2 {
             let reply = client
                 .get(format!("{base}/v1/boom/{id}"))
-                .header("X-AUTH-CLIENT", &integration.api_key)
+                .header("X-AUTH-CLIENT", &integration.integration.api_key)
                 .header("X-HMAC-SIGNATURE", &signature)
                 .send()
                 .await

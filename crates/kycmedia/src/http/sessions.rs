@@ -11,6 +11,7 @@ use kycmedia_proto::{
 use crate::{
     error::AppResult,
     http::{auth::Caller, ids::PathId},
+    ids::SessionId,
     lifecycle,
     state::Core,
     store::Session,
@@ -20,7 +21,7 @@ fn session_response(core: &Core, session: &Session) -> SessionResponse {
     SessionResponse {
         status: SUCCESS.to_owned(),
         verification: SessionObject {
-            id: session.id.clone(),
+            id: session.id.to_string(),
             url: format!("{}/v/{}", core.public_url, session.session_token),
             vendor_data: session.vendor_data.clone(),
             host: core.public_url.clone(),
@@ -53,7 +54,7 @@ pub async fn create(
     body: Bytes,
 ) -> AppResult<(StatusCode, Json<SessionResponse>)> {
     let request = lifecycle::parse_session_request(&body)?;
-    let session = lifecycle::create_session(&core, &caller.integration, request).await?;
+    let session = lifecycle::create_session(&core, caller.integration(), request).await?;
     Ok((StatusCode::CREATED, Json(session_response(&core, &session))))
 }
 
@@ -68,10 +69,10 @@ pub async fn create(
 pub async fn submit(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<SessionId>,
     body: Bytes,
 ) -> AppResult<Json<SessionResponse>> {
-    let session = lifecycle::submit(&core, &caller.integration, &id, &body).await?;
+    let session = lifecycle::submit(&core, caller.integration(), &id, &body).await?;
     Ok(Json(session_response(&core, &session)))
 }
 
@@ -84,12 +85,12 @@ pub async fn submit(
 pub async fn delete(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<SessionId>,
 ) -> AppResult<Json<DeleteResponse>> {
-    lifecycle::delete_session(&core, &caller.integration, &id).await?;
+    lifecycle::delete_session(&core, caller.integration(), &id).await?;
     Ok(Json(DeleteResponse {
         status: SUCCESS.to_owned(),
-        verification: DeletedSession { id },
+        verification: DeletedSession { id: id.into() },
     }))
 }
 
@@ -102,9 +103,9 @@ pub async fn delete(
 pub async fn attempts(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
-    PathId(id): PathId,
+    PathId(id): PathId<SessionId>,
 ) -> AppResult<Json<AttemptList>> {
-    let integration = &caller.integration.id;
+    let integration = &caller.integration().id;
     core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
     let attempts = core.store.attempts(integration, &id).await?;
     Ok(Json(AttemptList {
@@ -112,7 +113,7 @@ pub async fn attempts(
         verifications: attempts
             .into_iter()
             .map(|a| AttemptObject {
-                id: a.id,
+                id: a.id.into(),
                 status: a.status.as_str().to_owned(),
                 created_time: created_time(a.created_at),
             })

@@ -17,11 +17,11 @@ use kycmedia_proto::Status;
 use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
 
 use super::{
-    Attempt, AttemptMedia, Integration, MAX_SECRETS, Media, NewSession, PoolStats, Result, Session, Store, StoreError,
-    Totals,
-    copy::{AttemptRecord, IntegrationRecord, MediaRecord, SecretRecord, SessionRecord},
-    sql::{self, AttemptRow, MediaJson, MediaRow, SessionRow},
+    Attempt, AttemptMedia, Credentials, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Result, Secret, Session,
+    SharedSecret, Store, StoreError, Totals, sql,
+    table::{self, Row},
 };
+use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
 
 /// What differs between the databases: a few statements' text, and how a
 /// write reports the rows it touched.
@@ -29,11 +29,11 @@ pub trait Dialect: Database {
     fn rows_affected(result: &Self::QueryResult) -> u64;
 
     /// $1 attempt id, $2 integration id. One row, `session_id` and `media`
-    /// (the ranked rows as one JSON array of `media_columns!()` arrays, as
+    /// (the ranked rows as one JSON array of `Media`'s column arrays, as
     /// text), when the integration owns the attempt; none otherwise. One
-    /// round trip whatever the count.
-    const ATTEMPT_MEDIA: &'static str;
-    /// $1 a JSON array of media ids, $2 integration id: `(id, evidence)` rows.
+    /// round trip whatever the count (`sql::attempt_media`).
+    fn attempt_media() -> &'static str;
+    /// $1 a JSON array of media ids, $2 integration id: `(media_id, evidence)` rows.
     const EVIDENCE: &'static str;
     /// $1 a JSON array of blob keys: those no media row points at.
     const UNREFERENCED_BLOBS: &'static str;
@@ -51,37 +51,38 @@ impl<DB: Database> SqlStore<DB> {
     }
 }
 
-fn json_array(items: &[String]) -> Result<String> {
+fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
 /// The bounds list what the driver must bind and decode; SQLite and
 /// PostgreSQL both qualify, so the compiler checks every statement's Rust
-/// side once for both.
+/// side once for both. Each table's bounds come with its row type (`Row`).
 #[async_trait]
 impl<DB> Store for SqlStore<DB>
 where
     DB: Dialect + Database<Arguments: IntoArguments<DB>>,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'r> SessionRow: FromRow<'r, DB::Row>,
-    for<'r> AttemptRow: FromRow<'r, DB::Row>,
-    for<'r> MediaRow: FromRow<'r, DB::Row>,
-    for<'r> IntegrationRecord: FromRow<'r, DB::Row>,
-    for<'r> SecretRecord: FromRow<'r, DB::Row>,
-    for<'r> SessionRecord: FromRow<'r, DB::Row>,
-    for<'r> AttemptRecord: FromRow<'r, DB::Row>,
-    for<'r> MediaRecord: FromRow<'r, DB::Row>,
+    Integration: Row<DB>,
+    Secret: Row<DB>,
+    Session: Row<DB>,
+    Attempt: Row<DB>,
+    Media: Row<DB>,
+    Evidence: Row<DB>,
     for<'r> (String,): FromRow<'r, DB::Row>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (i64, i64): FromRow<'r, DB::Row>,
+    for<'r> (AttemptId,): FromRow<'r, DB::Row>,
     for<'r> (String, String): FromRow<'r, DB::Row>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> f64: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> Status: Encode<'q, DB> + Type<DB>,
+    for<'q> SharedSecret: Encode<'q, DB> + Type<DB>,
+    for<'q> IntegrationId: Encode<'q, DB> + Type<DB>,
+    for<'q> SessionId: Encode<'q, DB> + Type<DB>,
+    for<'q> AttemptId: Encode<'q, DB> + Type<DB>,
+    for<'q> MediaId: Encode<'q, DB> + Type<DB>,
 {
     async fn ping(&self) -> Result<()> {
         sqlx::query(sql::PING).execute(&self.pool).await?;
@@ -101,66 +102,50 @@ where
         }
     }
 
-    async fn create_integration(
-        &self,
-        id: &str,
-        name: &str,
-        api_key: &str,
-        secret: &str,
-        now: i64,
-    ) -> Result<Integration> {
+    async fn create_integration(&self, integration: &Integration, secret: &SharedSecret) -> Result<Credentials> {
+        let first = Secret {
+            integration_id: integration.id.clone(),
+            secret: secret.clone(),
+            created_at: integration.created_at,
+            seq: 1,
+        };
         let mut tx = self.pool.begin().await?;
-        sqlx::query(sql::INSERT_INTEGRATION)
-            .bind(id)
-            .bind(name)
-            .bind(api_key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(sql::INSERT_FIRST_SECRET)
-            .bind(id)
-            .bind(secret)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        table::insert([integration], "").build().execute(&mut *tx).await?;
+        table::insert([&first], "").build().execute(&mut *tx).await?;
         tx.commit().await?;
-        Ok(Integration {
-            id: id.to_owned(),
-            name: name.to_owned(),
-            api_key: api_key.to_owned(),
-            active: true,
-            secrets: vec![secret.into()],
-            created_at: now,
+        Ok(Credentials {
+            integration: integration.clone(),
+            secrets: vec![first.secret],
         })
     }
 
-    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Integration>> {
-        let row: Option<IntegrationRecord> = sqlx::query_as(sql::INTEGRATION_BY_KEY)
+    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Credentials>> {
+        let row: Option<Integration> = sqlx::query_as(sql::INTEGRATION_BY_KEY.as_str())
             .bind(api_key)
             .fetch_optional(&self.pool)
             .await?;
-        let Some(row) = row else { return Ok(None) };
-        let secrets = sqlx::query_scalar(sql::SECRETS)
-            .bind(&row.id)
+        let Some(integration) = row else { return Ok(None) };
+        let secrets = sqlx::query_as(sql::SECRETS.as_str())
+            .bind(&integration.id)
             .fetch_all(&self.pool)
             .await?;
-        Ok(Some(row.with_secrets(secrets)))
+        Ok(Some(Credentials::new(integration, secrets)))
     }
 
-    async fn list_integrations(&self) -> Result<Vec<Integration>> {
-        let rows: Vec<IntegrationRecord> = sqlx::query_as(sql::INTEGRATIONS).fetch_all(&self.pool).await?;
+    async fn list_integrations(&self) -> Result<Vec<Credentials>> {
+        let rows: Vec<Integration> = sqlx::query_as(sql::INTEGRATIONS.as_str()).fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let secrets = sqlx::query_scalar(sql::SECRETS)
-                .bind(&row.id)
+        for integration in rows {
+            let secrets = sqlx::query_as(sql::SECRETS.as_str())
+                .bind(&integration.id)
                 .fetch_all(&self.pool)
                 .await?;
-            out.push(row.with_secrets(secrets));
+            out.push(Credentials::new(integration, secrets));
         }
         Ok(out)
     }
 
-    async fn add_secret(&self, api_key: &str, secret: &str, now: i64) -> Result<()> {
+    async fn add_secret(&self, api_key: &str, secret: &SharedSecret, now: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         // Locks the integration until commit, so that two additions cannot
         // both pass the count check below.
@@ -228,36 +213,20 @@ where
         Ok(())
     }
 
-    async fn create_session(&self, s: &NewSession) -> Result<Session> {
-        sqlx::query(sql::INSERT_SESSION)
-            .bind(&s.id)
-            .bind(&s.integration_id)
-            .bind(&s.vendor_data)
-            .bind(&s.end_user_id)
-            .bind(&s.callback)
-            .bind(&s.session_token)
-            .bind(s.auto_decision.map(|d| d.as_str().to_owned()))
-            .bind(s.created_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(Session {
-            id: s.id.clone(),
-            status: Status::Created,
-            vendor_data: s.vendor_data.clone(),
-            session_token: s.session_token.clone(),
-        })
+    async fn create_session(&self, session: &Session) -> Result<()> {
+        table::insert([session], "").build().execute(&self.pool).await?;
+        Ok(())
     }
 
-    async fn session(&self, integration_id: &str, session_id: &str) -> Result<Option<Session>> {
-        let row: Option<SessionRow> = sqlx::query_as(sql::SESSION)
-            .bind(session_id)
-            .bind(integration_id)
+    async fn session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Session>> {
+        Ok(sqlx::query_as(sql::SESSION.as_str())
+            .bind(session)
+            .bind(integration)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(SessionRow::into_session).transpose()
+            .await?)
     }
 
-    async fn insert_media(&self, m: &Media, evidence: &str, new_attempt_id: &str) -> Result<String> {
+    async fn insert_media(&self, m: &Media, evidence: &str, new_attempt: &AttemptId) -> Result<AttemptId> {
         let mut tx = self.pool.begin().await?;
         // Locks the session row until commit: a concurrent upload waits here,
         // then finds the attempt this one opened.
@@ -274,90 +243,94 @@ where
                 .await?;
             return Err(missing_or_conflict(status));
         }
-        let open: Option<String> = sqlx::query_scalar(sql::OPEN_ATTEMPT)
+        let open: Option<AttemptId> = sqlx::query_scalar(sql::OPEN_ATTEMPT.as_str())
             .bind(&m.session_id)
             .fetch_optional(&mut *tx)
             .await?;
         let attempt_id = match open {
             Some(id) => id,
             None => {
-                sqlx::query(sql::INSERT_ATTEMPT)
-                    .bind(new_attempt_id)
+                let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
                     .bind(&m.session_id)
-                    .bind(Status::Started.as_str())
-                    .bind(m.created_at)
-                    .execute(&mut *tx)
+                    .fetch_one(&mut *tx)
                     .await?;
-                new_attempt_id.to_owned()
+                let attempt = Attempt {
+                    id: new_attempt.clone(),
+                    session_id: m.session_id.clone(),
+                    status: Status::Started,
+                    created_at: m.created_at,
+                    seq,
+                };
+                table::insert([&attempt], "").build().execute(&mut *tx).await?;
+                attempt.id
             }
         };
-        sqlx::query(sql::INSERT_MEDIA)
-            .bind(&m.id)
-            .bind(&attempt_id)
-            .bind(&m.session_id)
-            .bind(&m.integration_id)
-            .bind(m.kind.as_str())
-            .bind(&m.context)
-            .bind(&m.mimetype)
-            .bind(m.size)
-            .bind(m.width)
-            .bind(m.height)
-            .bind(m.duration_ms)
-            .bind(m.accuracy)
-            .bind(m.quality)
-            .bind(m.matches)
-            .bind(m.score)
-            .bind(&m.blob_key)
-            .bind(m.created_at)
-            .bind(evidence)
-            .execute(&mut *tx)
-            .await?;
+        let media = Media {
+            attempt_id: attempt_id.clone(),
+            ..m.clone()
+        };
+        let evidence = Evidence {
+            media_id: m.id.clone(),
+            evidence: evidence.to_owned(),
+        };
+        table::insert([&media], "").build().execute(&mut *tx).await?;
+        table::insert([&evidence], "").build().execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(attempt_id)
     }
 
-    async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session> {
+    async fn submit(
+        &self,
+        integration: &IntegrationId,
+        session_id: &SessionId,
+        new_attempt: &AttemptId,
+        now: i64,
+    ) -> Result<Session> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<SessionRow> = sqlx::query_as(sql::SUBMIT_SESSION)
+        let row: Option<Session> = sqlx::query_as(sql::SUBMIT_SESSION.as_str())
             .bind(session_id)
-            .bind(integration_id)
+            .bind(integration)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(row) = row else {
+        let Some(session) = row else {
             let status = sqlx::query_scalar(sql::SESSION_STATUS)
                 .bind(session_id)
-                .bind(integration_id)
+                .bind(integration)
                 .fetch_optional(&mut *tx)
                 .await?;
             return Err(missing_or_conflict(status));
         };
-        let session = row.into_session()?;
-        let closed = sqlx::query(sql::CLOSE_ATTEMPTS)
+        let closed = sqlx::query(sql::CLOSE_ATTEMPTS.as_str())
             .bind(session_id)
-            .bind(session.status.as_str())
+            .bind(session.status)
             .execute(&mut *tx)
             .await?;
         if DB::rows_affected(&closed) == 0 {
-            sqlx::query(sql::INSERT_ATTEMPT)
-                .bind(new_attempt_id)
+            let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
                 .bind(session_id)
-                .bind(session.status.as_str())
-                .bind(now)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+            let attempt = Attempt {
+                id: new_attempt.clone(),
+                session_id: session_id.clone(),
+                status: session.status,
+                created_at: now,
+                seq,
+            };
+            table::insert([&attempt], "").build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(session)
     }
 
-    async fn decide(&self, session_id: &str, decision: Status) -> Result<Session> {
+    async fn decide(&self, session_id: &SessionId, decision: Status) -> Result<Session> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<SessionRow> = sqlx::query_as(sql::DECIDE_SESSION)
+        let row: Option<Session> = sqlx::query_as(sql::DECIDE_SESSION.as_str())
             .bind(session_id)
-            .bind(decision.as_str())
+            .bind(decision)
             .fetch_optional(&mut *tx)
             .await?;
-        let Some(row) = row else {
+        let Some(session) = row else {
             let current: Option<String> = sqlx::query_scalar(sql::ANY_SESSION_STATUS)
                 .bind(session_id)
                 .fetch_optional(&mut *tx)
@@ -366,93 +339,92 @@ where
         };
         sqlx::query(sql::DECIDE_ATTEMPTS)
             .bind(session_id)
-            .bind(decision.as_str())
+            .bind(decision)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        row.into_session()
+        Ok(session)
     }
 
-    async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>> {
-        let rows: Vec<AttemptRow> = sqlx::query_as(sql::ATTEMPTS)
-            .bind(session_id)
-            .bind(integration_id)
+    async fn attempts(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<Attempt>> {
+        Ok(sqlx::query_as(sql::ATTEMPTS.as_str())
+            .bind(session)
+            .bind(integration)
             .fetch_all(&self.pool)
-            .await?;
-        rows.into_iter().map(AttemptRow::into_attempt).collect()
+            .await?)
     }
 
-    async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>> {
-        let row: Option<AttemptRow> = sqlx::query_as(sql::LATEST_ATTEMPT)
-            .bind(session_id)
-            .bind(integration_id)
+    async fn latest_attempt(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Attempt>> {
+        Ok(sqlx::query_as(sql::LATEST_ATTEMPT.as_str())
+            .bind(session)
+            .bind(integration)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(AttemptRow::into_attempt).transpose()
+            .await?)
     }
 
-    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<AttemptMedia>> {
-        let row: Option<(String, String)> = sqlx::query_as(DB::ATTEMPT_MEDIA)
-            .bind(attempt_id)
-            .bind(integration_id)
+    async fn attempt_media(&self, integration: &IntegrationId, attempt: &AttemptId) -> Result<Option<AttemptMedia>> {
+        let row: Option<(String, String)> = sqlx::query_as(DB::attempt_media())
+            .bind(attempt)
+            .bind(integration)
             .fetch_optional(&self.pool)
             .await?;
         let Some((session_id, json)) = row else {
             return Ok(None);
         };
-        let rows: Vec<MediaJson> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        // serde reads each row's array into `Media` field by field, in the
+        // order of its columns.
+        let media: Vec<Media> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         Ok(Some(AttemptMedia {
-            session_id,
-            media: rows.into_iter().map(Media::from).collect(),
+            session_id: session_id.into(),
+            media,
         }))
     }
 
-    async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>> {
-        let row: Option<MediaRow> = sqlx::query_as(sql::MEDIA)
-            .bind(media_id)
-            .bind(integration_id)
+    async fn media(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<Media>> {
+        Ok(sqlx::query_as(sql::MEDIA.as_str())
+            .bind(media)
+            .bind(integration)
             .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(Media::from))
+            .await?)
     }
 
-    async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>> {
+    async fn delete_session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<String>> {
         let mut tx = self.pool.begin().await?;
         // Waits for an upload in flight to commit, so that its media is
         // deleted below and its key returned, not cascaded away unreported.
         let found = sqlx::query(sql::LOCK_SESSION)
-            .bind(session_id)
-            .bind(integration_id)
+            .bind(session)
+            .bind(integration)
             .execute(&mut *tx)
             .await?;
         if DB::rows_affected(&found) == 0 {
             return Err(StoreError::NotFound);
         }
         let keys: Vec<String> = sqlx::query_scalar(sql::DELETE_SESSION_MEDIA)
-            .bind(session_id)
-            .bind(integration_id)
+            .bind(session)
+            .bind(integration)
             .fetch_all(&mut *tx)
             .await?;
         sqlx::query(sql::DELETE_SESSION_ATTEMPTS)
-            .bind(session_id)
+            .bind(session)
             .execute(&mut *tx)
             .await?;
         sqlx::query(sql::DELETE_SESSION)
-            .bind(session_id)
-            .bind(integration_id)
+            .bind(session)
+            .bind(integration)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(keys)
     }
 
-    async fn evidence(&self, integration_id: &str, media_ids: &[String]) -> Result<HashMap<String, String>> {
+    async fn evidence(&self, integration: &IntegrationId, media: &[MediaId]) -> Result<HashMap<MediaId, String>> {
         let rows: Vec<(String, String)> = sqlx::query_as(DB::EVIDENCE)
-            .bind(json_array(media_ids)?)
-            .bind(integration_id)
+            .bind(json_array(media)?)
+            .bind(integration)
             .fetch_all(&self.pool)
             .await?;
-        Ok(rows.into_iter().collect())
+        Ok(rows.into_iter().map(|(id, evidence)| (id.into(), evidence)).collect())
     }
 
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {

@@ -7,19 +7,24 @@ pub mod copy;
 mod engine;
 mod inspect;
 mod postgres;
+mod rows;
 mod sql;
 mod sqlite;
+mod table;
 
 use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
-use kycmedia_proto::{MediaKind, Status};
-use secrecy::SecretString;
+use kycmedia_proto::Status;
 
 pub use copy::RowCopy;
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
 pub use postgres::PostgresStore;
+pub use rows::{Attempt, Credentials, Evidence, Integration, Media, Secret, Session, SharedSecret};
 pub use sqlite::SqliteStore;
+pub use table::Columns;
+
+use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
 
 /// Errors of the store layer. `NotFound` and `Conflict` are outcomes a caller
 /// acts on; `Database` is a failure to log and report as 500.
@@ -54,73 +59,10 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// How many shared secrets an integration may hold at once.
 pub const MAX_SECRETS: usize = 5;
 
-/// A tenant with its active shared secrets, newest first.
-#[derive(Debug, Clone)]
-pub struct Integration {
-    pub id: String,
-    pub name: String,
-    pub api_key: String,
-    pub active: bool,
-    /// Never printed: `Debug` shows `[REDACTED]`; `expose_secret()` to sign.
-    pub secrets: Vec<SecretString>,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewSession {
-    pub id: String,
-    pub integration_id: String,
-    pub vendor_data: Option<String>,
-    pub end_user_id: Option<String>,
-    pub callback: Option<String>,
-    pub session_token: String,
-    pub auto_decision: Option<Status>,
-    pub created_at: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub id: String,
-    pub status: Status,
-    pub vendor_data: Option<String>,
-    pub session_token: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct Attempt {
-    pub id: String,
-    pub status: Status,
-    pub created_at: i64,
-}
-
-/// One stored file's metadata, measured from its bytes at upload.
-#[derive(Debug, Clone)]
-pub struct Media {
-    pub id: String,
-    pub attempt_id: String,
-    pub session_id: String,
-    pub integration_id: String,
-    pub kind: MediaKind,
-    pub context: String,
-    pub mimetype: String,
-    pub size: i64,
-    pub width: Option<i64>,
-    pub height: Option<i64>,
-    pub duration_ms: Option<i64>,
-    pub accuracy: f64,
-    pub quality: f64,
-    /// Accuracy reached the match line: ranked before every non-match.
-    pub matches: bool,
-    /// The ranking score within its side of the match line.
-    pub score: f64,
-    pub blob_key: String,
-    pub created_at: i64,
-}
-
 /// An attempt's ranked media and the session it belongs to.
 #[derive(Debug, Clone)]
 pub struct AttemptMedia {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub media: Vec<Media>,
 }
 
@@ -170,47 +112,47 @@ pub trait Store: Send + Sync {
     /// The connection pool's current use; asks the database nothing.
     fn pool_stats(&self) -> PoolStats;
 
-    async fn create_integration(
-        &self,
-        id: &str,
-        name: &str,
-        api_key: &str,
-        secret: &str,
-        now: i64,
-    ) -> Result<Integration>;
-    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Integration>>;
-    async fn list_integrations(&self) -> Result<Vec<Integration>>;
+    /// Stores the integration with its first secret.
+    async fn create_integration(&self, integration: &Integration, secret: &SharedSecret) -> Result<Credentials>;
+    async fn integration_by_key(&self, api_key: &str) -> Result<Option<Credentials>>;
+    async fn list_integrations(&self) -> Result<Vec<Credentials>>;
     /// Fails with `Invalid` when the integration already holds `MAX_SECRETS`.
-    async fn add_secret(&self, api_key: &str, secret: &str, now: i64) -> Result<()>;
+    async fn add_secret(&self, api_key: &str, secret: &SharedSecret, now: i64) -> Result<()>;
     /// Fails with `Invalid` when it is the last secret, `NotFound` when unknown.
     async fn revoke_secret(&self, api_key: &str, secret: &str) -> Result<()>;
     async fn disable_integration(&self, api_key: &str) -> Result<()>;
 
-    async fn create_session(&self, session: &NewSession) -> Result<Session>;
-    async fn session(&self, integration_id: &str, session_id: &str) -> Result<Option<Session>>;
-    /// Stores a media row in the session's open attempt, opening one (with
-    /// `new_attempt_id`) when there is none, atomically: concurrent uploads
-    /// land in one attempt. Returns the attempt it went into; `Conflict` when
-    /// the session no longer accepts media. `media.attempt_id` is ignored.
-    /// `evidence` is the analysis's JSON, kept apart from `Media` because
-    /// only the analysis endpoints read it, never the hot list.
-    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt_id: &str) -> Result<String>;
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    async fn session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Session>>;
+    /// Stores a media row and its evidence in the session's open attempt,
+    /// opening one (with `new_attempt`) when there is none, atomically:
+    /// concurrent uploads land in one attempt. Returns the attempt it went
+    /// into; `Conflict` when the session no longer accepts media.
+    /// `media.attempt_id` is ignored. The evidence is the analysis's JSON.
+    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt: &AttemptId) -> Result<AttemptId>;
     /// Closes the open attempt (opening an empty one when there is none) as
     /// `submitted`, or directly as the session's automatic decision.
-    async fn submit(&self, integration_id: &str, session_id: &str, new_attempt_id: &str, now: i64) -> Result<Session>;
+    async fn submit(
+        &self,
+        integration: &IntegrationId,
+        session: &SessionId,
+        new_attempt: &AttemptId,
+        now: i64,
+    ) -> Result<Session>;
     /// Records a decision on a submitted session (operator command).
-    async fn decide(&self, session_id: &str, decision: Status) -> Result<Session>;
-    async fn attempts(&self, integration_id: &str, session_id: &str) -> Result<Vec<Attempt>>;
-    async fn latest_attempt(&self, integration_id: &str, session_id: &str) -> Result<Option<Attempt>>;
+    async fn decide(&self, session: &SessionId, decision: Status) -> Result<Session>;
+    /// The session's attempts, newest first.
+    async fn attempts(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<Attempt>>;
+    async fn latest_attempt(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Attempt>>;
     /// The attempt's media, best first: matches before non-matches, then
     /// by score, then upload order; `None` when the integration has no such attempt.
-    async fn attempt_media(&self, integration_id: &str, attempt_id: &str) -> Result<Option<AttemptMedia>>;
-    async fn media(&self, integration_id: &str, media_id: &str) -> Result<Option<Media>>;
-    /// Deletes the session with its attempts and media rows; returns the blob
-    /// keys the caller must now erase.
-    async fn delete_session(&self, integration_id: &str, session_id: &str) -> Result<Vec<String>>;
-    /// The stored evidence of those of `media_ids` the integration owns, by id.
-    async fn evidence(&self, integration_id: &str, media_ids: &[String]) -> Result<HashMap<String, String>>;
+    async fn attempt_media(&self, integration: &IntegrationId, attempt: &AttemptId) -> Result<Option<AttemptMedia>>;
+    async fn media(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<Media>>;
+    /// Deletes the session with its attempts, media rows and evidence;
+    /// returns the blob keys the caller must now erase.
+    async fn delete_session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<String>>;
+    /// The stored evidence of those of `media` the integration owns, by id.
+    async fn evidence(&self, integration: &IntegrationId, media: &[MediaId]) -> Result<HashMap<MediaId, String>>;
     /// The keys among `blob_keys` that no media row points at (the orphan
     /// sweep asks, a batch at a time).
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>>;

@@ -1,7 +1,7 @@
 //! PostgreSQL, for several servers sharing one database. Same schema, same
 //! statements and same answers as SQLite (see `engine`).
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::LazyLock, time::Duration};
 
 use sqlx::{
     Connection, Postgres,
@@ -12,7 +12,7 @@ use sqlx::{
 use super::{
     Result,
     engine::{Dialect, SqlStore},
-    sql::media_columns,
+    sql,
 };
 
 pub type PostgresStore = SqlStore<Postgres>;
@@ -56,16 +56,16 @@ impl Dialect for Postgres {
 
     // The same one-row shape as SQLite's. float8 prints as the shortest text
     // that reads back as the same double, so scores survive the JSON exactly.
-    const ATTEMPT_MEDIA: &'static str = concat!(
-        "SELECT a.session_id, (SELECT COALESCE(json_agg(json_build_array(",
-        media_columns!("m."),
-        ") ORDER BY m.matches DESC, m.score DESC, m.created_at, m.id), '[]')::text
-           FROM media m WHERE m.attempt_id = a.id) AS media
-         FROM attempts a JOIN sessions s ON s.id = a.session_id AND s.integration_id = $2
-         WHERE a.id = $1"
-    );
-    const EVIDENCE: &'static str = "SELECT m.id, m.evidence FROM json_array_elements_text($1::json) k(id)
-         JOIN media m ON m.id = k.id AND m.integration_id = $2";
+    fn attempt_media() -> &'static str {
+        static TEXT: LazyLock<String> = LazyLock::new(|| {
+            sql::attempt_media("json_build_array", |item, order| {
+                format!("COALESCE(json_agg({item} ORDER BY {order}), '[]')::text")
+            })
+        });
+        &TEXT
+    }
+    const EVIDENCE: &'static str = "SELECT e.media_id, e.evidence FROM json_array_elements_text($1::json) k(id)
+         JOIN media m ON m.id = k.id AND m.integration_id = $2 JOIN media_evidence e ON e.media_id = m.id";
     const UNREFERENCED_BLOBS: &'static str = "SELECT k.key FROM json_array_elements_text($1::json) k(key)
          WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_key = k.key)";
     // sqlx creates its table unqualified, in the first schema of the search path.

@@ -1,7 +1,7 @@
 //! The embedded default: one SQLite file in WAL mode, `synchronous=FULL`, so
 //! that a commit is durable before the API answers.
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::LazyLock, time::Duration};
 
 use sqlx::{
     Sqlite,
@@ -12,7 +12,7 @@ use sqlx::{
 use super::{
     Result, StoreError,
     engine::{Dialect, SqlStore},
-    sql::media_columns,
+    sql,
 };
 
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -73,16 +73,16 @@ impl Dialect for Sqlite {
 
     // sqlx hands each row over from its connection thread as a separate
     // message, so the whole list comes back as one JSON array in one row.
-    const ATTEMPT_MEDIA: &'static str = concat!(
-        "SELECT a.session_id, (SELECT json_group_array(json_array(",
-        media_columns!("m."),
-        ") ORDER BY m.matches DESC, m.score DESC, m.created_at, m.id)
-           FROM media m WHERE m.attempt_id = a.id) AS media
-         FROM attempts a JOIN sessions s ON s.id = a.session_id AND s.integration_id = $2
-         WHERE a.id = $1"
-    );
-    const EVIDENCE: &'static str =
-        "SELECT m.id, m.evidence FROM json_each($1) k JOIN media m ON m.id = k.value AND m.integration_id = $2";
+    fn attempt_media() -> &'static str {
+        static TEXT: LazyLock<String> = LazyLock::new(|| {
+            sql::attempt_media("json_array", |item, order| {
+                format!("json_group_array({item} ORDER BY {order})")
+            })
+        });
+        &TEXT
+    }
+    const EVIDENCE: &'static str = "SELECT e.media_id, e.evidence FROM json_each($1) k
+         JOIN media m ON m.id = k.value AND m.integration_id = $2 JOIN media_evidence e ON e.media_id = m.id";
     const UNREFERENCED_BLOBS: &'static str = "SELECT k.value FROM json_each($1) k
          WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_key = k.value)";
     const MIGRATIONS_TABLE: &'static str =

@@ -34,7 +34,12 @@ async fn force_status(app: &TestApp, session: &str, status: Status) {
 async fn status_of(app: &TestApp, tenant: &Tenant, session: &str) -> Status {
     let store = app.core.store.as_ref();
     let integration = store.integration_by_key(&tenant.api_key).await.unwrap().unwrap();
-    store.session(&integration.id, session).await.unwrap().unwrap().status
+    store
+        .session(&integration.integration.id, &session.into())
+        .await
+        .unwrap()
+        .unwrap()
+        .status
 }
 
 #[tokio::test]
@@ -50,7 +55,7 @@ async fn every_status_takes_exactly_the_events_the_state_machine_allows() {
             let allowed = match event {
                 Event::Upload => app.upload(&tenant, &session, "image", "face", &face).await.status == 201,
                 Event::Submit => app.submit(&tenant, &session).await.status == 200,
-                Event::Decide(decision) => app.core.store.decide(&session, decision).await.is_ok(),
+                Event::Decide(decision) => app.core.store.decide(&session.as_str().into(), decision).await.is_ok(),
             };
             let expected = from.after(event);
             assert_eq!(allowed, expected.is_some(), "{event:?} in {from}");

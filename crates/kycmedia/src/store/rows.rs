@@ -1,0 +1,194 @@
+//! One type per table, every column a field (see `table`): what the store
+//! reads, writes and copies, and what the layers above work with.
+
+use kycmedia_proto::{MediaKind, Status};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{Database, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
+
+use super::table::table;
+use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
+
+table! {
+    /// A tenant. The API key is public (sent on every request); its secrets
+    /// are rows of their own.
+    pub struct Integration in "integrations" {
+        pub id: IntegrationId,
+        pub name: String,
+        pub api_key: String,
+        pub active: bool,
+        pub created_at: i64,
+    }
+}
+
+table! {
+    /// One of an integration's one to five shared secrets; `seq` orders them,
+    /// newest highest.
+    pub struct Secret in "integration_secrets" {
+        pub integration_id: IntegrationId,
+        pub secret: SharedSecret,
+        pub created_at: i64,
+        pub seq: i64,
+    }
+}
+
+table! {
+    /// A verification session. Only what the API gives back is kept: no
+    /// names, document numbers or birth dates.
+    pub struct Session in "sessions" {
+        pub id: SessionId,
+        pub integration_id: IntegrationId,
+        pub status: Status,
+        pub vendor_data: Option<String>,
+        pub end_user_id: Option<String>,
+        pub callback: Option<String>,
+        pub session_token: String,
+        /// The test-integration convention: a decision taken on submit.
+        pub auto_decision: Option<Status>,
+        pub created_at: i64,
+    }
+}
+
+table! {
+    /// One try at a session; `seq` numbers a session's attempts from 1.
+    pub struct Attempt in "attempts" {
+        pub id: AttemptId,
+        pub session_id: SessionId,
+        pub status: Status,
+        pub created_at: i64,
+        pub seq: i64,
+    }
+}
+
+table! {
+    /// One stored file's metadata, measured from its bytes at upload.
+    pub struct Media in "media" {
+        pub id: MediaId,
+        pub attempt_id: AttemptId,
+        pub session_id: SessionId,
+        pub integration_id: IntegrationId,
+        pub kind: MediaKind,
+        pub context: String,
+        pub mimetype: String,
+        pub size: i64,
+        pub width: Option<i64>,
+        pub height: Option<i64>,
+        pub duration_ms: Option<i64>,
+        pub accuracy: f64,
+        pub quality: f64,
+        /// Accuracy reached the match line: ranked before every non-match.
+        #[serde(deserialize_with = "json_bool")]
+        pub matches: bool,
+        /// The ranking score within its side of the match line.
+        pub score: f64,
+        pub blob_key: String,
+        pub created_at: i64,
+    }
+}
+
+table! {
+    /// The analysis behind a media row's rank, as JSON text: a table apart,
+    /// because only the analysis endpoints read it, never the hot list.
+    pub struct Evidence in "media_evidence" {
+        pub media_id: MediaId,
+        pub evidence: String,
+    }
+}
+
+/// An integration with its shared secrets, newest first: what a request is
+/// verified against.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub integration: Integration,
+    pub secrets: Vec<SharedSecret>,
+}
+
+impl Credentials {
+    /// `secrets` as read, newest first.
+    pub fn new(integration: Integration, secrets: Vec<Secret>) -> Self {
+        Credentials {
+            integration,
+            secrets: secrets.into_iter().map(|s| s.secret).collect(),
+        }
+    }
+}
+
+/// A shared secret. Never printed: `Debug` shows `[REDACTED]`;
+/// `expose_secret()` to sign or verify.
+#[derive(Debug, Clone)]
+pub struct SharedSecret(SecretString);
+
+impl ExposeSecret<str> for SharedSecret {
+    fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl From<&str> for SharedSecret {
+    fn from(secret: &str) -> Self {
+        SharedSecret(secret.into())
+    }
+}
+
+impl From<String> for SharedSecret {
+    fn from(secret: String) -> Self {
+        SharedSecret(secret.into())
+    }
+}
+
+/// `migrate-db` compares copied rows.
+impl PartialEq for SharedSecret {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose_secret() == other.expose_secret()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SharedSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(SharedSecret::from)
+    }
+}
+
+impl<DB: Database> Type<DB> for SharedSecret
+where
+    str: Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <str as Type<DB>>::type_info()
+    }
+
+    fn compatible(ty: &DB::TypeInfo) -> bool {
+        <str as Type<DB>>::compatible(ty)
+    }
+}
+
+impl<'q, DB: Database> Encode<'q, DB> for SharedSecret
+where
+    for<'a> &'a str: Encode<'q, DB>,
+{
+    fn encode_by_ref(&self, buf: &mut <DB as Database>::ArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        <&str as Encode<'q, DB>>::encode(self.expose_secret(), buf)
+    }
+}
+
+impl<'r, DB: Database> Decode<'r, DB> for SharedSecret
+where
+    String: Decode<'r, DB>,
+{
+    fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+        <String as Decode<'r, DB>>::decode(value).map(SharedSecret::from)
+    }
+}
+
+/// SQLite's JSON spells a boolean column 0 or 1; PostgreSQL's, false or true.
+fn json_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+    }
+    Ok(match serde::Deserialize::deserialize(d)? {
+        Flag::Bool(b) => b,
+        Flag::Int(i) => i != 0,
+    })
+}
