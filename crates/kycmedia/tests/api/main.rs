@@ -19,6 +19,7 @@ mod ops;
 mod ranking;
 mod readme;
 mod reasons;
+mod schema;
 #[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
 mod services;
 mod sqlite_only;

@@ -1,6 +1,25 @@
 //! What only the embedded backend has: one server per SQLite file.
 
-use crate::helpers::spawn_app;
+use kycmedia::store::{Columns, Media};
+
+use crate::{
+    helpers::spawn_app,
+    schema::{names, sorted},
+};
+
+/// The ranked list is answered from one covering index (migration 0003),
+/// so a new media column needs the index rebuilt with it.
+#[tokio::test]
+async fn the_ranked_list_index_holds_every_media_column() {
+    let Some(app) = spawn_app().await else { return };
+    let indexed = names(
+        &app.place.database,
+        "SELECT name FROM pragma_index_info($1)",
+        "media_attempt_rank",
+    )
+    .await;
+    assert_eq!(indexed, sorted(Media::COLUMNS));
+}
 
 #[tokio::test]
 async fn a_second_server_on_the_same_sqlite_database_refuses_to_start() {

@@ -24,6 +24,8 @@ mod ops;
 #[path = "../api/ranking.rs"]
 mod ranking;
 mod scale_out;
+#[path = "../api/schema.rs"]
+mod schema;
 #[path = "../api/services.rs"]
 mod services;
 #[path = "../api/store_inspect.rs"]
