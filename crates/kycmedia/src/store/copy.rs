@@ -13,13 +13,9 @@
 
 use async_trait::async_trait;
 use secrecy::ExposeSecret;
-use sqlx::{AssertSqlSafe, Database, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::AssertSqlSafe;
 
-use super::{
-    Attempt, Evidence, Integration, Media, Result, Secret, Session,
-    engine::{Dialect, SqlStore},
-    table::{self, Row},
-};
+use super::{Attempt, Evidence, Integration, Media, Result, Secret, Session, driver::Driver, engine::SqlStore, table};
 
 /// The tables, parents before children: copying in this order never writes
 /// a row before the row it references.
@@ -152,24 +148,9 @@ pub trait RowCopy: Send + Sync {
     async fn import(&self, rows: &Rows) -> Result<u64>;
 }
 
-/// The copy, on the pool of either driver; each table's bounds come with
-/// its row type (`Row`).
+/// The copy, on the pool of either driver.
 #[async_trait]
-impl<DB> RowCopy for SqlStore<DB>
-where
-    DB: Dialect + Database<Arguments: IntoArguments<DB>>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    Integration: Row<DB>,
-    Secret: Row<DB>,
-    Session: Row<DB>,
-    Attempt: Row<DB>,
-    Media: Row<DB>,
-    Evidence: Row<DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (String, String): FromRow<'r, DB::Row>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-{
+impl<DB: Driver> RowCopy for SqlStore<DB> {
     async fn row_count(&self, table: Table) -> Result<i64> {
         let count = format!("SELECT COUNT(*) FROM {}", table.name());
         Ok(sqlx::query_scalar(AssertSqlSafe(count)).fetch_one(&self.pool).await?)

@@ -14,12 +14,11 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use kycmedia_proto::Status;
-use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::{Database, Pool};
 
 use super::{
     Attempt, AttemptMedia, Credentials, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Result, Secret, Session,
-    SharedSecret, Store, StoreError, Totals, sql,
-    table::{self, Row},
+    SharedSecret, Store, StoreError, Totals, driver::Driver, sql, table,
 };
 use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
 
@@ -55,35 +54,10 @@ fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
-/// The bounds list what the driver must bind and decode; SQLite and
-/// PostgreSQL both qualify, so the compiler checks every statement's Rust
-/// side once for both. Each table's bounds come with its row type (`Row`).
+/// Written once for both databases: `Driver` lists what the statements
+/// bind and decode, so the compiler checks their Rust side for each.
 #[async_trait]
-impl<DB> Store for SqlStore<DB>
-where
-    DB: Dialect + Database<Arguments: IntoArguments<DB>>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    Integration: Row<DB>,
-    Secret: Row<DB>,
-    Session: Row<DB>,
-    Attempt: Row<DB>,
-    Media: Row<DB>,
-    Evidence: Row<DB>,
-    for<'r> (String,): FromRow<'r, DB::Row>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (i64, i64): FromRow<'r, DB::Row>,
-    for<'r> (AttemptId,): FromRow<'r, DB::Row>,
-    for<'r> (String, String): FromRow<'r, DB::Row>,
-    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> Status: Encode<'q, DB> + Type<DB>,
-    for<'q> SharedSecret: Encode<'q, DB> + Type<DB>,
-    for<'q> IntegrationId: Encode<'q, DB> + Type<DB>,
-    for<'q> SessionId: Encode<'q, DB> + Type<DB>,
-    for<'q> AttemptId: Encode<'q, DB> + Type<DB>,
-    for<'q> MediaId: Encode<'q, DB> + Type<DB>,
-{
+impl<DB: Driver> Store for SqlStore<DB> {
     async fn ping(&self) -> Result<()> {
         sqlx::query(sql::PING).execute(&self.pool).await?;
         Ok(())

@@ -5,13 +5,13 @@
 use std::{fmt, os::unix::fs::PermissionsExt, path::PathBuf, str::FromStr, time::Duration};
 
 use sqlx::{
-    Database, Executor, FromRow, IntoArguments, Pool,
+    Pool,
     migrate::Migrator,
     postgres::{PgConnectOptions, PgPoolOptions},
     sqlite::{SqliteConnectOptions, SqlitePoolOptions},
 };
 
-use super::{Result, StoreError, engine::Dialect, postgres, redacted, sql, sqlite};
+use super::{Result, StoreError, driver::Driver, postgres, redacted, sql, sqlite};
 
 /// How long a connection may take before the database counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -223,13 +223,7 @@ async fn inspect_postgres(url: &str, max_connections: u32, inspection: &mut Insp
 }
 
 /// Compares sqlx's migration table, read only, with `migrator`.
-async fn migrations<DB>(pool: &Pool<DB>, migrator: &Migrator) -> Result<Migrations>
-where
-    DB: Dialect + Database<Arguments: IntoArguments<DB>>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'r> (i64,): FromRow<'r, DB::Row>,
-    for<'r> (i64, Vec<u8>, bool): FromRow<'r, DB::Row>,
-{
+async fn migrations<DB: Driver>(pool: &Pool<DB>, migrator: &Migrator) -> Result<Migrations> {
     let (tables,): (i64,) = sqlx::query_as(DB::MIGRATIONS_TABLE).fetch_one(pool).await?;
     let recorded: Vec<(i64, Vec<u8>, bool)> = if tables == 0 {
         Vec::new()

@@ -4,6 +4,7 @@
 //! statements in `sql` and the few differences in each backend's `Dialect`.
 
 pub mod copy;
+mod driver;
 mod engine;
 mod inspect;
 mod postgres;

@@ -11,6 +11,7 @@ use sqlx::{
 
 use super::{
     Result,
+    driver::Driver,
     engine::{Dialect, SqlStore},
     sql,
 };
@@ -48,6 +49,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
     MIGRATOR.run(&pool).await?;
     Ok(SqlStore::new(pool))
 }
+
+impl Driver for Postgres {}
 
 impl Dialect for Postgres {
     fn rows_affected(result: &Self::QueryResult) -> u64 {

@@ -11,6 +11,7 @@ use sqlx::{
 
 use super::{
     Result, StoreError,
+    driver::Driver,
     engine::{Dialect, SqlStore},
     sql,
 };
@@ -65,6 +66,8 @@ pub async fn connect(url: &str) -> Result<SqliteStore> {
     MIGRATOR.run(&pool).await?;
     Ok(SqlStore::new(pool))
 }
+
+impl Driver for Sqlite {}
 
 impl Dialect for Sqlite {
     fn rows_affected(result: &Self::QueryResult) -> u64 {
