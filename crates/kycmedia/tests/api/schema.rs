@@ -81,13 +81,17 @@ const OLD_ROWS: [&str; 5] = [
 
 #[tokio::test]
 async fn an_installation_from_before_the_evidence_table_is_migrated_with_its_evidence() {
-    let Some(place) = crate::helpers::Place::fresh().await else { return };
+    let Some(place) = crate::helpers::Place::fresh().await else {
+        return;
+    };
     let backend = match crate::BACKEND {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
     };
     // The repository's own migrations up to the one that moved the evidence.
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend);
     let earlier = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(&all).unwrap() {
         let path = entry.unwrap().path();
