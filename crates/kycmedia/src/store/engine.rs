@@ -50,6 +50,17 @@ impl<DB: Database> SqlStore<DB> {
     }
 }
 
+impl<DB: Driver> SqlStore<DB> {
+    /// The integration with its secrets, newest first.
+    async fn credentials(&self, integration: Integration) -> Result<Credentials> {
+        let secrets = sqlx::query_as(sql::SECRETS.as_str())
+            .bind(&integration.id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Credentials::new(integration, secrets))
+    }
+}
+
 fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String> {
     serde_json::to_string(items).map_err(|e| StoreError::Database(sqlx::Error::Encode(Box::new(e))))
 }
@@ -99,22 +110,14 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .fetch_optional(&self.pool)
             .await?;
         let Some(integration) = row else { return Ok(None) };
-        let secrets = sqlx::query_as(sql::SECRETS.as_str())
-            .bind(&integration.id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(Some(Credentials::new(integration, secrets)))
+        Ok(Some(self.credentials(integration).await?))
     }
 
     async fn list_integrations(&self) -> Result<Vec<Credentials>> {
         let rows: Vec<Integration> = sqlx::query_as(sql::INTEGRATIONS.as_str()).fetch_all(&self.pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for integration in rows {
-            let secrets = sqlx::query_as(sql::SECRETS.as_str())
-                .bind(&integration.id)
-                .fetch_all(&self.pool)
-                .await?;
-            out.push(Credentials::new(integration, secrets));
+            out.push(self.credentials(integration).await?);
         }
         Ok(out)
     }
