@@ -86,10 +86,12 @@ macro_rules! string_enum {
 }
 
 pub mod context;
+pub mod decision;
 pub mod error;
 pub mod headers;
 pub mod signing;
 pub mod transitions;
+pub mod webhook;
 pub mod wire;
 
 pub use context::{Context, ImageContext, MediaKind, VideoContext};

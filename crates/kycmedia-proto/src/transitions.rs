@@ -13,7 +13,7 @@ pub enum Event {
     /// The client submits the attempt for review.
     Submit,
     /// A reviewer records a decision (`approved`, `declined`,
-    /// `resubmission_requested`).
+    /// `resubmission_requested`, or `review` to decide later).
     Decide(Status),
 }
 
@@ -30,6 +30,8 @@ impl Status {
             (Event::Upload, Created | Started | ResubmissionRequested) => Some(Started),
             (Event::Submit, Created | Started) => Some(Submitted),
             (Event::Decide(decision), Submitted | Review) if decision.is_decision() => Some(decision),
+            // A reviewer may first take a submitted session into review.
+            (Event::Decide(Review), Submitted) => Some(Review),
             _ => None,
         }
     }

@@ -18,6 +18,8 @@ pub async fn create_integration(store: &dyn Store, name: &str) -> Result<Credent
         api_key: new_id(),
         active: true,
         created_at: now_ms(),
+        decision_webhook_url: None,
+        event_webhook_url: None,
     };
     store
         .create_integration(&integration, &SharedSecret::from(new_id()))
@@ -61,10 +63,39 @@ pub async fn list(store: &dyn Store) -> Result<Value, StoreError> {
                     "apiKey": i.api_key,
                     "active": i.active,
                     "secrets": c.secrets.len(),
+                    "decisionWebhookUrl": i.decision_webhook_url,
+                    "eventWebhookUrl": i.event_webhook_url,
                 })
             })
             .collect(),
     ))
+}
+
+/// Sets the integration's webhook URLs: `None` keeps one as it is, an
+/// empty one clears it, anything else must be an http(s) URL.
+pub async fn set_webhooks(
+    store: &dyn Store,
+    api_key: &str,
+    decisions: Option<&str>,
+    events: Option<&str>,
+) -> Result<Value, StoreError> {
+    let current = store.integration_by_key(api_key).await?.ok_or(StoreError::NotFound)?;
+    let pick = |given: Option<&str>, now: Option<String>, flag: &str| match given {
+        None => Ok(now),
+        Some("") => Ok(None),
+        Some(url) => match url::Url::parse(url) {
+            Ok(parsed) if matches!(parsed.scheme(), "https" | "http") => Ok(Some(url.to_owned())),
+            _ => Err(StoreError::Invalid(format!(
+                "--{flag} must be an https:// (or, with serve --webhook-allow-http, http://) URL: {url:?}"
+            ))),
+        },
+    };
+    let decisions = pick(decisions, current.integration.decision_webhook_url, "decisions")?;
+    let events = pick(events, current.integration.event_webhook_url, "events")?;
+    store
+        .set_webhooks(api_key, decisions.as_deref(), events.as_deref())
+        .await?;
+    Ok(json!({ "apiKey": api_key, "decisionWebhookUrl": decisions, "eventWebhookUrl": events }))
 }
 
 pub async fn disable(store: &dyn Store, api_key: &str) -> Result<Value, StoreError> {
@@ -72,8 +103,35 @@ pub async fn disable(store: &dyn Store, api_key: &str) -> Result<Value, StoreErr
     Ok(json!({ "apiKey": api_key, "active": false }))
 }
 
-/// Records a decision on a submitted session and its submitted attempt.
-pub async fn decide(store: &dyn Store, session_id: &SessionId, decision: Status) -> Result<Value, StoreError> {
-    let session = store.decide(session_id, decision).await?;
+/// Records a decision on a submitted session and its submitted attempt,
+/// with a reason code from the provider's table when one is given: 1xx for
+/// a decline, 2xx for a resubmission request, none for the others.
+pub async fn decide(
+    store: &dyn Store,
+    session_id: &SessionId,
+    decision: Status,
+    reason_code: Option<i64>,
+) -> Result<Value, StoreError> {
+    if let Some(code) = reason_code
+        && !kycmedia_proto::decision::reason_fits(decision, code)
+    {
+        return Err(StoreError::Invalid(format!(
+            "reason code {code} does not go with {decision}: a decline takes one of {}, a resubmission request one of {}, \
+             other decisions none",
+            reason_codes(100..200),
+            reason_codes(200..300)
+        )));
+    }
+    let session = store.decide(session_id, decision, reason_code, now_ms()).await?;
     Ok(json!({ "id": session.id, "status": session.status.as_str() }))
+}
+
+/// The documented reason codes in `range`, comma-separated.
+fn reason_codes(range: std::ops::Range<i64>) -> String {
+    let codes: Vec<String> = kycmedia_proto::decision::REASONS
+        .iter()
+        .filter(|(code, _)| range.contains(code))
+        .map(|(code, _)| code.to_string())
+        .collect();
+    codes.join(", ")
 }

@@ -12,7 +12,8 @@ use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     media_cache::MediaListCache,
     store::{
-        Attempt, AttemptMedia, Credentials, Integration, Media, PoolStats, Result, Session, SharedSecret, Store, Totals,
+        Attempt, AttemptMedia, Credentials, Decision, Integration, Media, PoolStats, Result, Session, SharedSecret,
+        Store, Totals,
     },
 };
 
@@ -73,6 +74,10 @@ impl Store for InvalidatingStore {
         self.inner.disable_integration(api_key).await
     }
 
+    async fn set_webhooks(&self, api_key: &str, decisions: Option<&str>, events: Option<&str>) -> Result<()> {
+        self.inner.set_webhooks(api_key, decisions, events).await
+    }
+
     async fn create_session(&self, session: &Session) -> Result<()> {
         self.inner.create_session(session).await
     }
@@ -93,8 +98,18 @@ impl Store for InvalidatingStore {
         self.inner.submit(integration, session, new_attempt, now).await
     }
 
-    async fn decide(&self, session: &SessionId, decision: Status) -> Result<Session> {
-        self.inner.decide(session, decision).await
+    async fn decide(
+        &self,
+        session: &SessionId,
+        decision: Status,
+        reason_code: Option<i64>,
+        now: i64,
+    ) -> Result<Session> {
+        self.inner.decide(session, decision, reason_code, now).await
+    }
+
+    async fn decision(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<(Decision, Attempt)>> {
+        self.inner.decision(integration, session).await
     }
 
     async fn attempts(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<Attempt>> {

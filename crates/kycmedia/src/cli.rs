@@ -60,6 +60,10 @@ pub enum Command {
         session_id: String,
         /// The decision to record.
         decision: Decision,
+        /// The provider's reason code: 1xx for a decline, 2xx for a
+        /// resubmission request (docs/api.md §10); the reason text follows.
+        #[arg(long)]
+        reason_code: Option<i64>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -190,6 +194,20 @@ pub enum IntegrationCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Set where the integration's webhooks go; a URL left out stays as it
+    /// was, an empty one stops those webhooks.
+    SetWebhooks {
+        /// The integration's API key.
+        api_key: String,
+        /// The URL decision webhooks are POSTed to.
+        #[arg(long)]
+        decisions: Option<String>,
+        /// The URL event webhooks (`started`, `submitted`) are POSTed to.
+        #[arg(long)]
+        events: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -201,6 +219,8 @@ pub enum Decision {
     Declined,
     /// The person must try again: their next upload opens a new attempt.
     ResubmissionRequested,
+    /// Neither yet: a person will look at it, and decide later.
+    Review,
 }
 
 impl From<Decision> for Status {
@@ -209,6 +229,7 @@ impl From<Decision> for Status {
             Decision::Approved => Status::Approved,
             Decision::Declined => Status::Declined,
             Decision::ResubmissionRequested => Status::ResubmissionRequested,
+            Decision::Review => Status::Review,
         }
     }
 }
@@ -287,11 +308,12 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
         Command::Decide {
             session_id,
             decision,
+            reason_code,
             database,
         } => {
             let store = database.connect().await?;
             Ok(Some(
-                admin::decide(store.as_ref(), &session_id.into(), decision.into()).await?,
+                admin::decide(store.as_ref(), &session_id.into(), decision.into(), reason_code).await?,
             ))
         }
         Command::MigrateDb {
@@ -376,7 +398,8 @@ async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {
         | AddSecret { database, .. }
         | RevokeSecret { database, .. }
         | List { database }
-        | Disable { database, .. } => database,
+        | Disable { database, .. }
+        | SetWebhooks { database, .. } => database,
     };
     let store = database.connect().await?;
     let store = store.as_ref();
@@ -386,5 +409,11 @@ async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {
         RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret.expose_secret()).await?,
         List { .. } => admin::list(store).await?,
         Disable { api_key, .. } => admin::disable(store, api_key).await?,
+        SetWebhooks {
+            api_key,
+            decisions,
+            events,
+            ..
+        } => admin::set_webhooks(store, api_key, decisions.as_deref(), events.as_deref()).await?,
     })
 }

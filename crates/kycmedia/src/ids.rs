@@ -15,6 +15,17 @@ pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// Stored milliseconds as the contract writes times: RFC 3339 UTC with
+/// milliseconds (`2026-12-01T12:00:00.000Z`).
+pub fn rfc3339_ms(ms: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    at.format(&time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    ))
+    .unwrap_or_default()
+}
+
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -76,4 +87,13 @@ id_type!(
 id_type!(
     /// `media.id`.
     MediaId
+);
+id_type!(
+    /// `webhooks.id`, sent as the delivery's `X-Kycmedia-Webhook-Id` so
+    /// that a receiver can drop a repeat.
+    WebhookId
+);
+id_type!(
+    /// `webhook_attempts.id`.
+    WebhookAttemptId
 );

@@ -47,6 +47,7 @@ fn api_routes() -> ApiRoutes {
         signed: OpenApiRouter::new()
             .routes(routes!(sessions::submit, sessions::delete))
             .routes(routes!(sessions::attempts))
+            .routes(routes!(sessions::decision))
             .routes(routes!(media::upload, media::session_media))
             .routes(routes!(media::attempt_media))
             .routes(routes!(media::download))

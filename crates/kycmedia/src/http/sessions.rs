@@ -5,16 +5,17 @@ use std::sync::Arc;
 use axum::{Extension, Json, body::Bytes, extract::State, http::StatusCode};
 use kycmedia_proto::{
     ApiError, FailBody,
+    decision::{DecisionResponse, TechnicalData},
     wire::{AttemptList, AttemptObject, DeleteResponse, DeletedSession, SUCCESS, SessionObject, SessionResponse},
 };
 
 use crate::{
     error::AppResult,
     http::{auth::Caller, ids::PathId},
-    ids::SessionId,
+    ids::{SessionId, rfc3339_ms},
     lifecycle,
     state::Core,
-    store::Session,
+    store::{Session, decision_object},
 };
 
 fn session_response(core: &Core, session: &Session) -> SessionResponse {
@@ -29,16 +30,6 @@ fn session_response(core: &Core, session: &Session) -> SessionResponse {
             session_token: session.session_token.clone(),
         },
     }
-}
-
-/// Formats stored milliseconds as RFC 3339 UTC with milliseconds.
-fn created_time(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    at.format(&time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    ))
-    .unwrap_or_default()
 }
 
 /// Create a verification session. The signature is optional here, as on the
@@ -94,6 +85,32 @@ pub async fn delete(
     }))
 }
 
+/// The session's decision: `verification` is `null` until there is one.
+#[utoipa::path(get, path = "/v1/sessions/{id}/decision", tag = "sessions",
+    params(("id" = String, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the session id")),
+    responses((status = 200, body = DecisionResponse), (status = 400, body = FailBody),
+              (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+pub async fn decision(
+    State(core): State<Arc<Core>>,
+    Extension(caller): Extension<Caller>,
+    PathId(id): PathId<SessionId>,
+) -> AppResult<Json<DecisionResponse>> {
+    let integration = &caller.integration().id;
+    let session = core.store.session(integration, &id).await?.ok_or(ApiError::NotFound)?;
+    let verification = core
+        .store
+        .decision(integration, &id)
+        .await?
+        .map(|(decision, attempt)| decision_object(&session, &decision, attempt.submitted_at));
+    Ok(Json(DecisionResponse {
+        status: SUCCESS.to_owned(),
+        verification,
+        technical_data: TechnicalData::default(),
+    }))
+}
+
 /// List the session's attempts, newest first.
 #[utoipa::path(get, path = "/v1/sessions/{id}/attempts", tag = "sessions",
     params(("id" = String, Path, description = "Session id"),
@@ -115,7 +132,7 @@ pub async fn attempts(
             .map(|a| AttemptObject {
                 id: a.id.into(),
                 status: a.status.as_str().to_owned(),
-                created_time: created_time(a.created_at),
+                created_time: rfc3339_ms(a.created_at),
             })
             .collect(),
     }))
@@ -125,6 +142,6 @@ pub async fn attempts(
 mod tests {
     #[test]
     fn created_time_is_rfc3339_utc_with_milliseconds() {
-        assert_eq!(super::created_time(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
+        assert_eq!(crate::ids::rfc3339_ms(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
     }
 }

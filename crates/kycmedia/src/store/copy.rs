@@ -15,7 +15,10 @@ use async_trait::async_trait;
 use secrecy::ExposeSecret;
 use sqlx::AssertSqlSafe;
 
-use super::{Attempt, Evidence, Integration, Media, Result, Secret, Session, driver::Driver, engine::SqlStore, table};
+use super::{
+    Attempt, Decision, Evidence, Integration, Media, Result, Secret, Session, Webhook, WebhookAttempt, driver::Driver,
+    engine::SqlStore, table,
+};
 
 /// The tables, parents before children: copying in this order never writes
 /// a row before the row it references.
@@ -25,18 +28,24 @@ pub enum Table {
     Secrets,
     Sessions,
     Attempts,
+    Decisions,
     Media,
     Evidence,
+    Webhooks,
+    WebhookAttempts,
 }
 
 impl Table {
-    pub const ALL: [Table; 6] = [
+    pub const ALL: [Table; 9] = [
         Table::Integrations,
         Table::Secrets,
         Table::Sessions,
         Table::Attempts,
+        Table::Decisions,
         Table::Media,
         Table::Evidence,
+        Table::Webhooks,
+        Table::WebhookAttempts,
     ];
 
     pub fn name(self) -> &'static str {
@@ -48,6 +57,9 @@ impl Table {
             Table::Attempts => Attempt::NAME,
             Table::Media => Media::NAME,
             Table::Evidence => Evidence::NAME,
+            Table::Decisions => Decision::NAME,
+            Table::Webhooks => Webhook::NAME,
+            Table::WebhookAttempts => WebhookAttempt::NAME,
         }
     }
 
@@ -56,6 +68,7 @@ impl Table {
         match self {
             Table::Secrets => ("integration_id", Some("secret")),
             Table::Evidence => ("media_id", None),
+            Table::Decisions => ("attempt_id", None),
             _ => ("id", None),
         }
     }
@@ -94,6 +107,9 @@ pub enum Rows {
     Attempts(Vec<Attempt>),
     Media(Vec<Media>),
     Evidence(Vec<Evidence>),
+    Decisions(Vec<Decision>),
+    Webhooks(Vec<Webhook>),
+    WebhookAttempts(Vec<WebhookAttempt>),
 }
 
 impl Rows {
@@ -105,6 +121,9 @@ impl Rows {
             Rows::Attempts(r) => r.len(),
             Rows::Media(r) => r.len(),
             Rows::Evidence(r) => r.len(),
+            Rows::Decisions(r) => r.len(),
+            Rows::Webhooks(r) => r.len(),
+            Rows::WebhookAttempts(r) => r.len(),
         }
     }
 
@@ -124,6 +143,9 @@ impl Rows {
             Rows::Attempts(r) => r.last().map(|r| id(r.id.as_str())),
             Rows::Media(r) => r.last().map(|r| id(r.id.as_str())),
             Rows::Evidence(r) => r.last().map(|r| id(r.media_id.as_str())),
+            Rows::Decisions(r) => r.last().map(|r| id(r.attempt_id.as_str())),
+            Rows::Webhooks(r) => r.last().map(|r| id(r.id.as_str())),
+            Rows::WebhookAttempts(r) => r.last().map(|r| id(r.id.as_str())),
         }
     }
 }
@@ -184,6 +206,9 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
             Table::Attempts => page!(Attempts, Attempt),
             Table::Media => page!(Media, Media),
             Table::Evidence => page!(Evidence, Evidence),
+            Table::Decisions => page!(Decisions, Decision),
+            Table::Webhooks => page!(Webhooks, Webhook),
+            Table::WebhookAttempts => page!(WebhookAttempts, WebhookAttempt),
         })
     }
 
@@ -207,6 +232,9 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
             Rows::Attempts(records) => insert!(records),
             Rows::Media(records) => insert!(records),
             Rows::Evidence(records) => insert!(records),
+            Rows::Decisions(records) => insert!(records),
+            Rows::Webhooks(records) => insert!(records),
+            Rows::WebhookAttempts(records) => insert!(records),
         }
         tx.commit().await?;
         Ok(inserted)

@@ -13,7 +13,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::{
     engine::Dialect,
-    rows::{Attempt, Evidence, Integration, Media, Secret, Session},
+    rows::{Attempt, Decision, Evidence, Integration, Media, Secret, Session, Webhook, WebhookAttempt},
     table::Row,
 };
 use crate::{
@@ -50,6 +50,9 @@ pub trait Driver:
     + Imply<Attempt, Is: Row<Self>>
     + Imply<Media, Is: Row<Self>>
     + Imply<Evidence, Is: Row<Self>>
+    + Imply<Decision, Is: Row<Self>>
+    + Imply<Webhook, Is: Row<Self>>
+    + Imply<WebhookAttempt, Is: Row<Self>>
     + Imply<(String,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, i64), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
@@ -58,6 +61,7 @@ pub trait Driver:
     + Imply<(i64, Vec<u8>, bool), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + for<'a> Imply<&'a str, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<String, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<String>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<i64, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Status, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<SharedSecret, Is: for<'q> Encode<'q, Self> + Type<Self>>

@@ -13,12 +13,15 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use kycmedia_proto::Status;
+use kycmedia_proto::{
+    Status,
+    webhook::{Action, WebhookKind},
+};
 use sqlx::{Database, Pool};
 
 use super::{
-    Attempt, AttemptMedia, Credentials, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Result, Secret, Session,
-    SharedSecret, Store, StoreError, Totals, driver::Driver, sql, table,
+    Attempt, AttemptMedia, Credentials, Decision, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Result, Secret,
+    Session, SharedSecret, Store, StoreError, Totals, driver::Driver, outbox, sql, table,
 };
 use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
 
@@ -190,6 +193,19 @@ impl<DB: Driver> Store for SqlStore<DB> {
         Ok(())
     }
 
+    async fn set_webhooks(&self, api_key: &str, decisions: Option<&str>, events: Option<&str>) -> Result<()> {
+        let done = sqlx::query(sql::SET_WEBHOOKS)
+            .bind(api_key)
+            .bind(decisions.map(str::to_owned))
+            .bind(events.map(str::to_owned))
+            .execute(&self.pool)
+            .await?;
+        if DB::rows_affected(&done) == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     async fn create_session(&self, session: &Session) -> Result<()> {
         table::insert([session], "").build().execute(&self.pool).await?;
         Ok(())
@@ -237,8 +253,16 @@ impl<DB: Driver> Store for SqlStore<DB> {
                     status: Status::Started,
                     created_at: m.created_at,
                     seq,
+                    submitted_at: None,
                 };
                 table::insert([&attempt], "").build().execute(&mut *tx).await?;
+                let session: Session = sqlx::query_as(sql::SESSION.as_str())
+                    .bind(&m.session_id)
+                    .bind(&m.integration_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let body = outbox::event_body(&session, &attempt.id, Action::Started);
+                outbox::enqueue::<DB>(&mut tx, &session, WebhookKind::Event, body, m.created_at).await?;
                 attempt.id
             }
         };
@@ -277,12 +301,13 @@ impl<DB: Driver> Store for SqlStore<DB> {
                 .await?;
             return Err(missing_or_conflict(status));
         };
-        let closed = sqlx::query(sql::CLOSE_ATTEMPTS.as_str())
+        let mut closed: Vec<AttemptId> = sqlx::query_scalar(sql::CLOSE_ATTEMPTS.as_str())
             .bind(session_id)
             .bind(session.status)
-            .execute(&mut *tx)
+            .bind(now)
+            .fetch_all(&mut *tx)
             .await?;
-        if DB::rows_affected(&closed) == 0 {
+        if closed.is_empty() {
             let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
                 .bind(session_id)
                 .fetch_one(&mut *tx)
@@ -293,15 +318,53 @@ impl<DB: Driver> Store for SqlStore<DB> {
                 status: session.status,
                 created_at: now,
                 seq,
+                submitted_at: Some(now),
             };
             table::insert([&attempt], "").build().execute(&mut *tx).await?;
+            closed.push(attempt.id);
+        }
+        for attempt in &closed {
+            let body = outbox::event_body(&session, attempt, Action::Submitted);
+            outbox::enqueue::<DB>(&mut tx, &session, WebhookKind::Event, body, now).await?;
+            // A test integration's decision, taken on submit.
+            if session.status != Status::Submitted {
+                let decision = Decision {
+                    attempt_id: attempt.clone(),
+                    session_id: session_id.clone(),
+                    status: session.status,
+                    reason_code: kycmedia_proto::decision::test_reason_code(session.status),
+                    decided_at: now,
+                };
+                record_decision::<DB>(&mut tx, &session, &decision, Some(now)).await?;
+            }
         }
         tx.commit().await?;
         Ok(session)
     }
 
-    async fn decide(&self, session_id: &SessionId, decision: Status) -> Result<Session> {
+    async fn decide(
+        &self,
+        session_id: &SessionId,
+        decision: Status,
+        reason_code: Option<i64>,
+        now: i64,
+    ) -> Result<Session> {
         let mut tx = self.pool.begin().await?;
+        // The provider's cap: the tenth attempt is declined rather than sent
+        // back for another.
+        let attempts: i64 = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
+            .bind(session_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let (decision, reason_code) =
+            if decision == Status::ResubmissionRequested && attempts > kycmedia_proto::decision::MAX_ATTEMPTS {
+                (
+                    Status::Declined,
+                    Some(kycmedia_proto::decision::RESUBMISSION_LIMIT_EXCEEDED.0),
+                )
+            } else {
+                (decision, reason_code)
+            };
         let row: Option<Session> = sqlx::query_as(sql::DECIDE_SESSION.as_str())
             .bind(session_id)
             .bind(decision)
@@ -314,11 +377,26 @@ impl<DB: Driver> Store for SqlStore<DB> {
                 .await?;
             return Err(missing_or_conflict(current));
         };
-        sqlx::query(sql::DECIDE_ATTEMPTS)
+        let decided: Vec<AttemptId> = sqlx::query_scalar(sql::DECIDE_ATTEMPTS)
             .bind(session_id)
             .bind(decision)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await?;
+        for attempt in decided {
+            let decision = Decision {
+                attempt_id: attempt,
+                session_id: session_id.clone(),
+                status: decision,
+                reason_code,
+                decided_at: now,
+            };
+            let submitted_at = sqlx::query_as::<DB, Attempt>(sql::ATTEMPT.as_str())
+                .bind(&decision.attempt_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .submitted_at;
+            record_decision::<DB>(&mut tx, &session, &decision, submitted_at).await?;
+        }
         tx.commit().await?;
         Ok(session)
     }
@@ -355,6 +433,20 @@ impl<DB: Driver> Store for SqlStore<DB> {
             session_id: session_id.into(),
             media,
         }))
+    }
+
+    async fn decision(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<(Decision, Attempt)>> {
+        let decision: Option<Decision> = sqlx::query_as(sql::DECISION.as_str())
+            .bind(session)
+            .bind(integration)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(decision) = decision else { return Ok(None) };
+        let attempt = sqlx::query_as(sql::ATTEMPT.as_str())
+            .bind(&decision.attempt_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(Some((decision, attempt)))
     }
 
     async fn media(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<Media>> {
@@ -412,6 +504,23 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .fetch_all(&self.pool)
             .await?)
     }
+}
+
+/// Stores the attempt's decision, replacing an earlier one (`review`), and
+/// enqueues its webhook, in the caller's transaction.
+async fn record_decision<DB: Driver>(
+    conn: &mut DB::Connection,
+    session: &Session,
+    decision: &Decision,
+    submitted_at: Option<i64>,
+) -> Result<()> {
+    sqlx::query(sql::DELETE_DECISION)
+        .bind(&decision.attempt_id)
+        .execute(&mut *conn)
+        .await?;
+    table::insert([decision], "").build().execute(&mut *conn).await?;
+    let body = outbox::decision_body(session, decision, submitted_at);
+    outbox::enqueue::<DB>(conn, session, WebhookKind::Decision, body, decision.decided_at).await
 }
 
 fn missing_or_conflict(status: Option<String>) -> StoreError {

@@ -7,6 +7,7 @@ pub mod copy;
 mod driver;
 mod engine;
 mod inspect;
+mod outbox;
 mod postgres;
 mod rows;
 mod sql;
@@ -20,8 +21,12 @@ use kycmedia_proto::Status;
 
 pub use copy::RowCopy;
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
+pub use outbox::decision_object;
 pub use postgres::PostgresStore;
-pub use rows::{Attempt, Credentials, Evidence, Integration, Media, Secret, Session, SharedSecret};
+pub use rows::{
+    Attempt, Credentials, Decision, Evidence, Integration, Media, Secret, Session, SharedSecret, Webhook,
+    WebhookAttempt,
+};
 pub use sqlite::SqliteStore;
 pub use table::Columns;
 
@@ -122,6 +127,8 @@ pub trait Store: Send + Sync {
     /// Fails with `Invalid` when it is the last secret, `NotFound` when unknown.
     async fn revoke_secret(&self, api_key: &str, secret: &str) -> Result<()>;
     async fn disable_integration(&self, api_key: &str) -> Result<()>;
+    /// Replaces both webhook URLs; `None` sends no such webhooks.
+    async fn set_webhooks(&self, api_key: &str, decisions: Option<&str>, events: Option<&str>) -> Result<()>;
 
     async fn create_session(&self, session: &Session) -> Result<()>;
     async fn session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Session>>;
@@ -140,8 +147,17 @@ pub trait Store: Send + Sync {
         new_attempt: &AttemptId,
         now: i64,
     ) -> Result<Session>;
-    /// Records a decision on a submitted session (operator command).
-    async fn decide(&self, session: &SessionId, decision: Status) -> Result<Session>;
+    /// Records a decision, with its reason code, on a submitted session
+    /// (or one in review), and enqueues its webhook.
+    async fn decide(
+        &self,
+        session: &SessionId,
+        decision: Status,
+        reason_code: Option<i64>,
+        now: i64,
+    ) -> Result<Session>;
+    /// The session's latest decision; `None` before there is one.
+    async fn decision(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<(Decision, Attempt)>>;
     /// The session's attempts, newest first.
     async fn attempts(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<Attempt>>;
     async fn latest_attempt(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Attempt>>;

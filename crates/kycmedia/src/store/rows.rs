@@ -1,12 +1,15 @@
 //! One type per table, every column a field (see `table`): what the store
 //! reads, writes and copies, and what the layers above work with.
 
-use kycmedia_proto::{MediaKind, Status};
+use kycmedia_proto::{
+    MediaKind, Status,
+    webhook::{WebhookKind, WebhookState},
+};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Database, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
 
 use super::table::table;
-use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
+use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId, WebhookAttemptId, WebhookId};
 
 table! {
     /// A tenant. The API key is public (sent on every request); its secrets
@@ -17,6 +20,10 @@ table! {
         pub api_key: String,
         pub active: bool,
         pub created_at: i64,
+        /// Where decision webhooks go; none are sent without it.
+        pub decision_webhook_url: Option<String>,
+        /// Where event webhooks (`started`, `submitted`) go.
+        pub event_webhook_url: Option<String>,
     }
 }
 
@@ -56,6 +63,7 @@ table! {
         pub status: Status,
         pub created_at: i64,
         pub seq: i64,
+        pub submitted_at: Option<i64>,
     }
 }
 
@@ -91,6 +99,55 @@ table! {
     pub struct Evidence in "media_evidence" {
         pub media_id: MediaId,
         pub evidence: String,
+    }
+}
+
+table! {
+    /// A decided attempt. The decision's code and reason text follow from
+    /// `status` and `reason_code` (`kycmedia_proto::decision`).
+    pub struct Decision in "decisions" {
+        pub attempt_id: AttemptId,
+        pub session_id: SessionId,
+        pub status: Status,
+        pub reason_code: Option<i64>,
+        pub decided_at: i64,
+    }
+}
+
+table! {
+    /// A webhook in the outbox: written with the change it reports, then
+    /// delivered at least once, in `seq` order within its session.
+    pub struct Webhook in "webhooks" {
+        pub id: WebhookId,
+        pub integration_id: IntegrationId,
+        pub session_id: SessionId,
+        pub seq: i64,
+        pub kind: WebhookKind,
+        pub url: String,
+        /// The exact bytes sent, signed at each delivery with the
+        /// integration's newest secret.
+        pub body: String,
+        pub state: WebhookState,
+        pub attempts: i64,
+        pub next_attempt_at: i64,
+        /// While set and in the future, one server is delivering it.
+        pub lease_until: Option<i64>,
+        pub created_at: i64,
+        pub delivered_at: Option<i64>,
+    }
+}
+
+table! {
+    /// One try at delivering a webhook.
+    pub struct WebhookAttempt in "webhook_attempts" {
+        pub id: WebhookAttemptId,
+        pub webhook_id: WebhookId,
+        pub at: i64,
+        /// The receiver's answer; none when it gave none.
+        pub http_status: Option<i64>,
+        pub latency_ms: i64,
+        /// The first KiB of the answer, or the error.
+        pub outcome: String,
     }
 }
 

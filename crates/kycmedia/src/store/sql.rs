@@ -11,7 +11,7 @@
 use std::sync::LazyLock;
 
 use super::{
-    rows::{Attempt, Integration, Media, Secret, Session},
+    rows::{Attempt, Decision, Integration, Media, Secret, Session},
     table::Columns,
 };
 
@@ -54,6 +54,8 @@ pub const REVOKE_SECRET: &str = "DELETE FROM integration_secrets WHERE secret = 
 pub const LOCK_INTEGRATION: &str = "UPDATE integrations SET active = active WHERE api_key = $1";
 /// A write that changes nothing: it locks the session's row until commit.
 pub const LOCK_SESSION: &str = "UPDATE sessions SET status = status WHERE id = $1 AND integration_id = $2";
+pub const SET_WEBHOOKS: &str =
+    "UPDATE integrations SET decision_webhook_url = $2, event_webhook_url = $3 WHERE api_key = $1";
 pub const DISABLE_INTEGRATION: &str = "UPDATE integrations SET active = FALSE WHERE api_key = $1";
 
 pub const SESSION_STATUS: &str = "SELECT status FROM sessions WHERE id = $1 AND integration_id = $2";
@@ -76,7 +78,8 @@ pub static SUBMIT_SESSION: Statement = LazyLock::new(|| {
 });
 pub static DECIDE_SESSION: Statement = LazyLock::new(|| {
     format!(
-        "UPDATE sessions SET status = $2 WHERE id = $1 AND status IN ('submitted','review') RETURNING {}",
+        "UPDATE sessions SET status = $2 WHERE id = $1 AND status IN ('submitted','review')
+         AND NOT (status = 'review' AND $2 = 'review') RETURNING {}",
         Session::COLUMNS
     )
 });
@@ -87,10 +90,17 @@ pub static OPEN_ATTEMPT: Statement = LazyLock::new(|| {
 });
 /// The `seq` of a session's next attempt.
 pub const NEXT_ATTEMPT_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) + 1 FROM attempts WHERE session_id = $1";
-pub static CLOSE_ATTEMPTS: Statement =
-    LazyLock::new(|| format!("UPDATE attempts SET status = $2 WHERE session_id = $1 AND status IN {OPEN_STATUSES}"));
+/// Returns the ids of the attempts it closed.
+/// Returns the ids of the attempts it closed.
+pub static CLOSE_ATTEMPTS: Statement = LazyLock::new(|| {
+    format!(
+        "UPDATE attempts SET status = $2, submitted_at = $3 WHERE session_id = $1 AND status IN {OPEN_STATUSES}
+         RETURNING id"
+    )
+});
+/// Returns the ids of the attempts it decided.
 pub const DECIDE_ATTEMPTS: &str =
-    "UPDATE attempts SET status = $2 WHERE session_id = $1 AND status IN ('submitted','review')";
+    "UPDATE attempts SET status = $2 WHERE session_id = $1 AND status IN ('submitted','review') RETURNING id";
 /// $1 session, $2 integration: the session's attempts, newest first.
 pub static ATTEMPTS: Statement = LazyLock::new(|| {
     format!(
@@ -126,3 +136,20 @@ pub fn attempt_media(array: &str, aggregate: impl Fn(&str, &str) -> String) -> S
          WHERE a.id = $1"
     )
 }
+
+/// $1 session, $2 integration: the session's latest decision.
+pub static DECISION: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM decisions
+         WHERE session_id = $1 AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = $1 AND s.integration_id = $2)
+         ORDER BY decided_at DESC, attempt_id DESC LIMIT 1",
+        Decision::COLUMNS
+    )
+});
+/// A later decision on the same attempt (after `review`) replaces it.
+pub const DELETE_DECISION: &str = "DELETE FROM decisions WHERE attempt_id = $1";
+pub static INTEGRATION: Statement =
+    LazyLock::new(|| format!("SELECT {} FROM integrations WHERE id = $1", Integration::COLUMNS));
+/// The `seq` of a session's next webhook.
+pub const NEXT_WEBHOOK_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) + 1 FROM webhooks WHERE session_id = $1";
+pub static ATTEMPT: Statement = LazyLock::new(|| format!("SELECT {} FROM attempts WHERE id = $1", Attempt::COLUMNS));

@@ -64,14 +64,24 @@ async fn a_submitted_session_waits_until_the_decide_command_records_a_decision()
         .await;
     app.submit(&tenant, &session).await;
     assert_eq!(app.attempts(&tenant, &session).await[0]["status"], "submitted");
-    admin::decide(app.core.store.as_ref(), &session.as_str().into(), Status::Declined)
-        .await
-        .unwrap();
+    admin::decide(
+        app.core.store.as_ref(),
+        &session.as_str().into(),
+        Status::Declined,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(app.attempts(&tenant, &session).await[0]["status"], "declined");
     assert!(
-        admin::decide(app.core.store.as_ref(), &session.as_str().into(), Status::Approved)
-            .await
-            .is_err()
+        admin::decide(
+            app.core.store.as_ref(),
+            &session.as_str().into(),
+            Status::Approved,
+            None
+        )
+        .await
+        .is_err()
     );
 }
 

@@ -7,6 +7,7 @@ mod api_command;
 mod auth;
 mod cli;
 mod command_line;
+mod decisions;
 mod docs_page;
 mod doctor;
 mod errors;

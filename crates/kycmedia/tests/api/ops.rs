@@ -163,6 +163,7 @@ async fn the_openapi_document_lists_every_endpoint_and_the_docs_are_served() {
         "/v1/sessions/{id}",
         "/v1/sessions/{id}/media",
         "/v1/sessions/{id}/attempts",
+        "/v1/sessions/{id}/decision",
         "/v1/attempts/{id}/media",
         "/v1/media/{id}",
     ] {

@@ -4,17 +4,22 @@
 //! `migrate-db`, and one the struct has but no migration adds fails every
 //! statement.
 
-use kycmedia::store::{Attempt, Columns, Evidence, Integration, Media, Secret, Session};
+use kycmedia::store::{
+    Attempt, Columns, Decision, Evidence, Integration, Media, Secret, Session, Webhook, WebhookAttempt,
+};
 
 use crate::helpers::{Backend, spawn_app};
 
-const TABLES: [(&str, &str); 6] = [
+const TABLES: [(&str, &str); 9] = [
     (Integration::NAME, Integration::COLUMNS),
     (Secret::NAME, Secret::COLUMNS),
     (Session::NAME, Session::COLUMNS),
     (Attempt::NAME, Attempt::COLUMNS),
     (Media::NAME, Media::COLUMNS),
     (Evidence::NAME, Evidence::COLUMNS),
+    (Decision::NAME, Decision::COLUMNS),
+    (Webhook::NAME, Webhook::COLUMNS),
+    (WebhookAttempt::NAME, WebhookAttempt::COLUMNS),
 ];
 
 pub fn sorted(columns: &str) -> Vec<String> {
@@ -92,13 +97,14 @@ async fn an_installation_from_before_the_evidence_table_is_migrated_with_its_evi
     let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
         .join(backend);
+    let mut names: Vec<String> = std::fs::read_dir(&all)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
     let earlier = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(&all).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !name.contains("evidence_table") {
-            std::fs::copy(&path, earlier.path().join(name)).unwrap();
-        }
+    for name in names.into_iter().take_while(|name| !name.contains("evidence_table")) {
+        std::fs::copy(all.join(&name), earlier.path().join(name)).unwrap();
     }
     let migrator = sqlx::migrate::Migrator::new(earlier.path()).await.unwrap();
     macro_rules! set_up {

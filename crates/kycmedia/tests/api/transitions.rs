@@ -49,13 +49,23 @@ async fn every_status_takes_exactly_the_events_the_state_machine_allows() {
     let face = fixture("face.jpg");
     let mut checked = 0;
     for &from in Status::ALL {
-        for event in [Event::Upload, Event::Submit, Event::Decide(Status::Approved)] {
+        for event in [
+            Event::Upload,
+            Event::Submit,
+            Event::Decide(Status::Approved),
+            Event::Decide(Status::Review),
+        ] {
             let session = app.create_session(&tenant, json!({})).await;
             force_status(&app, &session, from).await;
             let allowed = match event {
                 Event::Upload => app.upload(&tenant, &session, "image", "face", &face).await.status == 201,
                 Event::Submit => app.submit(&tenant, &session).await.status == 200,
-                Event::Decide(decision) => app.core.store.decide(&session.as_str().into(), decision).await.is_ok(),
+                Event::Decide(decision) => app
+                    .core
+                    .store
+                    .decide(&session.as_str().into(), decision, None, 0)
+                    .await
+                    .is_ok(),
             };
             let expected = from.after(event);
             assert_eq!(allowed, expected.is_some(), "{event:?} in {from}");
@@ -68,5 +78,5 @@ async fn every_status_takes_exactly_the_events_the_state_machine_allows() {
             checked += 1;
         }
     }
-    assert_eq!(checked, Status::ALL.len() * 3);
+    assert_eq!(checked, Status::ALL.len() * 4);
 }

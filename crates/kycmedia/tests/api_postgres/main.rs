@@ -8,6 +8,8 @@
 
 #[path = "../api/auth.rs"]
 mod auth;
+#[path = "../api/decisions.rs"]
+mod decisions;
 #[path = "../api/errors.rs"]
 mod errors;
 #[path = "../api/helpers.rs"]
