@@ -8,12 +8,18 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 
-use crate::{config::ServeConfig, http, state::Core, store, sweep};
+use crate::{
+    config::{ServeConfig, WebhookArgs},
+    http,
+    state::Core,
+    store, sweep, webhooks,
+};
 
 pub struct Application {
     listener: TcpListener,
     core: Arc<Core>,
     sweep_grace: Duration,
+    webhooks: WebhookArgs,
 }
 
 impl Application {
@@ -39,6 +45,7 @@ impl Application {
             listener,
             core,
             sweep_grace: Duration::from_secs(config.sweep_grace_secs),
+            webhooks: config.webhooks.clone(),
         })
     }
 
@@ -55,6 +62,10 @@ impl Application {
         let sweeper = tokio::spawn(sweep::every_hour(self.core.clone(), self.sweep_grace));
         let upkeep = tokio::spawn(crate::telemetry::metrics_upkeep());
         let store_metrics = tokio::spawn(crate::telemetry::collect_store_metrics(self.core.store.clone()));
+        let deliveries = tokio::spawn(webhooks::deliver_forever(
+            self.core.store.clone(),
+            self.webhooks.clone(),
+        ));
         let router = http::router(self.core.clone());
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
         let served = axum::serve(self.listener, router)
@@ -63,6 +74,7 @@ impl Application {
         sweeper.abort();
         upkeep.abort();
         store_metrics.abort();
+        deliveries.abort();
         served.context("serving HTTP")
     }
 }

@@ -6,14 +6,14 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
-use kycmedia_proto::Status;
+use kycmedia_proto::{Status, webhook::WebhookState};
 
 use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     media_cache::MediaListCache,
     store::{
         Attempt, AttemptMedia, Credentials, Decision, Integration, Media, PoolStats, Result, Session, SharedSecret,
-        Store, Totals,
+        Store, Totals, Webhook, WebhookAttempt,
     },
 };
 
@@ -134,6 +134,18 @@ impl Store for InvalidatingStore {
 
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {
         self.inner.unreferenced_blobs(blob_keys).await
+    }
+
+    async fn integration(&self, id: &IntegrationId) -> Result<Option<Credentials>> {
+        self.inner.integration(id).await
+    }
+
+    async fn claim_webhooks(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Webhook>> {
+        self.inner.claim_webhooks(now, lease_until, limit).await
+    }
+
+    async fn finish_webhook(&self, attempt: &WebhookAttempt, state: WebhookState, next_attempt_at: i64) -> Result<()> {
+        self.inner.finish_webhook(attempt, state, next_attempt_at).await
     }
 }
 

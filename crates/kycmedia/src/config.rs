@@ -34,6 +34,8 @@ pub mod defaults {
     pub const MIGRATE_CONCURRENCY: usize = 8;
     /// `kycmedia api`: seconds a call may take.
     pub const API_TIMEOUT_SECS: u64 = 60;
+    /// The provider's webhook retries: about hourly, for up to a week.
+    pub const WEBHOOK_RETRY_SCHEDULE: &str = "1h*168";
 }
 
 /// Parses a secret from the command line or the environment into a type
@@ -138,6 +140,72 @@ impl LimitArgs {
     }
 }
 
+/// How webhooks are delivered.
+#[derive(Args, Debug, Clone)]
+pub struct WebhookArgs {
+    /// Deliver webhooks to `http://` URLs too, not only `https://` (a
+    /// receiver on this machine or in a test).
+    #[arg(long, env = "KYCMEDIA_WEBHOOK_ALLOW_HTTP")]
+    pub webhook_allow_http: bool,
+    /// Deliver webhooks to loopback, private and link-local addresses too;
+    /// checked on the address connected to, whatever DNS answered.
+    #[arg(long, env = "KYCMEDIA_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+    /// Waits between a webhook's delivery attempts, e.g. `5s,1m,10m,1h`;
+    /// `1h*168` repeats one 168 times. After the last the delivery has failed.
+    #[arg(long, env = "KYCMEDIA_WEBHOOK_RETRY_SCHEDULE", default_value = defaults::WEBHOOK_RETRY_SCHEDULE,
+          value_parser = RetrySchedule::parse)]
+    pub webhook_retry_schedule: RetrySchedule,
+}
+
+impl Default for WebhookArgs {
+    fn default() -> Self {
+        WebhookArgs {
+            webhook_allow_http: false,
+            webhook_allow_private: false,
+            webhook_retry_schedule: RetrySchedule::parse(defaults::WEBHOOK_RETRY_SCHEDULE)
+                .unwrap_or(RetrySchedule(Vec::new())),
+        }
+    }
+}
+
+/// The waits between delivery attempts, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetrySchedule(pub Vec<Duration>);
+
+impl RetrySchedule {
+    /// Parses `5s,1m,10m,1h` (units s, m, h, d), each optionally `*N`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut waits = Vec::new();
+        for item in text.split(',').map(str::trim) {
+            let (wait, times) = match item.split_once('*') {
+                Some((wait, times)) => (
+                    wait,
+                    times.parse::<usize>().map_err(|_| format!("bad repeat in {item:?}"))?,
+                ),
+                None => (item, 1),
+            };
+            let split = wait.len().saturating_sub(1);
+            let (number, unit) = wait.split_at(split);
+            let number: u64 = number
+                .parse()
+                .map_err(|_| format!("bad wait {item:?}: use e.g. 5s, 1m, 10m, 1h"))?;
+            let seconds = match unit {
+                "s" => number,
+                "m" => number * 60,
+                "h" => number * 3600,
+                "d" => number * 86_400,
+                _ => return Err(format!("bad unit in {item:?}: use s, m, h or d")),
+            };
+            if times == 0 || times > 10_000 {
+                return Err(format!("repeat {times} in {item:?} is outside 1..=10000"));
+            }
+            waits.extend(std::iter::repeat_n(Duration::from_secs(seconds), times));
+        }
+        Ok(RetrySchedule(waits))
+    }
+}
+
 /// `kycmedia serve`.
 #[derive(Args, Debug, Clone)]
 pub struct ServeConfig {
@@ -163,4 +231,26 @@ pub struct ServeConfig {
     /// server's writes would go unseen.
     #[arg(long, env = "KYCMEDIA_MEDIA_LIST_CACHE_MIB", default_value_t = defaults::MEDIA_LIST_CACHE_MIB)]
     pub media_list_cache_mib: usize,
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_schedule_reads_units_and_repeats() {
+        assert_eq!(
+            RetrySchedule::parse("5s,1m,10m*2,1h,1d").unwrap().0,
+            [5, 60, 600, 600, 3600, 86_400].map(Duration::from_secs)
+        );
+        assert_eq!(
+            RetrySchedule::parse(defaults::WEBHOOK_RETRY_SCHEDULE).unwrap().0.len(),
+            168
+        );
+        for bad in ["", "5", "5x", "m", "1h*0", "1h*x", "-1s"] {
+            assert!(RetrySchedule::parse(bad).is_err(), "{bad:?}");
+        }
+    }
 }

@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::{
     admin,
     app::{Application, shutdown_signal},
-    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs, defaults},
+    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs, WebhookArgs, defaults},
     ingest::{self, Upload},
     lifecycle::{self, SessionRequest},
     state::Core,
@@ -84,6 +84,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         limits: args.limits,
         sweep_grace_secs: defaults::SWEEP_GRACE_SECS,
         media_list_cache_mib: defaults::MEDIA_LIST_CACHE_MIB,
+        webhooks: WebhookArgs::default(),
     };
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();

@@ -56,3 +56,5 @@ pub mod telemetry;
 /// A real server for the test suites of this crate and the SDK.
 #[doc(hidden)]
 pub mod testing;
+/// Delivering the webhook outbox: leases, signing, retries, guarded receivers.
+pub mod webhooks;

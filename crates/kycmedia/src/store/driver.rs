@@ -20,7 +20,7 @@ use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     store::SharedSecret,
 };
-use kycmedia_proto::Status;
+use kycmedia_proto::{Status, webhook::WebhookState};
 
 /// `Imply<T, Is: Bound>` as a supertrait states `T: Bound` (see above).
 /// The equality `Is = T` is itself a supertrait's bound, so that the
@@ -64,6 +64,8 @@ pub trait Driver:
     + Imply<Option<String>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<i64, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Status, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<WebhookState, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<i64>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<SharedSecret, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<IntegrationId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<SessionId, Is: for<'q> Encode<'q, Self> + Type<Self>>

@@ -15,13 +15,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use kycmedia_proto::{
     Status,
-    webhook::{Action, WebhookKind},
+    webhook::{Action, WebhookKind, WebhookState},
 };
 use sqlx::{Database, Pool};
 
 use super::{
     Attempt, AttemptMedia, Credentials, Decision, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Result, Secret,
-    Session, SharedSecret, Store, StoreError, Totals, driver::Driver, outbox, sql, table,
+    Session, SharedSecret, Store, StoreError, Totals, Webhook, WebhookAttempt, driver::Driver, outbox, sql, table,
 };
 use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
 
@@ -494,6 +494,39 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(|(id, evidence)| (id.into(), evidence)).collect())
+    }
+
+    async fn integration(&self, id: &IntegrationId) -> Result<Option<Credentials>> {
+        let row: Option<Integration> = sqlx::query_as(sql::INTEGRATION.as_str())
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(integration) = row else { return Ok(None) };
+        Ok(Some(self.credentials(integration).await?))
+    }
+
+    async fn claim_webhooks(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Webhook>> {
+        Ok(sqlx::query_as(sql::CLAIM_WEBHOOKS.as_str())
+            .bind(now)
+            .bind(lease_until)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn finish_webhook(&self, attempt: &WebhookAttempt, state: WebhookState, next_attempt_at: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        table::insert([attempt], "").build().execute(&mut *tx).await?;
+        let delivered_at = (state == WebhookState::Delivered).then_some(attempt.at);
+        sqlx::query(sql::FINISH_WEBHOOK)
+            .bind(&attempt.webhook_id)
+            .bind(state)
+            .bind(next_attempt_at)
+            .bind(delivered_at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {

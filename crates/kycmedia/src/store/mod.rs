@@ -17,7 +17,7 @@ mod table;
 use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
-use kycmedia_proto::Status;
+use kycmedia_proto::{Status, webhook::WebhookState};
 
 pub use copy::RowCopy;
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
@@ -121,6 +121,8 @@ pub trait Store: Send + Sync {
     /// Stores the integration with its first secret.
     async fn create_integration(&self, integration: &Integration, secret: &SharedSecret) -> Result<Credentials>;
     async fn integration_by_key(&self, api_key: &str) -> Result<Option<Credentials>>;
+    /// The same, by id: what a webhook is signed with.
+    async fn integration(&self, id: &IntegrationId) -> Result<Option<Credentials>>;
     async fn list_integrations(&self) -> Result<Vec<Credentials>>;
     /// Fails with `Invalid` when the integration already holds `MAX_SECRETS`.
     async fn add_secret(&self, api_key: &str, secret: &SharedSecret, now: i64) -> Result<()>;
@@ -173,6 +175,13 @@ pub trait Store: Send + Sync {
     /// The keys among `blob_keys` that no media row points at (the orphan
     /// sweep asks, a batch at a time).
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>>;
+
+    /// Leases up to `limit` webhooks due at `now` until `lease_until`: each
+    /// the earliest pending one of its session (`sql::CLAIM_WEBHOOKS`).
+    async fn claim_webhooks(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Webhook>>;
+    /// Records a delivery attempt and where the webhook now stands, ending
+    /// its lease.
+    async fn finish_webhook(&self, attempt: &WebhookAttempt, state: WebhookState, next_attempt_at: i64) -> Result<()>;
 }
 
 /// Takes the exclusive serve lock of a SQLite database file (`<file>.serve.lock`),

@@ -11,7 +11,7 @@
 use std::sync::LazyLock;
 
 use super::{
-    rows::{Attempt, Decision, Integration, Media, Secret, Session},
+    rows::{Attempt, Decision, Integration, Media, Secret, Session, Webhook},
     table::Columns,
 };
 
@@ -153,3 +153,28 @@ pub static INTEGRATION: Statement =
 /// The `seq` of a session's next webhook.
 pub const NEXT_WEBHOOK_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) + 1 FROM webhooks WHERE session_id = $1";
 pub static ATTEMPT: Statement = LazyLock::new(|| format!("SELECT {} FROM attempts WHERE id = $1", Attempt::COLUMNS));
+
+/// $1 now, $2 the lease's end, $3 how many: leases the webhooks due now
+/// whose session has no earlier one pending, oldest due first. The outer
+/// condition is checked again on each row as it is locked, so that of two
+/// servers claiming at once on PostgreSQL only the first leases a webhook.
+pub static CLAIM_WEBHOOKS: Statement = LazyLock::new(|| {
+    format!(
+        "UPDATE webhooks SET lease_until = $2
+         WHERE id IN (
+             SELECT w.id FROM webhooks w
+             WHERE w.state = 'pending' AND w.next_attempt_at <= $1
+               AND (w.lease_until IS NULL OR w.lease_until < $1)
+               AND NOT EXISTS (SELECT 1 FROM webhooks e
+                               WHERE e.session_id = w.session_id AND e.seq < w.seq AND e.state = 'pending')
+             ORDER BY w.next_attempt_at, w.created_at LIMIT $3)
+         AND (lease_until IS NULL OR lease_until < $1)
+         RETURNING {}",
+        Webhook::COLUMNS
+    )
+});
+/// $1 id, $2 state, $3 next attempt, $4 delivered at: ends a delivery attempt.
+pub const FINISH_WEBHOOK: &str = "UPDATE webhooks
+     SET state = $2, attempts = attempts + 1, next_attempt_at = $3, lease_until = NULL,
+         delivered_at = COALESCE($4, delivered_at)
+     WHERE id = $1";

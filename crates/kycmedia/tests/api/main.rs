@@ -20,6 +20,7 @@ mod ops;
 mod ranking;
 mod readme;
 mod reasons;
+mod receiver;
 mod schema;
 #[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
 mod services;
@@ -27,5 +28,6 @@ mod sqlite_only;
 mod store_inspect;
 mod streaming;
 mod transitions;
+mod webhooks;
 
 const BACKEND: helpers::Backend = helpers::Backend::Sqlite;

@@ -25,6 +25,8 @@ mod migrate;
 mod ops;
 #[path = "../api/ranking.rs"]
 mod ranking;
+#[path = "../api/receiver.rs"]
+mod receiver;
 mod scale_out;
 #[path = "../api/schema.rs"]
 mod schema;
@@ -36,5 +38,7 @@ mod store_inspect;
 mod streaming;
 #[path = "../api/transitions.rs"]
 mod transitions;
+#[path = "../api/webhooks.rs"]
+mod webhooks;
 
 const BACKEND: helpers::Backend = helpers::Backend::Postgres;

@@ -1,0 +1,246 @@
+//! Webhook delivery against a real receiver: the loop from upload to
+//! decision, signatures an integrator's code accepts, retries in order,
+//! 410 Gone, and receivers refused by the safety rules.
+
+use std::time::Duration;
+
+use kycmedia::admin;
+use kycmedia_proto::{
+    Status,
+    signing::{Scheme, sign},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    helpers::{Tenant, TestApp, fixture, spawn_app_with},
+    receiver::{Answer, Receiver},
+};
+
+/// A server that may deliver to this machine, retrying three times a second apart.
+const LOCAL: &[&str] = &[
+    "--webhook-allow-http",
+    "--webhook-allow-private",
+    "--webhook-retry-schedule",
+    "1s*3",
+];
+
+async fn wire(app: &TestApp, tenant: &Tenant, receiver: &Receiver) {
+    admin::set_webhooks(
+        app.core.store.as_ref(),
+        &tenant.api_key,
+        Some(&format!("{}/decisions", receiver.base)),
+        Some(&format!("{}/events", receiver.base)),
+    )
+    .await
+    .unwrap();
+}
+
+async fn submitted(app: &TestApp, tenant: &Tenant) -> String {
+    let session = app.create_session(tenant, json!({"vendorData": "v-1"})).await;
+    app.upload_ok(tenant, &session, "image", "face", &fixture("face.jpg"))
+        .await;
+    assert_eq!(app.submit(tenant, &session).await.status, 200);
+    session
+}
+
+/// The stored delivery attempts of a session's webhooks: (state, attempts).
+async fn states(app: &TestApp, session: &str) -> Vec<(String, i64)> {
+    let sql = "SELECT state, attempts FROM webhooks WHERE session_id = $1 ORDER BY seq";
+    macro_rules! fetch {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(&app.place.database).await.unwrap();
+            let rows: Vec<(String, i64)> = sqlx::query_as(sql).bind(session).fetch_all(&pool).await.unwrap();
+            pool.close().await;
+            rows
+        }};
+    }
+    match crate::BACKEND {
+        crate::helpers::Backend::Sqlite => fetch!(sqlx::SqlitePool),
+        crate::helpers::Backend::Postgres => fetch!(sqlx::PgPool),
+    }
+}
+
+/// Waits until the session's webhooks stand as `expected`: the receiver
+/// sees a webhook before its sender has recorded the answer.
+async fn settles(app: &TestApp, session: &str, expected: &[(&str, i64)]) {
+    let expected: Vec<(String, i64)> = expected.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = states(app, session).await;
+        if now == expected {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{now:?}, expected {expected:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_loop_from_upload_to_decision_arrives_in_order_and_signed() {
+    let Some(app) = spawn_app_with(LOCAL).await else { return };
+    let tenant = app.tenant().await;
+    let receiver = Receiver::start().await;
+    wire(&app, &tenant, &receiver).await;
+    let session = submitted(&app, &tenant).await;
+    admin::decide(
+        app.core.store.as_ref(),
+        &session.as_str().into(),
+        Status::Approved,
+        None,
+    )
+    .await
+    .unwrap();
+    let got = receiver.wait_for(3, Duration::from_secs(10)).await;
+    let paths: Vec<&str> = got.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths, ["/events", "/events", "/decisions"]);
+    assert_eq!(got[0].json()["action"], "started");
+    assert_eq!(got[1].json()["action"], "submitted");
+    assert_eq!(got[1].json()["code"], 7002);
+    assert_eq!(got[2].json()["verification"]["status"], "approved");
+    assert_eq!(got[2].json()["verification"]["id"], session.as_str());
+    let mut ids = Vec::new();
+    for webhook in &got {
+        assert_eq!(webhook.header("content-type"), "application/json");
+        assert_eq!(webhook.header("x-auth-client"), tenant.api_key);
+        assert_eq!(
+            webhook.header("x-hmac-signature"),
+            sign(Scheme::Hmac, tenant.secret.as_bytes(), &webhook.body)
+        );
+        assert_eq!(
+            webhook.header("x-signature"),
+            sign(Scheme::Legacy, tenant.secret.as_bytes(), &webhook.body)
+        );
+        ids.push(webhook.header("x-kycmedia-webhook-id").to_owned());
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "each webhook has its own id");
+    let decided = app
+        .signed(
+            reqwest::Method::GET,
+            &tenant,
+            &format!("/v1/sessions/{session}/decision"),
+            &session,
+        )
+        .await
+        .json();
+    assert_eq!(got[2].json()["verification"], decided["verification"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.received().len(), 3, "nothing is sent twice");
+    assert_eq!(
+        states(&app, &session).await,
+        [
+            ("delivered".to_owned(), 1),
+            ("delivered".to_owned(), 1),
+            ("delivered".to_owned(), 1)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_receiver_gets_the_same_webhook_again_and_the_next_only_after_it() {
+    let Some(app) = spawn_app_with(LOCAL).await else { return };
+    let tenant = app.tenant().await;
+    let receiver = Receiver::start().await;
+    receiver.answer([Answer::Status(500), Answer::Status(503)]);
+    wire(&app, &tenant, &receiver).await;
+    let session = submitted(&app, &tenant).await;
+    let got = receiver.wait_for(4, Duration::from_secs(15)).await;
+    let actions: Vec<Value> = got.iter().map(|r| r.json()["action"].clone()).collect();
+    assert_eq!(actions, ["started", "started", "started", "submitted"]);
+    assert_eq!(
+        got[0].header("x-kycmedia-webhook-id"),
+        got[2].header("x-kycmedia-webhook-id")
+    );
+    assert_eq!(got[0].body, got[2].body, "a retry sends the same bytes");
+    settles(&app, &session, &[("delivered", 3), ("delivered", 1)]).await;
+}
+
+#[tokio::test]
+async fn a_receiver_that_answers_410_is_not_tried_again() {
+    let Some(app) = spawn_app_with(LOCAL).await else { return };
+    let tenant = app.tenant().await;
+    let receiver = Receiver::start().await;
+    receiver.answer([Answer::Status(410)]);
+    wire(&app, &tenant, &receiver).await;
+    let session = submitted(&app, &tenant).await;
+    receiver.wait_for(2, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.received().len(), 2);
+    settles(&app, &session, &[("gone", 1), ("delivered", 1)]).await;
+}
+
+#[tokio::test]
+async fn a_delivery_that_keeps_failing_ends_as_failed_after_the_schedule() {
+    let Some(app) = spawn_app_with(&[
+        "--webhook-allow-http",
+        "--webhook-allow-private",
+        "--webhook-retry-schedule",
+        "1s",
+    ])
+    .await
+    else {
+        return;
+    };
+    let tenant = app.tenant().await;
+    let receiver = Receiver::start().await;
+    receiver.answer([Answer::Status(500), Answer::Status(500)]);
+    wire(&app, &tenant, &receiver).await;
+    let session = submitted(&app, &tenant).await;
+    receiver.wait_for(3, Duration::from_secs(10)).await;
+    settles(&app, &session, &[("failed", 2), ("delivered", 1)]).await;
+}
+
+#[tokio::test]
+async fn loopback_and_plain_http_receivers_are_refused_unless_allowed() {
+    for (flags, reason) in [
+        (&["--webhook-allow-http"][..], "--webhook-allow-private"),
+        (&["--webhook-allow-private"][..], "--webhook-allow-http"),
+    ] {
+        let Some(app) = spawn_app_with(flags).await else { return };
+        let tenant = app.tenant().await;
+        let receiver = Receiver::start().await;
+        wire(&app, &tenant, &receiver).await;
+        let session = submitted(&app, &tenant).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert!(receiver.received().is_empty(), "{flags:?}");
+        let outcome = outcome_of_first_attempt(&app, &session).await;
+        assert!(outcome.contains(reason), "{flags:?}: {outcome}");
+    }
+}
+
+async fn outcome_of_first_attempt(app: &TestApp, session: &str) -> String {
+    let sql = "SELECT a.outcome FROM webhook_attempts a JOIN webhooks w ON w.id = a.webhook_id
+               WHERE w.session_id = $1 ORDER BY a.at LIMIT 1";
+    macro_rules! fetch {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(&app.place.database).await.unwrap();
+            let row: String = sqlx::query_scalar(sql).bind(session).fetch_one(&pool).await.unwrap();
+            pool.close().await;
+            row
+        }};
+    }
+    match crate::BACKEND {
+        crate::helpers::Backend::Sqlite => fetch!(sqlx::SqlitePool),
+        crate::helpers::Backend::Postgres => fetch!(sqlx::PgPool),
+    }
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_holds_up_only_its_own_webhooks() {
+    let Some(app) = spawn_app_with(LOCAL).await else { return };
+    let (slow, quick) = (app.tenant().await, app.tenant().await);
+    let (hanging, answering) = (Receiver::start().await, Receiver::start().await);
+    hanging.answer([Answer::Hang]);
+    wire(&app, &slow, &hanging).await;
+    wire(&app, &quick, &answering).await;
+    let stuck = submitted(&app, &slow).await;
+    hanging.wait_for(1, Duration::from_secs(5)).await;
+    let started = tokio::time::Instant::now();
+    submitted(&app, &quick).await;
+    answering.wait_for(2, Duration::from_secs(5)).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "the other receiver waited");
+    // The hung attempt ends at the 10 s timeout and is retried.
+    let again = hanging.wait_for(3, Duration::from_secs(20)).await;
+    assert_eq!(again[1].body, again[0].body);
+    settles(&app, &stuck, &[("delivered", 2), ("delivered", 1)]).await;
+}
