@@ -7,6 +7,7 @@ use base64::{Engine as _, engine::general_purpose::STANDARD};
 use bytes::Bytes;
 use kycmedia_proto::{
     Context, MediaKind,
+    decision::DecisionResponse,
     wire::{AttemptList, DeleteResponse, MediaList, SessionResponse, UploadResponse},
 };
 use reqwest::Method;
@@ -119,6 +120,13 @@ impl Client {
     pub async fn attempts(&self, session_id: &str) -> Result<Signed<AttemptList>> {
         let session_id = check_id(session_id)?;
         self.get(format!("v1/sessions/{session_id}/attempts"), session_id).await
+    }
+
+    /// `GET /v1/sessions/{id}/decision`: the session's decision;
+    /// `verification` is `None` until there is one.
+    pub async fn decision(&self, session_id: &str) -> Result<Signed<DecisionResponse>> {
+        let session_id = check_id(session_id)?;
+        self.get(format!("v1/sessions/{session_id}/decision"), session_id).await
     }
 
     /// `GET /v1/attempts/{id}/media`: the attempt's media, each list best first.

@@ -59,10 +59,14 @@ pub use error::{Error, Result};
 pub use session::{Document, NewSession, Person};
 pub use signed::Signed;
 
+/// Verifying and reading webhooks.
+pub mod webhook;
+
 /// The shared wire crate, for the types responses decode into.
 pub use kycmedia_proto as proto;
 pub use kycmedia_proto::{
     FailBody, ImageContext, MediaKind, Status, VideoContext,
+    decision::{DecisionObject, DecisionResponse},
     wire::{
         AttemptList, AttemptObject, DeleteResponse, DeletedSession, MediaList, MediaObject, SessionObject,
         SessionResponse, UploadResponse,
@@ -125,6 +129,37 @@ mod tests {
             assert!(!super::verify(secret, format!("{payload} "), expected), "{}", v["name"]);
             assert!(!super::verify("another secret", payload, expected), "{}", v["name"]);
         }
+    }
+
+    #[test]
+    fn the_providers_own_decision_webhook_vector_verifies_and_reads() {
+        let d = vectors()
+            .into_iter()
+            .find(|v| v["name"].as_str().unwrap().starts_with("D:"))
+            .expect("vector D");
+        let (secret, body) = (d["secret"].as_str().unwrap(), d["payload"].as_str().unwrap());
+        for (header, signature) in [
+            ("x-hmac-signature", d["hmac_sha256"].as_str().unwrap()),
+            ("x-signature", d["legacy_sha256"].as_str().unwrap()),
+        ] {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(header, signature.parse().unwrap());
+            let verified = super::webhook::verify(&headers, body.as_bytes(), &["an old secret", secret]).unwrap();
+            assert_eq!(verified.secret_index, 1, "{header}");
+            let super::webhook::Webhook::Decision(decision) = verified.webhook else {
+                panic!("a decision")
+            };
+            assert_eq!(decision.verification.code, 9001);
+            assert_eq!(decision.verification.status, "approved");
+            assert_eq!(
+                super::webhook::verify(&headers, format!("{body} ").as_bytes(), &[secret]),
+                Err(super::webhook::WebhookError::Mismatch)
+            );
+        }
+        assert_eq!(
+            super::webhook::verify(&reqwest::header::HeaderMap::new(), body.as_bytes(), &[secret]),
+            Err(super::webhook::WebhookError::MissingSignature)
+        );
     }
 
     #[test]

@@ -161,11 +161,18 @@ pub struct DecisionObject {
     pub status: String,
     pub reason: Option<String>,
     pub reason_code: Option<i64>,
-    /// The attempt that received this decision.
+    /// The attempt that received this decision. (The fields marked
+    /// `default` are missing from some of the provider's own webhooks, which
+    /// the SDK reads too.)
+    #[serde(default)]
     pub attempt_id: String,
+    #[serde(default)]
     pub person: Person,
+    #[serde(default)]
     pub document: Document,
+    #[serde(default)]
     pub comments: Vec<serde_json::Value>,
+    #[serde(default)]
     pub additional_verified_data: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -217,6 +224,7 @@ pub struct DecisionResponse {
 pub struct DecisionWebhook {
     pub status: String,
     pub verification: DecisionObject,
+    #[serde(default)]
     pub technical_data: TechnicalData,
 }
 

@@ -83,6 +83,11 @@ pub enum ApiCommand {
         /// The session whose attempts to list.
         session_id: String,
     },
+    /// Show the session's decision (`verification` is null until there is one).
+    Decision {
+        /// The session whose decision to show.
+        session_id: String,
+    },
     /// List an attempt's media, best first.
     AttemptMedia {
         /// The attempt whose media to list.
@@ -138,6 +143,7 @@ pub async fn run(args: ApiArgs) -> anyhow::Result<()> {
         }
         ApiCommand::Submit { session_id } => client.submit(&session_id).await?.body().clone(),
         ApiCommand::Attempts { session_id } => client.attempts(&session_id).await?.body().clone(),
+        ApiCommand::Decision { session_id } => client.decision(&session_id).await?.body().clone(),
         ApiCommand::AttemptMedia { attempt_id } => client.attempt_media(&attempt_id).await?.body().clone(),
         ApiCommand::SessionMedia { session_id } => client.session_media(&session_id).await?.body().clone(),
         ApiCommand::DeleteSession { session_id } => client.delete_session(&session_id).await?.body().clone(),

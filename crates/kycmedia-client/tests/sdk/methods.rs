@@ -126,3 +126,27 @@ async fn a_session_created_from_a_verbatim_body_keeps_its_fields() {
     let created = client.create_session_body(body).await.expect("created");
     assert_eq!(created.verification.vendor_data.as_deref(), Some("hand-written"));
 }
+
+#[tokio::test]
+async fn the_decision_is_none_until_recorded_then_signed_with_its_code() {
+    let server = spawn().await;
+    let tenant = server.tenant().await;
+    let client = server.client(&tenant);
+    let (session, _) = session_with_a_face(&client).await;
+    client.submit(&session).await.expect("submitted");
+    let before = client.decision(&session).await.expect("no decision yet");
+    assert_eq!(before.verification, None);
+    kycmedia::admin::decide(
+        server.core.store.as_ref(),
+        &session.as_str().into(),
+        Status::Declined,
+        Some(105),
+    )
+    .await
+    .expect("decided");
+    let after = client.decision(&session).await.expect("a decision");
+    let decision = after.verification.as_ref().expect("the decision object");
+    assert_eq!((decision.code, decision.status.as_str()), (9102, "declined"));
+    assert_eq!(decision.reason.as_deref(), Some("Suspicious behaviour"));
+    assert_eq!(decision.id, session);
+}
