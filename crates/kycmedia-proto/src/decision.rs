@@ -161,18 +161,23 @@ pub struct DecisionObject {
     pub status: String,
     pub reason: Option<String>,
     pub reason_code: Option<i64>,
-    /// The attempt that received this decision. (The fields marked
-    /// `default` are missing from some of the provider's own webhooks, which
-    /// the SDK reads too.)
+    // kycmedia always sends the fields below; `default` lets the SDK read
+    // the provider's own webhooks, some of which lack them.
+    /// The attempt that received this decision.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub attempt_id: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub person: Person,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub document: Document,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub comments: Vec<serde_json::Value>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub additional_verified_data: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -1,13 +1,13 @@
 //! Operator commands on integrations and decisions. They write to the
 //! database only; running servers pick the change up within a second.
 
-use kycmedia_proto::Status;
+use kycmedia_proto::{Status, webhook::WebhookState};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::{
-    ids::{IntegrationId, SessionId, new_id, now_ms},
-    store::{Credentials, Integration, SharedSecret, Store, StoreError},
+    ids::{IntegrationId, SessionId, new_id, now_ms, rfc3339_ms},
+    store::{Credentials, Integration, Replay, SharedSecret, Store, StoreError},
 };
 
 /// Creates an integration with a fresh API key and shared secret.
@@ -134,4 +134,50 @@ fn reason_codes(range: std::ops::Range<i64>) -> String {
         .map(|(code, _)| code.to_string())
         .collect();
     codes.join(", ")
+}
+
+/// `kycmedia webhooks list`: the newest `limit` webhooks with their
+/// delivery attempts, of one session or all.
+pub async fn list_webhooks(
+    store: &dyn Store,
+    session: Option<&SessionId>,
+    failed_only: bool,
+    limit: i64,
+) -> Result<Value, StoreError> {
+    let listed = store.webhooks(session, failed_only, limit).await?;
+    Ok(Value::Array(
+        listed
+            .into_iter()
+            .map(|(w, attempts)| {
+                json!({
+                    "id": w.id,
+                    "sessionId": w.session_id,
+                    "integrationId": w.integration_id,
+                    "kind": w.kind.as_str(),
+                    "url": w.url,
+                    "state": w.state.as_str(),
+                    "attempts": w.attempts,
+                    "createdAt": rfc3339_ms(w.created_at),
+                    "nextAttemptAt": (w.state == WebhookState::Pending).then(|| rfc3339_ms(w.next_attempt_at)),
+                    "deliveredAt": w.delivered_at.map(rfc3339_ms),
+                    "body": w.body,
+                    "log": attempts.into_iter().map(|a| json!({
+                        "at": rfc3339_ms(a.at),
+                        "httpStatus": a.http_status,
+                        "latencyMs": a.latency_ms,
+                        "outcome": a.outcome,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// `kycmedia webhooks replay`: sends the chosen webhooks again.
+pub async fn replay_webhooks(store: &dyn Store, which: &Replay) -> Result<Value, StoreError> {
+    let replayed = store.replay_webhooks(which, now_ms()).await?;
+    if replayed == 0 && matches!(which, Replay::One(_)) {
+        return Err(StoreError::NotFound);
+    }
+    Ok(json!({ "replayed": replayed }))
 }

@@ -12,8 +12,8 @@ use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     media_cache::MediaListCache,
     store::{
-        Attempt, AttemptMedia, Credentials, Decision, Integration, Media, PoolStats, Result, Session, SharedSecret,
-        Store, Totals, Webhook, WebhookAttempt,
+        Attempt, AttemptMedia, Credentials, Decision, Integration, Media, PoolStats, Replay, Result, Session,
+        SharedSecret, Store, Totals, Webhook, WebhookAttempt,
     },
 };
 
@@ -146,6 +146,23 @@ impl Store for InvalidatingStore {
 
     async fn finish_webhook(&self, attempt: &WebhookAttempt, state: WebhookState, next_attempt_at: i64) -> Result<()> {
         self.inner.finish_webhook(attempt, state, next_attempt_at).await
+    }
+
+    async fn webhooks(
+        &self,
+        session: Option<&SessionId>,
+        failed_only: bool,
+        limit: i64,
+    ) -> Result<Vec<(Webhook, Vec<WebhookAttempt>)>> {
+        self.inner.webhooks(session, failed_only, limit).await
+    }
+
+    async fn webhook_backlog(&self) -> Result<(i64, Option<i64>)> {
+        self.inner.webhook_backlog().await
+    }
+
+    async fn replay_webhooks(&self, which: &Replay, now: i64) -> Result<u64> {
+        self.inner.replay_webhooks(which, now).await
     }
 }
 

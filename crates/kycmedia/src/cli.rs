@@ -17,7 +17,11 @@ use crate::{
     admin, analyze,
     app::{Application, shutdown_signal},
     config::{DatabaseArgs, DecodeArgs, ServeConfig, StorageArgs, defaults},
-    config_file, demo, doctor, migrate, remote, store, sweep,
+    config_file, demo, doctor,
+    ids::SessionId,
+    migrate, remote,
+    store::{self, Replay},
+    sweep,
     telemetry::{self, LogFormat},
 };
 
@@ -54,6 +58,9 @@ pub enum Command {
     /// Manage integrations (tenants): API keys and shared secrets.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// The webhook delivery log, and sending webhooks again.
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
     /// Record a decision on a submitted session.
     Decide {
         /// The session's id, as `POST /v1/sessions` answered it.
@@ -210,6 +217,48 @@ pub enum IntegrationCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum WebhooksCommand {
+    /// Webhooks, newest first, with every delivery attempt (time, HTTP
+    /// status, latency, the first KiB of the answer or the error).
+    List {
+        /// Only this session's.
+        #[arg(long)]
+        session: Option<String>,
+        /// Only those that failed every retry or were refused with 410.
+        #[arg(long)]
+        failed: bool,
+        /// The most to list.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Send webhooks again from the start of the retry schedule: one by id,
+    /// a session's, or every failed one since a time.
+    Replay {
+        /// The webhook's id, as `webhooks list` shows it.
+        #[arg(required_unless_present_any = ["session", "failed_since"], conflicts_with_all = ["session", "failed_since"])]
+        id: Option<String>,
+        /// Every webhook of this session.
+        #[arg(long, conflicts_with = "failed_since")]
+        session: Option<String>,
+        /// Every failed or gone webhook created since this RFC 3339 time,
+        /// e.g. `2026-12-01T00:00:00Z`.
+        #[arg(long, value_parser = parse_time)]
+        failed_since: Option<i64>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// An RFC 3339 time as stored milliseconds.
+fn parse_time(text: &str) -> Result<i64, String> {
+    let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-12-01T00:00:00Z: {e}"))?;
+    Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug)]
 #[value(rename_all = "snake_case")]
 pub enum Decision {
@@ -299,6 +348,7 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             Ok(None)
         }
         Command::Integration(command) => integration(command).await.map(Some),
+        Command::Webhooks(command) => webhooks(command).await.map(Some),
         Command::Analyze { context, files, decode } => {
             let limits = decode.media();
             let all_ok = tokio::task::spawn_blocking(move || analyze::run(&context, &files, &limits)).await??;
@@ -389,6 +439,36 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             Ok(None)
         }
     }
+}
+
+async fn webhooks(command: WebhooksCommand) -> anyhow::Result<Value> {
+    Ok(match command {
+        WebhooksCommand::List {
+            session,
+            failed,
+            limit,
+            database,
+        } => {
+            let store = database.connect().await?;
+            let session = session.map(SessionId::from);
+            admin::list_webhooks(store.as_ref(), session.as_ref(), failed, limit).await?
+        }
+        WebhooksCommand::Replay {
+            id,
+            session,
+            failed_since,
+            database,
+        } => {
+            let which = match (id, session, failed_since) {
+                (Some(id), _, _) => Replay::One(id.into()),
+                (_, Some(session), _) => Replay::Session(session.into()),
+                (_, _, Some(at)) => Replay::FailedSince(at),
+                (None, None, None) => anyhow::bail!("name a webhook, --session or --failed-since"),
+            };
+            let store = database.connect().await?;
+            admin::replay_webhooks(store.as_ref(), &which).await?
+        }
+    })
 }
 
 async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {

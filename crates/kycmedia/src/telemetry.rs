@@ -28,6 +28,13 @@ const STORED_BYTES: &str = "kycmedia_stored_bytes";
 const POOL_CONNECTIONS: &str = "kycmedia_db_pool_connections";
 const POOL_MAX: &str = "kycmedia_db_pool_max_connections";
 const BUILD_INFO: &str = "kycmedia_build_info";
+const WEBHOOK_DELIVERIES: &str = "kycmedia_webhook_deliveries_total";
+const WEBHOOKS_PENDING: &str = "kycmedia_webhooks_pending";
+const WEBHOOK_OLDEST_PENDING: &str = "kycmedia_webhook_oldest_pending_seconds";
+
+/// The `outcome` values of `kycmedia_webhook_deliveries_total`: the state a
+/// delivery attempt left its webhook in, `pending` being a retry to come.
+pub const WEBHOOK_OUTCOMES: [&str; 4] = ["delivered", "pending", "failed", "gone"];
 
 /// How often `collect_store_metrics` counts the media table.
 const STORE_METRICS_EVERY: Duration = Duration::from_secs(15);
@@ -120,6 +127,23 @@ fn describe() {
     describe_gauge!(POOL_CONNECTIONS, "Open database connections, by state (idle, in_use).");
     describe_gauge!(POOL_MAX, "The most database connections the pool opens.");
     describe_gauge!(BUILD_INFO, "Always 1; the labels say which kycmedia build is running.");
+    describe_counter!(
+        WEBHOOK_DELIVERIES,
+        "Webhook delivery attempts by the state they left the webhook in: delivered (2xx), pending (to be \
+         retried), failed (the retry schedule is used up), gone (the receiver answered 410)."
+    );
+    describe_gauge!(
+        WEBHOOKS_PENDING,
+        "Webhooks not delivered yet and still to be tried, over all tenants."
+    );
+    describe_gauge!(
+        WEBHOOK_OLDEST_PENDING,
+        Unit::Seconds,
+        "Age of the oldest webhook still to be delivered; 0 when none is."
+    );
+    for outcome in WEBHOOK_OUTCOMES {
+        metrics::counter!(WEBHOOK_DELIVERIES, "outcome" => outcome).increment(0);
+    }
     for outcome in UploadOutcome::ALL {
         metrics::counter!(UPLOADS, "outcome" => outcome.as_str()).increment(0);
     }
@@ -167,6 +191,11 @@ impl UploadOutcome {
     }
 }
 
+/// Counts one webhook delivery attempt by the state it left (`WEBHOOK_OUTCOMES`).
+pub fn record_webhook_delivery(state: kycmedia_proto::webhook::WebhookState) {
+    metrics::counter!(WEBHOOK_DELIVERIES, "outcome" => state.as_str()).increment(1);
+}
+
 /// Counts one upload.
 pub fn record_upload(outcome: UploadOutcome) {
     metrics::counter!(UPLOADS, "outcome" => outcome.as_str()).increment(1);
@@ -189,6 +218,10 @@ pub async fn refresh_store_metrics(store: &dyn Store) -> Result<(), StoreError> 
     let totals = store.totals().await?;
     metrics::gauge!(STORED_OBJECTS).set(totals.objects as f64);
     metrics::gauge!(STORED_BYTES).set(totals.bytes as f64);
+    let (pending, oldest) = store.webhook_backlog().await?;
+    metrics::gauge!(WEBHOOKS_PENDING).set(pending as f64);
+    let age = oldest.map_or(0.0, |created| (crate::ids::now_ms() - created).max(0) as f64 / 1000.0);
+    metrics::gauge!(WEBHOOK_OLDEST_PENDING).set(age);
     Ok(())
 }
 

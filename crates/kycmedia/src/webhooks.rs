@@ -126,6 +126,7 @@ impl Deliverer {
             webhook = %webhook.id, kind = %webhook.kind, status = ?outcome.http_status,
             latency_ms, state = %state, "webhook delivery attempt"
         );
+        crate::telemetry::record_webhook_delivery(state);
         if let Err(e) = self.store.finish_webhook(&attempt, state, next_attempt_at).await {
             // The lease runs out and the webhook is sent again: at least once.
             tracing::warn!(webhook = %webhook.id, error = %e, "recording a webhook delivery");

@@ -17,7 +17,7 @@ use super::{
     table::Row,
 };
 use crate::{
-    ids::{AttemptId, IntegrationId, MediaId, SessionId},
+    ids::{AttemptId, IntegrationId, MediaId, SessionId, WebhookId},
     store::SharedSecret,
 };
 use kycmedia_proto::{Status, webhook::WebhookState};
@@ -56,6 +56,7 @@ pub trait Driver:
     + Imply<(String,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, i64), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
+    + Imply<(i64, Option<i64>), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(String, String), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(AttemptId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, Vec<u8>, bool), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
@@ -66,6 +67,10 @@ pub trait Driver:
     + Imply<Status, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<WebhookState, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Option<i64>, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<bool, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<SessionId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<WebhookId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<WebhookId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<SharedSecret, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<IntegrationId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<SessionId, Is: for<'q> Encode<'q, Self> + Type<Self>>

@@ -20,8 +20,9 @@ use kycmedia_proto::{
 use sqlx::{Database, Pool};
 
 use super::{
-    Attempt, AttemptMedia, Credentials, Decision, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Result, Secret,
-    Session, SharedSecret, Store, StoreError, Totals, Webhook, WebhookAttempt, driver::Driver, outbox, sql, table,
+    Attempt, AttemptMedia, Credentials, Decision, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Replay, Result,
+    Secret, Session, SharedSecret, Store, StoreError, Totals, Webhook, WebhookAttempt, driver::Driver, outbox, sql,
+    table,
 };
 use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
 
@@ -527,6 +528,49 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn webhooks(
+        &self,
+        session: Option<&SessionId>,
+        failed_only: bool,
+        limit: i64,
+    ) -> Result<Vec<(Webhook, Vec<WebhookAttempt>)>> {
+        let webhooks: Vec<Webhook> = sqlx::query_as(sql::WEBHOOKS.as_str())
+            .bind(session.cloned())
+            .bind(failed_only)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(webhooks.len());
+        for webhook in webhooks {
+            let attempts = sqlx::query_as(sql::WEBHOOK_ATTEMPTS.as_str())
+                .bind(&webhook.id)
+                .fetch_all(&self.pool)
+                .await?;
+            out.push((webhook, attempts));
+        }
+        Ok(out)
+    }
+
+    async fn webhook_backlog(&self) -> Result<(i64, Option<i64>)> {
+        Ok(sqlx::query_as(sql::WEBHOOK_BACKLOG).fetch_one(&self.pool).await?)
+    }
+
+    async fn replay_webhooks(&self, which: &Replay, now: i64) -> Result<u64> {
+        let (one, session, since) = match which {
+            Replay::One(id) => (Some(id.clone()), None, None),
+            Replay::Session(session) => (None, Some(session.clone()), None),
+            Replay::FailedSince(at) => (None, None, Some(*at)),
+        };
+        let done = sqlx::query(sql::REPLAY_WEBHOOKS)
+            .bind(one)
+            .bind(session)
+            .bind(since)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&done))
     }
 
     async fn unreferenced_blobs(&self, blob_keys: &[String]) -> Result<Vec<String>> {

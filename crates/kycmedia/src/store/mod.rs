@@ -30,7 +30,7 @@ pub use rows::{
 pub use sqlite::SqliteStore;
 pub use table::Columns;
 
-use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
+use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId, WebhookId};
 
 /// Errors of the store layer. `NotFound` and `Conflict` are outcomes a caller
 /// acts on; `Database` is a failure to log and report as 500.
@@ -182,6 +182,30 @@ pub trait Store: Send + Sync {
     /// Records a delivery attempt and where the webhook now stands, ending
     /// its lease.
     async fn finish_webhook(&self, attempt: &WebhookAttempt, state: WebhookState, next_attempt_at: i64) -> Result<()>;
+    /// The delivery log over every tenant (operator command): the newest
+    /// `limit` webhooks, of one session or all, only the failed and gone
+    /// ones when asked, each with its attempts.
+    async fn webhooks(
+        &self,
+        session: Option<&SessionId>,
+        failed_only: bool,
+        limit: i64,
+    ) -> Result<Vec<(Webhook, Vec<WebhookAttempt>)>>;
+    /// How many webhooks are still to be delivered, and when the oldest was
+    /// written; for the metrics.
+    async fn webhook_backlog(&self) -> Result<(i64, Option<i64>)>;
+    /// Sends the chosen webhooks again from the start of the retry
+    /// schedule; returns how many.
+    async fn replay_webhooks(&self, which: &Replay, now: i64) -> Result<u64>;
+}
+
+/// Which webhooks `replay_webhooks` sends again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    One(WebhookId),
+    Session(SessionId),
+    /// Every failed or gone webhook created at or after this time (ms).
+    FailedSince(i64),
 }
 
 /// Takes the exclusive serve lock of a SQLite database file (`<file>.serve.lock`),

@@ -11,7 +11,7 @@
 use std::sync::LazyLock;
 
 use super::{
-    rows::{Attempt, Decision, Integration, Media, Secret, Session, Webhook},
+    rows::{Attempt, Decision, Integration, Media, Secret, Session, Webhook, WebhookAttempt},
     table::Columns,
 };
 
@@ -178,3 +178,29 @@ pub const FINISH_WEBHOOK: &str = "UPDATE webhooks
      SET state = $2, attempts = attempts + 1, next_attempt_at = $3, lease_until = NULL,
          delivered_at = COALESCE($4, delivered_at)
      WHERE id = $1";
+
+/// The delivery log, newest webhooks first: $1 a session or NULL for all,
+/// $2 TRUE for the failed and gone only, $3 how many.
+pub static WEBHOOKS: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM webhooks
+         WHERE ($1 IS NULL OR session_id = $1) AND (NOT $2 OR state IN ('failed','gone'))
+         ORDER BY created_at DESC, seq DESC LIMIT $3",
+        Webhook::COLUMNS
+    )
+});
+pub static WEBHOOK_ATTEMPTS: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM webhook_attempts WHERE webhook_id = $1 ORDER BY at",
+        WebhookAttempt::COLUMNS
+    )
+});
+/// Sends webhooks again from the start of the schedule: $1 one id, $2 a
+/// session, or $3 everything failed or gone since then (the others NULL);
+/// $4 now.
+pub const REPLAY_WEBHOOKS: &str = "UPDATE webhooks SET state = 'pending', attempts = 0, next_attempt_at = $4,
+     lease_until = NULL
+     WHERE ($1 IS NOT NULL AND id = $1)
+        OR ($2 IS NOT NULL AND session_id = $2)
+        OR ($3 IS NOT NULL AND state IN ('failed','gone') AND created_at >= $3)";
+pub const WEBHOOK_BACKLOG: &str = "SELECT COUNT(*), MIN(created_at) FROM webhooks WHERE state = 'pending'";

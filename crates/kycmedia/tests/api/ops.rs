@@ -70,6 +70,9 @@ async fn metrics_describe_every_family_and_count_the_stored_media_and_the_build(
         "kycmedia_db_pool_connections",
         "kycmedia_db_pool_max_connections",
         "kycmedia_build_info",
+        "kycmedia_webhook_deliveries_total",
+        "kycmedia_webhooks_pending",
+        "kycmedia_webhook_oldest_pending_seconds",
     ] {
         assert!(
             text.lines().any(|line| line.starts_with(&format!("# HELP {family} "))),

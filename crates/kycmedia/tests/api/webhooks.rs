@@ -244,3 +244,87 @@ async fn a_receiver_that_hangs_holds_up_only_its_own_webhooks() {
     assert_eq!(again[1].body, again[0].body);
     settles(&app, &stuck, &[("delivered", 2), ("delivered", 1)]).await;
 }
+
+/// Runs `kycmedia ARGS --database …` against the app's database; its JSON.
+fn cli(app: &TestApp, args: &[&str]) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(args)
+        .args(["--database", &app.place.database])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_delivery_log_shows_every_attempt_and_a_failed_webhook_can_be_replayed() {
+    let Some(app) = spawn_app_with(&[
+        "--webhook-allow-http",
+        "--webhook-allow-private",
+        "--webhook-retry-schedule",
+        "1s",
+    ])
+    .await
+    else {
+        return;
+    };
+    let tenant = app.tenant().await;
+    let receiver = Receiver::start().await;
+    receiver.answer([Answer::Status(500), Answer::Status(502)]);
+    wire(&app, &tenant, &receiver).await;
+    let session = submitted(&app, &tenant).await;
+    settles(&app, &session, &[("failed", 2), ("delivered", 1)]).await;
+
+    let metrics = String::from_utf8(
+        app.send(reqwest::Method::GET, "/metrics", &[], None)
+            .await
+            .body
+            .to_vec(),
+    )
+    .unwrap();
+    for outcome in ["pending", "failed", "delivered"] {
+        let line = format!("kycmedia_webhook_deliveries_total{{outcome=\"{outcome}\"}} ");
+        let count: f64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {line} in {metrics}"));
+        assert!(count >= 1.0, "{line}{count}");
+    }
+    let failed = cli(&app, &["webhooks", "list", "--failed"]);
+    let failed = failed.as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let webhook = &failed[0];
+    assert_eq!(webhook["state"], "failed");
+    assert_eq!(webhook["sessionId"], session.as_str());
+    let statuses: Vec<&Value> = webhook["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["httpStatus"])
+        .collect();
+    assert_eq!(statuses, [&json!(500), &json!(502)]);
+    assert_eq!(
+        cli(&app, &["webhooks", "list", "--session", &session])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let id = webhook["id"].as_str().unwrap();
+    assert_eq!(cli(&app, &["webhooks", "replay", id]), json!({"replayed": 1}));
+    let got = receiver.wait_for(4, Duration::from_secs(10)).await;
+    assert_eq!(got[3].header("x-kycmedia-webhook-id"), id);
+    assert_eq!(got[3].body, got[0].body);
+    settles(&app, &session, &[("delivered", 1), ("delivered", 1)]).await;
+    assert_eq!(cli(&app, &["webhooks", "list", "--failed"]), json!([]));
+    assert_eq!(
+        cli(&app, &["webhooks", "replay", "--failed-since", "2020-01-01T00:00:00Z"]),
+        json!({"replayed": 0})
+    );
+}
