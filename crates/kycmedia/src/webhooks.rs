@@ -32,8 +32,9 @@ use crate::{
 
 /// How long one attempt may take, connection included.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a claimed webhook stays this server's: longer than an attempt.
-const LEASE: Duration = Duration::from_secs(60);
+/// How long a claimed webhook stays this server's: longer than an attempt,
+/// and short, because it is how long a dead server's deliveries wait.
+const LEASE: Duration = Duration::from_secs(15);
 /// How often the outbox is asked for due webhooks.
 const POLL: Duration = Duration::from_millis(100);
 /// Deliveries in flight at once on one server.

@@ -66,3 +66,94 @@ async fn uploaded_media_are_stored_in_private_files_and_directories() {
     }
     assert_eq!(files, 1);
 }
+
+/// `kycmedia serve` as a process of its own, delivering to this machine.
+fn serve(place: &crate::helpers::Place) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(place.serve_args())
+        .args([
+            "--webhook-allow-http",
+            "--webhook-allow-private",
+            "--webhook-retry-schedule",
+            "1s*5",
+        ])
+        .env_remove("KYCMEDIA_CONFIG")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_server_killed_mid_delivery_leaves_its_webhooks_to_the_next_which_sends_them_in_order() {
+    use std::time::Duration;
+
+    use kycmedia::{
+        admin,
+        ids::{AttemptId, SessionId, now_ms},
+        store::Session,
+    };
+    use kycmedia_proto::Status;
+
+    use crate::receiver::{Answer, Receiver};
+
+    // Two committed changes, written before any server runs: a submit and
+    // its decision, each with its webhook in the outbox.
+    let place = crate::helpers::Place::sqlite();
+    let store = kycmedia::store::connect(&place.database, 1).await.unwrap();
+    let created = admin::create_integration(store.as_ref(), "killed").await.unwrap();
+    let receiver = Receiver::start().await;
+    receiver.answer([Answer::Hang]);
+    let url = format!("{}/hooks", receiver.base);
+    admin::set_webhooks(store.as_ref(), &created.integration.api_key, Some(&url), Some(&url))
+        .await
+        .unwrap();
+    let session = Session {
+        id: SessionId::random(),
+        integration_id: created.integration.id.clone(),
+        status: Status::Created,
+        vendor_data: None,
+        end_user_id: None,
+        callback: None,
+        session_token: "t".to_owned(),
+        auto_decision: None,
+        created_at: now_ms(),
+    };
+    store.create_session(&session).await.unwrap();
+    store
+        .submit(&session.integration_id, &session.id, &AttemptId::random(), now_ms())
+        .await
+        .unwrap();
+    admin::decide(store.as_ref(), &session.id, Status::Approved, None)
+        .await
+        .unwrap();
+    drop(store);
+
+    // The first server takes the submitted event and is killed while the
+    // receiver holds the request open.
+    let mut first = serve(&place);
+    receiver.wait_for(1, Duration::from_secs(15)).await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    // The next sends it again once the dead server's lease runs out, and
+    // the decision only after it.
+    let mut next = serve(&place);
+    let got = receiver.wait_for(3, Duration::from_secs(40)).await;
+    next.kill().unwrap();
+    next.wait().unwrap();
+    let actions: Vec<serde_json::Value> = got
+        .iter()
+        .map(|r| {
+            r.json()
+                .get("action")
+                .cloned()
+                .unwrap_or_else(|| r.json()["verification"]["status"].clone())
+        })
+        .collect();
+    assert_eq!(actions, ["submitted", "submitted", "approved"]);
+    assert_eq!(
+        got[0].header("x-kycmedia-webhook-id"),
+        got[1].header("x-kycmedia-webhook-id")
+    );
+}

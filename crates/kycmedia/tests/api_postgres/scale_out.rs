@@ -168,3 +168,48 @@ async fn a_server_whose_bucket_does_not_exist_refuses_to_start_and_says_why() {
     );
     assert!(!message.contains(crate::services::S3_SECRET), "{message}");
 }
+
+#[tokio::test]
+async fn two_healthy_servers_deliver_each_webhook_exactly_once_and_each_session_in_order() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use crate::receiver::Receiver;
+
+    let Some(place) = Place::postgres().await else { return };
+    let local = ["--webhook-allow-http", "--webhook-allow-private"];
+    let (one, other) = (
+        spawn_app_in(place.clone(), &local).await,
+        spawn_app_in(place, &local).await,
+    );
+    let tenant = one.tenant().await;
+    let receiver = Receiver::start().await;
+    let url = format!("{}/hooks", receiver.base);
+    admin::set_webhooks(one.core.store.as_ref(), &tenant.api_key, Some(&url), Some(&url))
+        .await
+        .unwrap();
+    let face = fixture("face.jpg");
+    let mut sessions = Vec::new();
+    for n in 0..12 {
+        let app = if n % 2 == 0 { &one } else { &other };
+        let session = app.create_session(&tenant, json!({})).await;
+        app.upload_ok(&tenant, &session, "image", "face", &face).await;
+        assert_eq!(app.submit(&tenant, &session).await.status, 200);
+        sessions.push(session);
+    }
+    receiver.wait_for(24, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let got = receiver.received();
+    let ids: BTreeSet<&str> = got.iter().map(|r| r.header("x-kycmedia-webhook-id")).collect();
+    assert_eq!((got.len(), ids.len()), (24, 24), "each webhook once");
+    let mut by_session: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for webhook in &got {
+        let body = webhook.json();
+        by_session
+            .entry(body["id"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(body["action"].as_str().unwrap().to_owned());
+    }
+    for session in &sessions {
+        assert_eq!(by_session[session], ["started", "submitted"], "{session}");
+    }
+}
