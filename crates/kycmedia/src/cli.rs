@@ -219,6 +219,10 @@ pub enum IntegrationCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum WebhooksCommand {
+    /// Receive webhooks on this machine: print each (headers, body, whether
+    /// its signature verifies) as a JSON line, and forward it to your own
+    /// handler if asked.
+    Listen(crate::listen::ListenArgs),
     /// Webhooks, newest first, with every delivery attempt (time, HTTP
     /// status, latency, the first KiB of the answer or the error).
     List {
@@ -348,7 +352,7 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             Ok(None)
         }
         Command::Integration(command) => integration(command).await.map(Some),
-        Command::Webhooks(command) => webhooks(command).await.map(Some),
+        Command::Webhooks(command) => webhooks(command).await,
         Command::Analyze { context, files, decode } => {
             let limits = decode.media();
             let all_ok = tokio::task::spawn_blocking(move || analyze::run(&context, &files, &limits)).await??;
@@ -441,8 +445,13 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
     }
 }
 
-async fn webhooks(command: WebhooksCommand) -> anyhow::Result<Value> {
-    Ok(match command {
+async fn webhooks(command: WebhooksCommand) -> anyhow::Result<Option<Value>> {
+    Ok(Some(match command {
+        WebhooksCommand::Listen(args) => {
+            // Prints as it goes, until stopped.
+            crate::listen::run(args).await?;
+            return Ok(None);
+        }
         WebhooksCommand::List {
             session,
             failed,
@@ -468,7 +477,7 @@ async fn webhooks(command: WebhooksCommand) -> anyhow::Result<Value> {
             let store = database.connect().await?;
             admin::replay_webhooks(store.as_ref(), &which).await?
         }
-    })
+    }))
 }
 
 async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {

@@ -34,6 +34,8 @@ pub mod defaults {
     pub const MIGRATE_CONCURRENCY: usize = 8;
     /// `kycmedia api`: seconds a call may take.
     pub const API_TIMEOUT_SECS: u64 = 60;
+    /// `kycmedia webhooks listen`.
+    pub const WEBHOOK_LISTEN: &str = "127.0.0.1:8090";
     /// The provider's webhook retries: about hourly, for up to a week.
     pub const WEBHOOK_RETRY_SCHEDULE: &str = "1h*168";
 }

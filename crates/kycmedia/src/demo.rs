@@ -84,7 +84,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         limits: args.limits,
         sweep_grace_secs: defaults::SWEEP_GRACE_SECS,
         media_list_cache_mib: defaults::MEDIA_LIST_CACHE_MIB,
-        webhooks: WebhookArgs::default(),
+        // The demo's receiver is on this machine, over plain HTTP.
+        webhooks: WebhookArgs {
+            webhook_allow_http: true,
+            webhook_allow_private: true,
+            ..WebhookArgs::default()
+        },
     };
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();
@@ -98,6 +103,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .context("a new integration has a secret")?
         .expose_secret()
         .to_owned();
+
+    // A receiver like `kycmedia webhooks listen`, so that the loop shows:
+    // each upload's, submit's and decision's webhook is printed as it arrives.
+    let receiver = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("binding the demo's webhook receiver")?;
+    let receiver_url = format!("http://{}", receiver.local_addr()?);
+    admin::set_webhooks(
+        core.store.as_ref(),
+        &api_key,
+        Some(&format!("{receiver_url}/decisions")),
+        Some(&format!("{receiver_url}/events")),
+    )
+    .await?;
+    tokio::spawn(crate::listen::serve(receiver, Some(secret.clone().into()), None));
 
     let (images_session, images) = seed_attempt(
         &core,
@@ -136,6 +156,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             },
             "database": config.database.database,
             "storage": config.storage.storage,
+            "webhooks": receiver_url,
         })
     );
     let signature = sign(Scheme::Hmac, secret.as_bytes(), images.as_bytes());
@@ -150,6 +171,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/v1/attempts/{images}/media\n\n\
          and why each ranked where it did (faces, document outline, codes, pixel measures):\n\n  \
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/kycmedia/v1/attempts/{images}/analysis\n\n\
+         Its webhooks go to a receiver in this process, {receiver_url}, which prints each one\n\
+         below as a JSON line, with whether its signature verifies; decide a session to see one.\n\n\
          API docs: {base_url}/docs   Press Ctrl-C to stop.",
         dir = dir.path().display(),
         storage = config.storage.storage,

@@ -39,6 +39,8 @@ pub mod ingest;
 pub mod integration_cache;
 /// A session's life from creation to deletion.
 pub mod lifecycle;
+/// `kycmedia webhooks listen`: a local receiver that prints and forwards.
+pub mod listen;
 /// Rendered media lists cached by a server that owns its database.
 pub mod media_cache;
 /// `migrate-db` and `migrate-store`: moving an installation between backends.

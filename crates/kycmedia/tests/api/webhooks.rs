@@ -328,3 +328,58 @@ async fn the_delivery_log_shows_every_attempt_and_a_failed_webhook_can_be_replay
         json!({"replayed": 0})
     );
 }
+
+#[tokio::test]
+async fn webhooks_listen_prints_each_webhook_with_its_signature_check_and_forwards_it() {
+    use std::io::{BufRead, BufReader};
+
+    let handler = Receiver::start().await;
+    handler.answer([Answer::Status(200), Answer::Status(500)]);
+    let mut listen = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+        .args(["webhooks", "listen", "--listen", "127.0.0.1:0", "--secret", "s3cret"])
+        .args(["--forward-to", &format!("{}/mine", handler.base)])
+        .env_remove("KYCMEDIA_SHARED_SECRET")
+        .env_remove("KYCMEDIA_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(listen.stdout.take().unwrap()).lines();
+    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    let url = first["listening"].as_str().unwrap().to_owned();
+    let body = r#"{"id":"s","attemptId":"a","feature":"selfid","code":7002,"action":"submitted","vendorData":null,"endUserId":null}"#;
+    let client = reqwest::Client::new();
+    let post = |signature: String| {
+        client
+            .post(format!("{url}/events"))
+            .header("content-type", "application/json")
+            .header("x-hmac-signature", signature)
+            .header("x-kycmedia-webhook-id", "w-1")
+            .body(body)
+            .send()
+    };
+    let good = post(sign(Scheme::Hmac, b"s3cret", body.as_bytes())).await.unwrap();
+    assert_eq!(good.status(), 200);
+    let printed: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(printed["signature"], "valid");
+    assert_eq!(printed["path"], "/events");
+    assert_eq!(printed["body"]["action"], "submitted");
+    assert_eq!(printed["headers"]["x-kycmedia-webhook-id"], "w-1");
+    assert_eq!(printed["forwarded"]["status"], 200);
+    let forwarded = handler.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(forwarded[0].path, "/mine");
+    assert_eq!(forwarded[0].body, body.as_bytes());
+    assert_eq!(
+        forwarded[0].header("x-hmac-signature"),
+        sign(Scheme::Hmac, b"s3cret", body.as_bytes())
+    );
+
+    let bad = post(sign(Scheme::Hmac, b"another", body.as_bytes())).await.unwrap();
+    assert_eq!(bad.status(), 500, "the handler's answer is passed back");
+    let printed: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert!(
+        printed["signature"].as_str().unwrap().starts_with("INVALID"),
+        "{printed}"
+    );
+    listen.kill().unwrap();
+    listen.wait().unwrap();
+}
