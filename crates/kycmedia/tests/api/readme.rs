@@ -38,8 +38,11 @@ fn the_first_hour_goes_from_nothing_to_a_decision_and_the_ranked_media() {
         eprintln!("\n!!! SKIPPED: the README's first hour needs {missing:?}\n");
         return;
     }
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let script = first_hour_block().replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"));
+    let free = || TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (port, receiver) = (free(), free());
+    let script = first_hour_block()
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+        .replace("127.0.0.1:8090", &format!("127.0.0.1:{receiver}"));
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
     std::os::unix::fs::symlink(&fixtures, dir.path().join("fixtures")).unwrap();
@@ -66,6 +69,26 @@ fn the_first_hour_goes_from_nothing_to_a_decision_and_the_ranked_media() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     };
+    let webhooks = json(r#"{"receivedAt""#);
+    let announced: Vec<String> = webhooks
+        .iter()
+        .map(|w| {
+            assert_eq!(w["signature"], "valid", "{w}");
+            let body = &w["body"];
+            body.get("action")
+                .unwrap_or(&body["verification"]["status"])
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        announced,
+        [r#""started""#, r#""submitted""#, r#""approved""#],
+        "{stdout}"
+    );
+    // The submit's answer begins the same way; the decision's holds its times.
+    let decision = json(r#"{"status":"success","verification":{"acceptanceTime""#);
+    assert_eq!(decision[0]["verification"]["code"], 9001, "{stdout}");
+    assert_eq!(decision[0]["verification"], webhooks[2]["body"]["verification"]);
     let attempts = json(r#"{"status":"success","verifications""#);
     assert_eq!(attempts[0]["verifications"][0]["status"], "approved", "{stdout}");
     let lists = json(r#"{"status":"success","images""#);
