@@ -12,6 +12,8 @@ pub enum Event {
     Upload,
     /// The client submits the attempt for review.
     Submit,
+    /// The session's lifetime ran out before it was submitted.
+    Expire,
     /// A reviewer records a decision (`approved`, `declined`,
     /// `resubmission_requested`, or `review` to decide later).
     Decide(Status),
@@ -30,6 +32,10 @@ impl Status {
             (Event::Upload, Created | Started | ResubmissionRequested) => Some(Started),
             (Event::Submit, Created | Started) => Some(Submitted),
             (Event::Decide(decision), Submitted | Review) if decision.is_decision() => Some(decision),
+            // Time ends a session that was never submitted: `expired` when
+            // nothing was uploaded, `abandoned` when something was.
+            (Event::Expire, Created) => Some(Expired),
+            (Event::Expire, Started | ResubmissionRequested) => Some(Abandoned),
             // A reviewer may first take a submitted session into review.
             (Event::Decide(Review), Submitted) => Some(Review),
             _ => None,

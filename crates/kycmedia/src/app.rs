@@ -20,6 +20,7 @@ pub struct Application {
     core: Arc<Core>,
     sweep_grace: Duration,
     webhooks: WebhookArgs,
+    session_lifetime: Duration,
 }
 
 impl Application {
@@ -46,6 +47,7 @@ impl Application {
             core,
             sweep_grace: Duration::from_secs(config.sweep_grace_secs),
             webhooks: config.webhooks.clone(),
+            session_lifetime: config.session_lifetime,
         })
     }
 
@@ -66,6 +68,10 @@ impl Application {
             self.core.store.clone(),
             self.webhooks.clone(),
         ));
+        let expiry = tokio::spawn(crate::expiry::expire_forever(
+            self.core.store.clone(),
+            self.session_lifetime,
+        ));
         let router = http::router(self.core.clone());
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
         let served = axum::serve(self.listener, router)
@@ -75,6 +81,7 @@ impl Application {
         upkeep.abort();
         store_metrics.abort();
         deliveries.abort();
+        expiry.abort();
         served.context("serving HTTP")
     }
 }

@@ -108,6 +108,14 @@ impl Store for InvalidatingStore {
         self.inner.decide(session, decision, reason_code, now).await
     }
 
+    async fn stale_sessions(&self, created_before: i64, limit: i64) -> Result<Vec<SessionId>> {
+        self.inner.stale_sessions(created_before, limit).await
+    }
+
+    async fn expire(&self, session: &SessionId, new_attempt: &AttemptId, now: i64) -> Result<Option<Session>> {
+        self.inner.expire(session, new_attempt, now).await
+    }
+
     async fn decision(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<(Decision, Attempt)>> {
         self.inner.decision(integration, session).await
     }

@@ -36,6 +36,9 @@ pub mod defaults {
     pub const API_TIMEOUT_SECS: u64 = 60;
     /// `kycmedia webhooks listen`.
     pub const WEBHOOK_LISTEN: &str = "127.0.0.1:8090";
+    /// How long a session may wait for its submit before it ends by time
+    /// (`expired`, or `abandoned` once something was uploaded), as on the provider.
+    pub const SESSION_LIFETIME: &str = "7d";
     /// The provider's webhook retries: about hourly, for up to a week.
     pub const WEBHOOK_RETRY_SCHEDULE: &str = "1h*168";
 }
@@ -187,25 +190,30 @@ impl RetrySchedule {
                 ),
                 None => (item, 1),
             };
-            let split = wait.len().saturating_sub(1);
-            let (number, unit) = wait.split_at(split);
-            let number: u64 = number
-                .parse()
-                .map_err(|_| format!("bad wait {item:?}: use e.g. 5s, 1m, 10m, 1h"))?;
-            let seconds = match unit {
-                "s" => number,
-                "m" => number * 60,
-                "h" => number * 3600,
-                "d" => number * 86_400,
-                _ => return Err(format!("bad unit in {item:?}: use s, m, h or d")),
-            };
             if times == 0 || times > 10_000 {
                 return Err(format!("repeat {times} in {item:?} is outside 1..=10000"));
             }
-            waits.extend(std::iter::repeat_n(Duration::from_secs(seconds), times));
+            waits.extend(std::iter::repeat_n(parse_duration(wait)?, times));
         }
         Ok(RetrySchedule(waits))
     }
+}
+
+/// Parses one duration: a whole number and a unit, `s`, `m`, `h` or `d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text.len().saturating_sub(1);
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("bad duration {text:?}: use e.g. 5s, 1m, 10m, 1h, 7d"))?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        "d" => number * 86_400,
+        _ => return Err(format!("bad unit in {text:?}: use s, m, h or d")),
+    };
+    Ok(Duration::from_secs(seconds))
 }
 
 /// `kycmedia serve`.
@@ -235,6 +243,11 @@ pub struct ServeConfig {
     pub media_list_cache_mib: usize,
     #[command(flatten)]
     pub webhooks: WebhookArgs,
+    /// How long a session may go unsubmitted: then it is `expired` if nothing
+    /// was uploaded and `abandoned` if something was, with a decision and its
+    /// webhook. E.g. `7d`, `12h`.
+    #[arg(long, env = "KYCMEDIA_SESSION_LIFETIME", default_value = defaults::SESSION_LIFETIME, value_parser = parse_duration)]
+    pub session_lifetime: Duration,
 }
 
 #[cfg(test)]

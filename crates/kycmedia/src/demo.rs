@@ -90,6 +90,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             webhook_allow_private: true,
             ..WebhookArgs::default()
         },
+        session_lifetime: crate::config::parse_duration(defaults::SESSION_LIFETIME).map_err(anyhow::Error::msg)?,
     };
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();

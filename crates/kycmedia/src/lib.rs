@@ -27,6 +27,8 @@ pub mod demo;
 pub mod doctor;
 /// The application error type.
 pub mod error;
+/// Ending sessions that outlived their lifetime unsubmitted.
+pub mod expiry;
 /// Private (0700/0600) directories and files for the database and media.
 pub mod fsmode;
 /// The HTTP API.

@@ -59,6 +59,7 @@ pub trait Driver:
     + Imply<(i64, Option<i64>), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(String, String), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(AttemptId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
+    + Imply<(SessionId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, Vec<u8>, bool), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + for<'a> Imply<&'a str, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<String, Is: for<'q> Encode<'q, Self> + Type<Self>>

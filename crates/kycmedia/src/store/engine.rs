@@ -436,6 +436,56 @@ impl<DB: Driver> Store for SqlStore<DB> {
         }))
     }
 
+    async fn stale_sessions(&self, created_before: i64, limit: i64) -> Result<Vec<SessionId>> {
+        Ok(sqlx::query_scalar(sql::STALE_SESSIONS)
+            .bind(created_before)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn expire(&self, session_id: &SessionId, new_attempt: &AttemptId, now: i64) -> Result<Option<Session>> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<Session> = sqlx::query_as(sql::EXPIRE_SESSION.as_str())
+            .bind(session_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(session) = row else { return Ok(None) };
+        let mut ended: Vec<AttemptId> = sqlx::query_scalar(sql::END_OPEN_ATTEMPTS.as_str())
+            .bind(session_id)
+            .bind(session.status)
+            .fetch_all(&mut *tx)
+            .await?;
+        if ended.is_empty() {
+            let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
+                .bind(session_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let attempt = Attempt {
+                id: new_attempt.clone(),
+                session_id: session_id.clone(),
+                status: session.status,
+                created_at: now,
+                seq,
+                submitted_at: None,
+            };
+            table::insert([&attempt], "").build().execute(&mut *tx).await?;
+            ended.push(attempt.id);
+        }
+        for attempt in ended {
+            let decision = Decision {
+                attempt_id: attempt,
+                session_id: session_id.clone(),
+                status: session.status,
+                reason_code: None,
+                decided_at: now,
+            };
+            record_decision::<DB>(&mut tx, &session, &decision, None).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(session))
+    }
+
     async fn decision(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<(Decision, Attempt)>> {
         let decision: Option<Decision> = sqlx::query_as(sql::DECISION.as_str())
             .bind(session)

@@ -158,6 +158,13 @@ pub trait Store: Send + Sync {
         reason_code: Option<i64>,
         now: i64,
     ) -> Result<Session>;
+    /// Sessions created before `created_before` and never submitted, oldest
+    /// first, at most `limit` (over every tenant, for the expiry task).
+    async fn stale_sessions(&self, created_before: i64, limit: i64) -> Result<Vec<SessionId>>;
+    /// Ends a session by time, as `Status::after(Event::Expire)` says, with
+    /// a decision on its open attempt (an empty one when it has none) and the
+    /// decision's webhook; `None` when it was submitted or ended meanwhile.
+    async fn expire(&self, session: &SessionId, new_attempt: &AttemptId, now: i64) -> Result<Option<Session>>;
     /// The session's latest decision; `None` before there is one.
     async fn decision(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<(Decision, Attempt)>>;
     /// The session's attempts, newest first.

@@ -204,3 +204,19 @@ pub const REPLAY_WEBHOOKS: &str = "UPDATE webhooks SET state = 'pending', attemp
         OR ($2 IS NOT NULL AND session_id = $2)
         OR ($3 IS NOT NULL AND state IN ('failed','gone') AND created_at >= $3)";
 pub const WEBHOOK_BACKLOG: &str = "SELECT COUNT(*), MIN(created_at) FROM webhooks WHERE state = 'pending'";
+
+/// $1 created before, $2 how many: sessions never submitted within their lifetime.
+pub const STALE_SESSIONS: &str = "SELECT id FROM sessions
+     WHERE created_at < $1 AND status IN ('created','started','resubmission_requested') ORDER BY created_at LIMIT $2";
+/// Ends a session by time (`Status::after(Event::Expire)`).
+pub static EXPIRE_SESSION: Statement = LazyLock::new(|| {
+    format!(
+        "UPDATE sessions SET status = CASE status WHEN 'created' THEN 'expired' ELSE 'abandoned' END
+         WHERE id = $1 AND status IN ('created','started','resubmission_requested') RETURNING {}",
+        Session::COLUMNS
+    )
+});
+/// Returns the ids of the attempts it ended.
+pub static END_OPEN_ATTEMPTS: Statement = LazyLock::new(|| {
+    format!("UPDATE attempts SET status = $2 WHERE session_id = $1 AND status IN {OPEN_STATUSES} RETURNING id")
+});

@@ -249,3 +249,46 @@ async fn each_change_writes_its_webhook_to_the_outbox_in_order() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_session_not_submitted_in_its_lifetime_ends_expired_or_abandoned_with_a_decision() {
+    let Some(app) = crate::helpers::spawn_app_with(&["--session-lifetime", "1s"]).await else {
+        return;
+    };
+    let tenant = app.tenant().await;
+    admin::set_webhooks(
+        app.core.store.as_ref(),
+        &tenant.api_key,
+        Some("https://hooks.example/decisions"),
+        None,
+    )
+    .await
+    .unwrap();
+    let untouched = app.create_session(&tenant, json!({})).await;
+    let begun = app.create_session(&tenant, json!({})).await;
+    app.upload_ok(&tenant, &begun, "image", "face", &fixture("face.jpg"))
+        .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut ended = Vec::new();
+    for session in [&untouched, &begun] {
+        let verification = loop {
+            let v = decision(&app, &tenant, session).await["verification"].clone();
+            if !v.is_null() {
+                break v;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{session} never ended");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        ended.push((verification["status"].clone(), verification["code"].clone()));
+        let kinds: Vec<String> = outbox(&app, session).await.into_iter().map(|(k, _, _)| k).collect();
+        assert_eq!(kinds, ["decision"], "{session}");
+    }
+    assert_eq!(
+        ended,
+        [(json!("expired"), json!(9104)), (json!("abandoned"), json!(9104))]
+    );
+    app.upload(&tenant, &untouched, "image", "face", &fixture("face.jpg"))
+        .await
+        .assert_error(409, "1101");
+    app.submit(&tenant, &begun).await.assert_error(400, "1304");
+}

@@ -54,12 +54,20 @@ async fn every_status_takes_exactly_the_events_the_state_machine_allows() {
             Event::Submit,
             Event::Decide(Status::Approved),
             Event::Decide(Status::Review),
+            Event::Expire,
         ] {
             let session = app.create_session(&tenant, json!({})).await;
             force_status(&app, &session, from).await;
             let allowed = match event {
                 Event::Upload => app.upload(&tenant, &session, "image", "face", &face).await.status == 201,
                 Event::Submit => app.submit(&tenant, &session).await.status == 200,
+                Event::Expire => app
+                    .core
+                    .store
+                    .expire(&session.as_str().into(), &kycmedia::ids::AttemptId::random(), 0)
+                    .await
+                    .unwrap()
+                    .is_some(),
                 Event::Decide(decision) => app
                     .core
                     .store
@@ -78,5 +86,5 @@ async fn every_status_takes_exactly_the_events_the_state_machine_allows() {
             checked += 1;
         }
     }
-    assert_eq!(checked, Status::ALL.len() * 4);
+    assert_eq!(checked, Status::ALL.len() * 5);
 }
