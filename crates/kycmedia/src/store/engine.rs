@@ -244,27 +244,17 @@ impl<DB: Driver> Store for SqlStore<DB> {
         let attempt_id = match open {
             Some(id) => id,
             None => {
-                let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
-                    .bind(&m.session_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let attempt = Attempt {
-                    id: new_attempt.clone(),
-                    session_id: m.session_id.clone(),
-                    status: Status::Started,
-                    created_at: m.created_at,
-                    seq,
-                    submitted_at: None,
-                };
-                table::insert([&attempt], "").build().execute(&mut *tx).await?;
+                let attempt =
+                    append_attempt::<DB>(&mut tx, &m.session_id, new_attempt, Status::Started, m.created_at, None)
+                        .await?;
                 let session: Session = sqlx::query_as(sql::SESSION.as_str())
                     .bind(&m.session_id)
                     .bind(&m.integration_id)
                     .fetch_one(&mut *tx)
                     .await?;
-                let body = outbox::event_body(&session, &attempt.id, Action::Started);
+                let body = outbox::event_body(&session, &attempt, Action::Started);
                 outbox::enqueue::<DB>(&mut tx, &session, WebhookKind::Event, body, m.created_at).await?;
-                attempt.id
+                attempt
             }
         };
         let media = Media {
@@ -309,20 +299,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .fetch_all(&mut *tx)
             .await?;
         if closed.is_empty() {
-            let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
-                .bind(session_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let attempt = Attempt {
-                id: new_attempt.clone(),
-                session_id: session_id.clone(),
-                status: session.status,
-                created_at: now,
-                seq,
-                submitted_at: Some(now),
-            };
-            table::insert([&attempt], "").build().execute(&mut *tx).await?;
-            closed.push(attempt.id);
+            closed.push(append_attempt::<DB>(&mut tx, session_id, new_attempt, session.status, now, Some(now)).await?);
         }
         for attempt in &closed {
             let body = outbox::event_body(&session, attempt, Action::Submitted);
@@ -457,20 +434,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .fetch_all(&mut *tx)
             .await?;
         if ended.is_empty() {
-            let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
-                .bind(session_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let attempt = Attempt {
-                id: new_attempt.clone(),
-                session_id: session_id.clone(),
-                status: session.status,
-                created_at: now,
-                seq,
-                submitted_at: None,
-            };
-            table::insert([&attempt], "").build().execute(&mut *tx).await?;
-            ended.push(attempt.id);
+            ended.push(append_attempt::<DB>(&mut tx, session_id, new_attempt, session.status, now, None).await?);
         }
         for attempt in ended {
             let decision = Decision {
@@ -631,6 +595,32 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .fetch_all(&self.pool)
             .await?)
     }
+}
+
+/// Adds an attempt after the session's last, in the caller's transaction,
+/// which holds the session's row; returns its id.
+async fn append_attempt<DB: Driver>(
+    conn: &mut DB::Connection,
+    session: &SessionId,
+    id: &AttemptId,
+    status: Status,
+    created_at: i64,
+    submitted_at: Option<i64>,
+) -> Result<AttemptId> {
+    let seq = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
+        .bind(session)
+        .fetch_one(&mut *conn)
+        .await?;
+    let attempt = Attempt {
+        id: id.clone(),
+        session_id: session.clone(),
+        status,
+        created_at,
+        seq,
+        submitted_at,
+    };
+    table::insert([&attempt], "").build().execute(&mut *conn).await?;
+    Ok(attempt.id)
 }
 
 /// Stores the attempt's decision, replacing an earlier one (`review`), and

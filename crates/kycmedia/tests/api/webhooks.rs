@@ -24,6 +24,14 @@ const LOCAL: &[&str] = &[
     "1s*3",
 ];
 
+/// The same, retrying once.
+const ONE_RETRY: &[&str] = &[
+    "--webhook-allow-http",
+    "--webhook-allow-private",
+    "--webhook-retry-schedule",
+    "1s",
+];
+
 async fn wire(app: &TestApp, tenant: &Tenant, receiver: &Receiver) {
     admin::set_webhooks(
         app.core.store.as_ref(),
@@ -171,14 +179,7 @@ async fn a_receiver_that_answers_410_is_not_tried_again() {
 
 #[tokio::test]
 async fn a_delivery_that_keeps_failing_ends_as_failed_after_the_schedule() {
-    let Some(app) = spawn_app_with(&[
-        "--webhook-allow-http",
-        "--webhook-allow-private",
-        "--webhook-retry-schedule",
-        "1s",
-    ])
-    .await
-    else {
+    let Some(app) = spawn_app_with(ONE_RETRY).await else {
         return;
     };
     let tenant = app.tenant().await;
@@ -262,14 +263,7 @@ fn cli(app: &TestApp, args: &[&str]) -> Value {
 
 #[tokio::test]
 async fn the_delivery_log_shows_every_attempt_and_a_failed_webhook_can_be_replayed() {
-    let Some(app) = spawn_app_with(&[
-        "--webhook-allow-http",
-        "--webhook-allow-private",
-        "--webhook-retry-schedule",
-        "1s",
-    ])
-    .await
-    else {
+    let Some(app) = spawn_app_with(ONE_RETRY).await else {
         return;
     };
     let tenant = app.tenant().await;
