@@ -27,7 +27,7 @@ use tokio::sync::Semaphore;
 use crate::{
     config::WebhookArgs,
     ids::{WebhookAttemptId, now_ms},
-    store::{Store, Webhook, WebhookAttempt},
+    store::{ENQUEUED, Store, Webhook, WebhookAttempt},
 };
 
 /// How long one attempt may take, connection included.
@@ -55,11 +55,13 @@ pub async fn deliver_forever(store: Arc<dyn Store>, settings: WebhookArgs) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     loop {
         let free = slots.available_permits();
+        let mut claimed = 0;
         if free > 0 {
             let now = now_ms();
             let lease_until = now + LEASE.as_millis() as i64;
             match deliverer.store.claim_webhooks(now, lease_until, free as i64).await {
                 Ok(due) => {
+                    claimed = due.len();
                     for webhook in due {
                         let Ok(permit) = slots.clone().acquire_owned().await else {
                             return;
@@ -74,7 +76,19 @@ pub async fn deliver_forever(store: Arc<dyn Store>, settings: WebhookArgs) {
                 Err(e) => tracing::warn!(error = %e, "reading the webhook outbox"),
             }
         }
-        tokio::time::sleep(POLL).await;
+        if free > 0 && claimed == free {
+            // More may be due: claim again as soon as a delivery ends.
+            if let Ok(permit) = slots.acquire().await {
+                drop(permit);
+            }
+            continue;
+        }
+        // Nothing more due: wait for a commit in this process that enqueued
+        // one, or for the next poll (another server's writes, retries).
+        tokio::select! {
+            _ = tokio::time::sleep(POLL) => {}
+            _ = ENQUEUED.notified() => {}
+        }
     }
 }
 

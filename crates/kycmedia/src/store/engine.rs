@@ -268,6 +268,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
         table::insert([&media], "").build().execute(&mut *tx).await?;
         table::insert([&evidence], "").build().execute(&mut *tx).await?;
         tx.commit().await?;
+        outbox::committed();
         Ok(attempt_id)
     }
 
@@ -317,6 +318,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
             }
         }
         tx.commit().await?;
+        outbox::committed();
         Ok(session)
     }
 
@@ -328,6 +330,11 @@ impl<DB: Driver> Store for SqlStore<DB> {
         now: i64,
     ) -> Result<Session> {
         let mut tx = self.pool.begin().await?;
+        // A write first, as every transaction here begins (see above).
+        sqlx::query(sql::LOCK_ANY_SESSION)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
         // The provider's cap: the tenth attempt is declined rather than sent
         // back for another.
         let attempts: i64 = sqlx::query_scalar(sql::NEXT_ATTEMPT_SEQ)
@@ -376,6 +383,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
             record_decision::<DB>(&mut tx, &session, &decision, submitted_at).await?;
         }
         tx.commit().await?;
+        outbox::committed();
         Ok(session)
     }
 
@@ -447,6 +455,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
             record_decision::<DB>(&mut tx, &session, &decision, None).await?;
         }
         tx.commit().await?;
+        outbox::committed();
         Ok(Some(session))
     }
 

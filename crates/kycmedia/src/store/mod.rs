@@ -21,7 +21,7 @@ use kycmedia_proto::{Status, webhook::WebhookState};
 
 pub use copy::RowCopy;
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
-pub use outbox::decision_object;
+pub use outbox::{ENQUEUED, decision_object};
 pub use postgres::PostgresStore;
 pub use rows::{
     Attempt, Credentials, Decision, Evidence, Integration, Media, Secret, Session, SharedSecret, Webhook,

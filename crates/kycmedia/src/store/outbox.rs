@@ -3,6 +3,8 @@
 //! crash after the commit never loses one and a rolled-back change never
 //! sends one. The bodies are the contract's (`kycmedia_proto::wire`).
 
+use tokio::sync::Notify;
+
 use kycmedia_proto::{
     decision::{self, DecisionObject, DecisionWebhook, Document, Person, TechnicalData},
     webhook::{Action, EventWebhook, WebhookKind, WebhookState},
@@ -11,6 +13,15 @@ use kycmedia_proto::{
 
 use super::{Decision, Integration, Result, Session, Webhook, driver::Driver, sql, table};
 use crate::ids::{AttemptId, WebhookId, rfc3339_ms};
+
+/// Woken after a transaction that enqueued a webhook commits, so that this
+/// process's deliverer sends it at once instead of at its next poll.
+pub static ENQUEUED: Notify = Notify::const_new();
+
+/// Call after committing a transaction that may have called `enqueue`.
+pub(super) fn committed() {
+    ENQUEUED.notify_one();
+}
 
 /// The decision as the API and the decision webhook show it.
 /// `submitted_at` is the decided attempt's.

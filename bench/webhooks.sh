@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Webhook delivery on loopback, each figure beside a baseline run in the
+# same script (bench/webhooks.py says how each is taken):
+#
+#   bash bench/webhooks.sh                          # SQLite + files
+#   BENCH_BACKEND=postgres bash bench/webhooks.sh   # PostgreSQL + S3 (moto)
+#
+#   BENCH_LATENCY_N    sessions submitted one at a time for the latency [200]
+#   BENCH_BULK_N       sessions submitted at once for the rates [2000]
+#   CARGO_TARGET_DIR   where cargo builds [<repo>/target]
+#
+# Progress goes to stderr; the Markdown result block to stdout.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BACKEND=${BENCH_BACKEND:-sqlite}
+BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release
+
+say() { echo "bench: $*" >&2; }
+die() { say "error: $*"; exit 2; }
+
+for tool in cargo curl python3; do
+    command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+case $BACKEND in
+sqlite | postgres) ;;
+*) die "BENCH_BACKEND must be sqlite or postgres, not '$BACKEND'" ;;
+esac
+BENCH_NAME=webhooks
+# shellcheck source=bench/harness.sh
+source "$ROOT/bench/harness.sh"
+
+if [[ $BACKEND == postgres ]]; then
+    pg_start
+    DB=$(pg_createdb kycmedia)
+    moto_start kycmedia-bench
+    STORAGE=(--storage s3://kycmedia-bench/media --storage-endpoint "$MOTO_ENDPOINT")
+    BACKEND_NAME="PostgreSQL + S3 (moto)"
+else
+    DB="sqlite://$TMP/k.db"
+    STORAGE=(--storage "file://$TMP/media")
+    BACKEND_NAME="SQLite + files"
+fi
+say "backend: $BACKEND_NAME"
+created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>>"$TMP/kycmedia.log")
+API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
+SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")
+
+PORT=$(free_port)
+KYC_URL="http://127.0.0.1:$PORT"
+# One retry a second apart, so that webhooks sent while the receiver is away
+# have failed within seconds and can be replayed together.
+RUST_LOG=warn "$BIN/kycmedia" serve --listen "127.0.0.1:$PORT" --database "$DB" "${STORAGE[@]}" \
+    --webhook-allow-http --webhook-allow-private --webhook-retry-schedule 1s \
+    --max-body-bytes 1048576 2>>"$TMP/kycmedia.log" &
+PIDS+=("$!")
+for _ in $(seq 100); do
+    curl -fsS "$KYC_URL/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+curl -fsS "$KYC_URL/healthz" >/dev/null || die "kycmedia did not start (see $TMP/kycmedia.log)"
+
+say "measuring (latency: ${BENCH_LATENCY_N:-200} sessions; rates: ${BENCH_BULK_N:-2000})"
+result=$(KYC_URL=$KYC_URL API_KEY=$API_KEY SECRET=$SECRET BIN=$BIN DB=$DB RECEIVER_PORT=$(free_port) \
+    python3 "$ROOT/bench/webhooks.py")
+BACKEND_NAME=$BACKEND_NAME python3 - "$result" <<'PY'
+import json, os, sys
+r = json.loads(sys.argv[1].splitlines()[0])
+print(f"### Webhooks, {os.environ['BACKEND_NAME']}\n")
+print("| figure | kycmedia | baseline | ratio |")
+print("|---|---:|---:|---:|")
+print(f"| commit to receipt, p50 | {r['latency_p50_ms']:.1f} ms | {r['baseline_p50_ms']:.2f} ms (direct POST) | {r['latency_p50_ms'] / r['baseline_p50_ms']:.0f} |")
+print(f"| commit to receipt, p99 | {r['latency_p99_ms']:.1f} ms | {r['baseline_p99_ms']:.2f} ms | {r['latency_p99_ms'] / r['baseline_p99_ms']:.0f} |")
+print(f"| deliveries per second | {r['deliveries_per_s']:.0f} ({r['delivered']} replayed) | {r['baseline_posts_per_s']:.0f} (direct POSTs, 16 connections) | {r['deliveries_per_s'] / r['baseline_posts_per_s']:.2f} |")
+print(f"| outbox rows per second (submits, 8 clients) | {r['submits_per_s']:.0f} | {r['creates_per_s']:.0f} (session creations) | {r['submits_per_s'] / r['creates_per_s']:.2f} |")
+PY
