@@ -47,21 +47,7 @@ BENCH_NAME=bench
 source "$ROOT/bench/harness.sh"
 
 # --- kycmedia -----------------------------------------------------------------
-if [[ $BACKEND == postgres ]]; then
-    pg_start
-    DB=$(pg_createdb kycmedia)
-    moto_start kycmedia-bench
-    STORAGE=(--storage s3://kycmedia-bench/media --storage-endpoint "$MOTO_ENDPOINT")
-    BACKEND_NAME="PostgreSQL + S3 (moto)"
-else
-    DB="sqlite://$TMP/k.db"
-    STORAGE=(--storage "file://$TMP/media")
-    BACKEND_NAME="SQLite + files"
-fi
-say "backend: $BACKEND_NAME"
-created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>>"$TMP/kycmedia.log")
-API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
-SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")
+open_backend
 
 PORT=$(free_port)
 KYC_URL="http://127.0.0.1:$PORT"

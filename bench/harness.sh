@@ -8,7 +8,9 @@
 #     and any wrk still running is killed, the services are stopped and TMP
 #     is removed;
 #   - the release build of kycmedia and the baseline, into BIN;
-#   - run_wrk, free_port and cpu_ticks.
+#   - run_wrk, free_port and cpu_ticks;
+#   - open_backend: BACKEND's database and storage (DB, STORAGE,
+#     BACKEND_NAME) with one integration in it (API_KEY, SECRET).
 
 # shellcheck source=bench/pg.sh
 source "$ROOT/bench/pg.sh"
@@ -51,4 +53,27 @@ free_port() {
 
 cpu_ticks() { # pid: user + system clock ticks so far
     awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# The database and storage of BACKEND (sqlite or postgres), started when they
+# are services, with one integration: sets DB, STORAGE (serve flags),
+# BACKEND_NAME, API_KEY and SECRET.
+# shellcheck disable=SC2034 # the callers read what it sets
+open_backend() {
+    if [[ $BACKEND == postgres ]]; then
+        pg_start
+        DB=$(pg_createdb kycmedia)
+        moto_start kycmedia-bench
+        STORAGE=(--storage s3://kycmedia-bench/media --storage-endpoint "$MOTO_ENDPOINT")
+        BACKEND_NAME="PostgreSQL + S3 (moto)"
+    else
+        DB="sqlite://$TMP/k.db"
+        STORAGE=(--storage "file://$TMP/media")
+        BACKEND_NAME="SQLite + files"
+    fi
+    say "backend: $BACKEND_NAME"
+    local created
+    created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>>"$TMP/kycmedia.log")
+    API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
+    SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")
 }
