@@ -12,9 +12,10 @@
 //! its own webhooks.
 
 use std::{
+    collections::HashMap,
     net::{IpAddr, SocketAddr},
     sync::Arc,
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime},
 };
 
 use kycmedia_proto::{
@@ -26,8 +27,8 @@ use tokio::sync::Semaphore;
 
 use crate::{
     config::WebhookArgs,
-    ids::{WebhookAttemptId, now_ms},
-    store::{ENQUEUED, Store, Webhook, WebhookAttempt},
+    ids::{IntegrationId, WebhookAttemptId, now_ms},
+    store::{Credentials, ENQUEUED, Store, Webhook, WebhookAttempt},
 };
 
 /// How long one attempt may take, connection included.
@@ -39,9 +40,14 @@ const LEASE: Duration = Duration::from_secs(15);
 const POLL: Duration = Duration::from_millis(100);
 /// Deliveries in flight at once on one server.
 const IN_FLIGHT: usize = 64;
+/// While more is due than fits in flight, the fewest free slots worth a claim.
+const CLAIM_BATCH: usize = IN_FLIGHT / 4;
 /// The most of an answer that is read, and the most of it that is kept.
 const READ_LIMIT: usize = 64 * 1024;
 const KEEP_LIMIT: usize = 1024;
+/// The longest wait a receiver's `Retry-After` may ask for: a day, so that
+/// a receiver cannot park its webhooks beyond any schedule's reach.
+const RETRY_AFTER_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
 /// Delivers webhooks until the task is dropped.
 pub async fn deliver_forever(store: Arc<dyn Store>, settings: WebhookArgs) {
@@ -62,13 +68,15 @@ pub async fn deliver_forever(store: Arc<dyn Store>, settings: WebhookArgs) {
             match deliverer.store.claim_webhooks(now, lease_until, free as i64).await {
                 Ok(due) => {
                     claimed = due.len();
+                    let senders = deliverer.senders(&due).await;
                     for webhook in due {
                         let Ok(permit) = slots.clone().acquire_owned().await else {
                             return;
                         };
                         let deliverer = deliverer.clone();
+                        let sender = senders.get(&webhook.integration_id).cloned();
                         tokio::spawn(async move {
-                            deliverer.deliver(webhook).await;
+                            deliverer.deliver(webhook, sender).await;
                             drop(permit);
                         });
                     }
@@ -77,9 +85,11 @@ pub async fn deliver_forever(store: Arc<dyn Store>, settings: WebhookArgs) {
             }
         }
         if free > 0 && claimed == free {
-            // More may be due: claim again as soon as a delivery ends.
-            if let Ok(permit) = slots.acquire().await {
-                drop(permit);
+            // More may be due: claim again once a quarter of the slots are
+            // free, so that each claim (a scan of what is due) is shared by
+            // several deliveries rather than paid for each.
+            if let Ok(permits) = slots.acquire_many(CLAIM_BATCH as u32).await {
+                drop(permits);
             }
             continue;
         }
@@ -97,6 +107,10 @@ struct Deliverer {
     client: reqwest::Client,
     settings: WebhookArgs,
 }
+
+/// Who signs a batch's webhooks: each integration's credentials, read once
+/// per batch rather than once per webhook, or why they could not be.
+type Sender = Arc<Result<Credentials, String>>;
 
 /// The result of one attempt, before it is recorded.
 struct Outcome {
@@ -123,10 +137,27 @@ impl Deliverer {
         })
     }
 
-    async fn deliver(&self, webhook: Webhook) {
+    /// The credentials of every integration with a webhook in `due`.
+    async fn senders(&self, due: &[Webhook]) -> HashMap<IntegrationId, Sender> {
+        let mut senders = HashMap::new();
+        for webhook in due {
+            if senders.contains_key(&webhook.integration_id) {
+                continue;
+            }
+            let credentials = match self.store.integration(&webhook.integration_id).await {
+                Ok(Some(credentials)) => Ok(credentials),
+                Ok(None) => Err("the integration no longer exists".to_owned()),
+                Err(e) => Err(format!("reading the integration: {e}")),
+            };
+            senders.insert(webhook.integration_id.clone(), Arc::new(credentials));
+        }
+        senders
+    }
+
+    async fn deliver(&self, webhook: Webhook, sender: Option<Sender>) {
         let started = Instant::now();
         let at = now_ms();
-        let outcome = self.attempt(&webhook).await;
+        let outcome = self.attempt(&webhook, sender.as_deref()).await;
         let latency_ms = started.elapsed().as_millis() as i64;
         let (state, next_attempt_at) = self.next(&webhook, &outcome, at);
         let attempt = WebhookAttempt {
@@ -166,7 +197,7 @@ impl Deliverer {
         }
     }
 
-    async fn attempt(&self, webhook: &Webhook) -> Outcome {
+    async fn attempt(&self, webhook: &Webhook, sender: Option<&Result<Credentials, String>>) -> Outcome {
         let failed = |text: String| Outcome {
             http_status: None,
             text,
@@ -175,10 +206,10 @@ impl Deliverer {
         if let Err(refused) = self.check_url(&webhook.url) {
             return failed(refused);
         }
-        let credentials = match self.store.integration(&webhook.integration_id).await {
-            Ok(Some(credentials)) => credentials,
-            Ok(None) => return failed("the integration no longer exists".to_owned()),
-            Err(e) => return failed(format!("reading the integration: {e}")),
+        let credentials = match sender {
+            Some(Ok(credentials)) => credentials,
+            Some(Err(why)) => return failed(why.clone()),
+            None => return failed("the integration was not read".to_owned()),
         };
         let Some(secret) = credentials.secrets.first() else {
             return failed("the integration has no shared secret".to_owned());
@@ -203,8 +234,7 @@ impl Deliverer {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| retry_after(v, SystemTime::now()));
         let mut kept = Vec::new();
         let mut read = 0;
         while read < READ_LIMIT {
@@ -245,6 +275,21 @@ impl Deliverer {
             _ => Ok(()),
         }
     }
+}
+
+/// The wait a `Retry-After` value asks for: seconds, or an HTTP date
+/// (RFC 9110 §10.2.3), at most [`RETRY_AFTER_LIMIT`]; `None` when it is
+/// neither.
+fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(RETRY_AFTER_LIMIT))
 }
 
 /// Resolves names as the system does, then drops the addresses a webhook
@@ -318,6 +363,21 @@ fn describe(error: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_a_date_and_capped_at_a_day() {
+        let now = httpdate::parse_http_date("Tue, 01 Dec 2026 12:00:00 GMT").unwrap();
+        assert_eq!(retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Tue, 01 Dec 2026 12:05:00 GMT", now),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(retry_after("Tue, 01 Dec 2026 11:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(retry_after("99999999", now), Some(RETRY_AFTER_LIMIT));
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("-5", now), None);
+    }
 
     #[test]
     fn loopback_private_link_local_and_shared_addresses_are_not_public() {

@@ -502,6 +502,11 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .bind(session)
             .execute(&mut *tx)
             .await?;
+        sqlx::query(sql::DELETE_SESSION_WEBHOOKS)
+            .bind(session)
+            .bind(integration)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(sql::DELETE_SESSION)
             .bind(session)
             .bind(integration)
@@ -540,15 +545,19 @@ impl<DB: Driver> Store for SqlStore<DB> {
 
     async fn finish_webhook(&self, attempt: &WebhookAttempt, state: WebhookState, next_attempt_at: i64) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        table::insert([attempt], "").build().execute(&mut *tx).await?;
         let delivered_at = (state == WebhookState::Delivered).then_some(attempt.at);
-        sqlx::query(sql::FINISH_WEBHOOK)
+        let found = sqlx::query(sql::FINISH_WEBHOOK)
             .bind(&attempt.webhook_id)
             .bind(state)
             .bind(next_attempt_at)
             .bind(delivered_at)
             .execute(&mut *tx)
             .await?;
+        if DB::rows_affected(&found) == 0 {
+            // Its session was deleted while it was being sent: nothing to log.
+            return Ok(());
+        }
+        table::insert([attempt], "").build().execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,17 +1,20 @@
 //! A real webhook receiver for the tests: an HTTP server on 127.0.0.1:0
-//! that records every request and answers as told (a status, or nothing at
-//! all until the sender gives up), 200 when told nothing.
+//! that records every request and answers as told (a status, a status with
+//! `Retry-After`, or nothing at all until the sender gives up), 200 when
+//! told nothing. A receiver that refuses connections is one not started
+//! yet: [`Receiver::start_on`] starts it later on a port chosen before.
 
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
     body::Bytes,
     extract::State,
     http::{HeaderMap, StatusCode, Uri},
+    response::{IntoResponse, Response},
 };
 use tokio::sync::Notify;
 
@@ -21,6 +24,7 @@ pub struct Received {
     pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
+    pub arrived: Instant,
 }
 
 impl Received {
@@ -37,6 +41,8 @@ impl Received {
 #[derive(Debug, Clone, Copy)]
 pub enum Answer {
     Status(u16),
+    /// This status with this `Retry-After` value.
+    RetryAfter(u16, &'static str),
     /// Never answer: the sender's timeout ends it.
     Hang,
 }
@@ -54,25 +60,43 @@ pub struct Receiver {
     shared: Arc<Shared>,
 }
 
-async fn receive(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn receive(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let answer = shared.answers.lock().unwrap().pop_front();
     shared.received.lock().unwrap().push(Received {
         path: uri.path().to_owned(),
         headers,
         body,
+        arrived: Instant::now(),
     });
     shared.arrived.notify_waiters();
     match answer {
-        None => StatusCode::OK,
-        Some(Answer::Status(code)) => StatusCode::from_u16(code).unwrap(),
+        None => StatusCode::OK.into_response(),
+        Some(Answer::Status(code)) => StatusCode::from_u16(code).unwrap().into_response(),
+        Some(Answer::RetryAfter(code, wait)) => {
+            (StatusCode::from_u16(code).unwrap(), [("retry-after", wait)]).into_response()
+        }
         Some(Answer::Hang) => std::future::pending().await,
     }
 }
 
 impl Receiver {
     pub async fn start() -> Receiver {
+        Receiver::start_on(0).await
+    }
+
+    /// A port on which nothing listens yet, so that connections to it are
+    /// refused until [`Receiver::start_on`] it.
+    pub fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    pub async fn start_on(port: u16) -> Receiver {
         let shared = Arc::new(Shared::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let app = axum::Router::new().fallback(receive).with_state(shared.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });

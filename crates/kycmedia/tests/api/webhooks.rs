@@ -33,11 +33,15 @@ const ONE_RETRY: &[&str] = &[
 ];
 
 async fn wire(app: &TestApp, tenant: &Tenant, receiver: &Receiver) {
+    wire_to(app, tenant, &receiver.base).await;
+}
+
+async fn wire_to(app: &TestApp, tenant: &Tenant, base: &str) {
     admin::set_webhooks(
         app.core.store.as_ref(),
         &tenant.api_key,
-        Some(&format!("{}/decisions", receiver.base)),
-        Some(&format!("{}/events", receiver.base)),
+        Some(&format!("{base}/decisions")),
+        Some(&format!("{base}/events")),
     )
     .await
     .unwrap();
@@ -161,6 +165,97 @@ async fn a_failing_receiver_gets_the_same_webhook_again_and_the_next_only_after_
     );
     assert_eq!(got[0].body, got[2].body, "a retry sends the same bytes");
     settles(&app, &session, &[("delivered", 3), ("delivered", 1)]).await;
+}
+
+#[tokio::test]
+async fn a_receiver_down_for_several_retries_then_up_gets_every_webhook_once_in_order() {
+    let flags = [&LOCAL[..3], &["1s*8"]].concat();
+    let Some(app) = spawn_app_with(&flags).await else {
+        return;
+    };
+    let tenant = app.tenant().await;
+    let port = Receiver::free_port();
+    wire_to(&app, &tenant, &format!("http://127.0.0.1:{port}")).await;
+    let session = submitted(&app, &tenant).await;
+    admin::decide(
+        app.core.store.as_ref(),
+        &session.as_str().into(),
+        Status::Declined,
+        Some(102),
+    )
+    .await
+    .unwrap();
+    // Two connections refused, and the session's later webhooks wait behind the first.
+    settles(&app, &session, &[("pending", 2), ("pending", 0), ("pending", 0)]).await;
+    let outcome = outcome_of_first_attempt(&app, &session).await;
+    assert!(outcome.to_lowercase().contains("connect"), "{outcome}");
+
+    let receiver = Receiver::start_on(port).await;
+    let got = receiver.wait_for(3, Duration::from_secs(10)).await;
+    let what: Vec<(String, Value)> = got
+        .iter()
+        .map(|r| (r.path.clone(), r.json()["action"].clone()))
+        .collect();
+    assert_eq!(
+        what,
+        [
+            ("/events".to_owned(), json!("started")),
+            ("/events".to_owned(), json!("submitted")),
+            ("/decisions".to_owned(), Value::Null),
+        ]
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while states(&app, &session)
+        .await
+        .iter()
+        .any(|(state, _)| state != "delivered")
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            states(&app, &session).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let attempts: Vec<i64> = states(&app, &session).await.into_iter().map(|(_, n)| n).collect();
+    assert!(attempts[0] >= 3 && attempts[1..] == [1, 1], "{attempts:?}");
+    assert_eq!(receiver.received().len(), 3, "each once");
+}
+
+#[tokio::test]
+async fn a_deleted_sessions_webhooks_are_deleted_with_it_and_never_sent() {
+    let Some(app) = spawn_app_with(LOCAL).await else { return };
+    let tenant = app.tenant().await;
+    let port = Receiver::free_port();
+    wire_to(&app, &tenant, &format!("http://127.0.0.1:{port}")).await;
+    let session = submitted(&app, &tenant).await;
+    settles(&app, &session, &[("pending", 1), ("pending", 0)]).await;
+    let path = format!("/v1/sessions/{session}");
+    let deleted = app.signed(reqwest::Method::DELETE, &tenant, &path, &session).await;
+    assert_eq!(deleted.status, 200, "{:?}", deleted.json());
+    assert_eq!(states(&app, &session).await, []);
+    assert_eq!(cli(&app, &["webhooks", "list", "--session", &session]), json!([]));
+    let receiver = Receiver::start_on(port).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(receiver.received().is_empty(), "{:?}", receiver.received());
+}
+
+#[tokio::test]
+async fn a_receiver_asking_to_retry_after_a_while_is_not_tried_before_it() {
+    let Some(app) = spawn_app_with(LOCAL).await else { return };
+    let tenant = app.tenant().await;
+    let receiver = Receiver::start().await;
+    receiver.answer([Answer::RetryAfter(503, "3")]);
+    wire(&app, &tenant, &receiver).await;
+    let session = submitted(&app, &tenant).await;
+    let got = receiver.wait_for(3, Duration::from_secs(15)).await;
+    assert_eq!(got[1].body, got[0].body, "the first webhook again");
+    let waited = got[1].arrived - got[0].arrived;
+    assert!(
+        waited >= Duration::from_secs(3),
+        "retried after {waited:?}, asked for 3 s"
+    );
+    settles(&app, &session, &[("delivered", 2), ("delivered", 1)]).await;
 }
 
 #[tokio::test]

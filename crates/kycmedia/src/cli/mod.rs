@@ -13,15 +13,17 @@ use kycmedia_proto::{
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+mod integration;
+mod webhooks;
+
+pub use integration::IntegrationCommand;
+pub use webhooks::WebhooksCommand;
+
 use crate::{
     admin, analyze,
     app::{Application, shutdown_signal},
     config::{DatabaseArgs, DecodeArgs, ServeConfig, StorageArgs, defaults},
-    config_file, demo, doctor,
-    ids::SessionId,
-    migrate, remote,
-    store::{self, Replay},
-    sweep,
+    config_file, demo, doctor, migrate, remote, store, sweep,
     telemetry::{self, LogFormat},
 };
 
@@ -162,107 +164,6 @@ pub enum Command {
     },
 }
 
-#[derive(Subcommand, Debug)]
-pub enum IntegrationCommand {
-    /// Create an integration; prints {"id","name","apiKey","sharedSecret"}.
-    Create {
-        /// A name for people to know the integration by.
-        #[arg(long)]
-        name: String,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Add a shared secret (at most five at once); prints {"sharedSecret"}.
-    AddSecret {
-        /// The integration's API key.
-        api_key: String,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Revoke a shared secret; the last one cannot be revoked.
-    RevokeSecret {
-        /// The integration's API key.
-        api_key: String,
-        /// The secret to revoke, as `create` or `add-secret` printed it.
-        #[arg(value_parser = crate::config::secret)]
-        secret: SecretString,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// List integrations (without their secrets).
-    List {
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Disable an integration: its requests get 401 from then on.
-    Disable {
-        /// The integration's API key.
-        api_key: String,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Set where the integration's webhooks go; a URL left out stays as it
-    /// was, an empty one stops those webhooks.
-    SetWebhooks {
-        /// The integration's API key.
-        api_key: String,
-        /// The URL decision webhooks are POSTed to.
-        #[arg(long)]
-        decisions: Option<String>,
-        /// The URL event webhooks (`started`, `submitted`) are POSTed to.
-        #[arg(long)]
-        events: Option<String>,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum WebhooksCommand {
-    /// Receive webhooks on this machine: print each (headers, body, whether
-    /// its signature verifies) as a JSON line, and forward it to your own
-    /// handler if asked.
-    Listen(crate::listen::ListenArgs),
-    /// Webhooks, newest first, with every delivery attempt (time, HTTP
-    /// status, latency, the first KiB of the answer or the error).
-    List {
-        /// Only this session's.
-        #[arg(long)]
-        session: Option<String>,
-        /// Only those that failed every retry or were refused with 410.
-        #[arg(long)]
-        failed: bool,
-        /// The most to list.
-        #[arg(long, default_value_t = 100)]
-        limit: i64,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-    /// Send webhooks again from the start of the retry schedule: one by id,
-    /// a session's, or every failed one since a time.
-    Replay {
-        /// The webhook's id, as `webhooks list` shows it.
-        #[arg(required_unless_present_any = ["session", "failed_since"], conflicts_with_all = ["session", "failed_since"])]
-        id: Option<String>,
-        /// Every webhook of this session.
-        #[arg(long, conflicts_with = "failed_since")]
-        session: Option<String>,
-        /// Every failed or gone webhook created since this RFC 3339 time,
-        /// e.g. `2026-12-01T00:00:00Z`.
-        #[arg(long, value_parser = parse_time)]
-        failed_since: Option<i64>,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
-}
-
-/// An RFC 3339 time as stored milliseconds.
-fn parse_time(text: &str) -> Result<i64, String> {
-    let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-12-01T00:00:00Z: {e}"))?;
-    Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
-}
-
 #[derive(ValueEnum, Clone, Copy, Debug)]
 #[value(rename_all = "snake_case")]
 pub enum Decision {
@@ -351,8 +252,8 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             anyhow::ensure!(healthy, "doctor found problems (the lines marked FAIL above)");
             Ok(None)
         }
-        Command::Integration(command) => integration(command).await.map(Some),
-        Command::Webhooks(command) => webhooks(command).await,
+        Command::Integration(command) => integration::run(command).await.map(Some),
+        Command::Webhooks(command) => webhooks::run(command).await,
         Command::Analyze { context, files, decode } => {
             let limits = decode.media();
             let all_ok = tokio::task::spawn_blocking(move || analyze::run(&context, &files, &limits)).await??;
@@ -443,66 +344,4 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             Ok(None)
         }
     }
-}
-
-async fn webhooks(command: WebhooksCommand) -> anyhow::Result<Option<Value>> {
-    Ok(Some(match command {
-        WebhooksCommand::Listen(args) => {
-            // Prints as it goes, until stopped.
-            crate::listen::run(args).await?;
-            return Ok(None);
-        }
-        WebhooksCommand::List {
-            session,
-            failed,
-            limit,
-            database,
-        } => {
-            let store = database.connect().await?;
-            let session = session.map(SessionId::from);
-            admin::list_webhooks(store.as_ref(), session.as_ref(), failed, limit).await?
-        }
-        WebhooksCommand::Replay {
-            id,
-            session,
-            failed_since,
-            database,
-        } => {
-            let which = match (id, session, failed_since) {
-                (Some(id), _, _) => Replay::One(id.into()),
-                (_, Some(session), _) => Replay::Session(session.into()),
-                (_, _, Some(at)) => Replay::FailedSince(at),
-                (None, None, None) => anyhow::bail!("name a webhook, --session or --failed-since"),
-            };
-            let store = database.connect().await?;
-            admin::replay_webhooks(store.as_ref(), &which).await?
-        }
-    }))
-}
-
-async fn integration(command: IntegrationCommand) -> anyhow::Result<Value> {
-    use IntegrationCommand::*;
-    let database = match &command {
-        Create { database, .. }
-        | AddSecret { database, .. }
-        | RevokeSecret { database, .. }
-        | List { database }
-        | Disable { database, .. }
-        | SetWebhooks { database, .. } => database,
-    };
-    let store = database.connect().await?;
-    let store = store.as_ref();
-    Ok(match &command {
-        Create { name, .. } => admin::created_json(&admin::create_integration(store, name).await?),
-        AddSecret { api_key, .. } => admin::add_secret(store, api_key).await?,
-        RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret.expose_secret()).await?,
-        List { .. } => admin::list(store).await?,
-        Disable { api_key, .. } => admin::disable(store, api_key).await?,
-        SetWebhooks {
-            api_key,
-            decisions,
-            events,
-            ..
-        } => admin::set_webhooks(store, api_key, decisions.as_deref(), events.as_deref()).await?,
-    })
 }

@@ -1,0 +1,90 @@
+//! `kycmedia integration …`: the integrations, their secrets and where
+//! their webhooks go.
+
+use clap::Subcommand;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+use crate::{admin, config::DatabaseArgs};
+
+#[derive(Subcommand, Debug)]
+pub enum IntegrationCommand {
+    /// Create an integration; prints {"id","name","apiKey","sharedSecret"}.
+    Create {
+        /// A name for people to know the integration by.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Add a shared secret (at most five at once); prints {"sharedSecret"}.
+    AddSecret {
+        /// The integration's API key.
+        api_key: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a shared secret; the last one cannot be revoked.
+    RevokeSecret {
+        /// The integration's API key.
+        api_key: String,
+        /// The secret to revoke, as `create` or `add-secret` printed it.
+        #[arg(value_parser = crate::config::secret)]
+        secret: SecretString,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List integrations (without their secrets).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Disable an integration: its requests get 401 from then on.
+    Disable {
+        /// The integration's API key.
+        api_key: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Set where the integration's webhooks go; a URL left out stays as it
+    /// was, an empty one stops those webhooks.
+    SetWebhooks {
+        /// The integration's API key.
+        api_key: String,
+        /// The URL decision webhooks are POSTed to.
+        #[arg(long)]
+        decisions: Option<String>,
+        /// The URL event webhooks (`started`, `submitted`) are POSTed to.
+        #[arg(long)]
+        events: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+pub(super) async fn run(command: IntegrationCommand) -> anyhow::Result<Value> {
+    use IntegrationCommand::*;
+    let database = match &command {
+        Create { database, .. }
+        | AddSecret { database, .. }
+        | RevokeSecret { database, .. }
+        | List { database }
+        | Disable { database, .. }
+        | SetWebhooks { database, .. } => database,
+    };
+    let store = database.connect().await?;
+    let store = store.as_ref();
+    Ok(match &command {
+        Create { name, .. } => admin::created_json(&admin::create_integration(store, name).await?),
+        AddSecret { api_key, .. } => admin::add_secret(store, api_key).await?,
+        RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret.expose_secret()).await?,
+        List { .. } => admin::list(store).await?,
+        Disable { api_key, .. } => admin::disable(store, api_key).await?,
+        SetWebhooks {
+            api_key,
+            decisions,
+            events,
+            ..
+        } => admin::set_webhooks(store, api_key, decisions.as_deref(), events.as_deref()).await?,
+    })
+}
