@@ -19,6 +19,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/kycmedia-$BENCH_NAME.XXXXXX")
 PIDS=()
 WRK_PID=""
 cleanup() {
+    [[ -n ${BENCH_KEEP_LOG:-} ]] && cp "$TMP/kycmedia.log" "$BENCH_KEEP_LOG"
     local pid
     for pid in $WRK_PID "${PIDS[@]}"; do
         kill "$pid" 2>/dev/null || true

@@ -8,6 +8,9 @@
 #   BENCH_LATENCY_N    sessions submitted one at a time for the latency [200]
 #   BENCH_BULK_N       sessions submitted at once for the rates [2000]
 #   CARGO_TARGET_DIR   where cargo builds [<repo>/target]
+#   BENCH_RUST_LOG     the server's RUST_LOG [warn]; "warn,sqlx::query=debug"
+#                      logs every statement with its time
+#   BENCH_KEEP_LOG     a path to copy the server's log to at the end
 #
 # Progress goes to stderr; the Markdown result block to stdout.
 set -euo pipefail
@@ -36,7 +39,7 @@ PORT=$(free_port)
 KYC_URL="http://127.0.0.1:$PORT"
 # One retry a second apart, so that webhooks sent while the receiver is away
 # have failed within seconds and can be replayed together.
-RUST_LOG=warn "$BIN/kycmedia" serve --listen "127.0.0.1:$PORT" --database "$DB" "${STORAGE[@]}" \
+RUST_LOG=${BENCH_RUST_LOG:-warn} "$BIN/kycmedia" serve --listen "127.0.0.1:$PORT" --database "$DB" "${STORAGE[@]}" \
     --webhook-allow-http --webhook-allow-private --webhook-retry-schedule 1s \
     --max-body-bytes 1048576 2>>"$TMP/kycmedia.log" &
 PIDS+=("$!")
