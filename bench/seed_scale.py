@@ -114,7 +114,8 @@ class Generator:
 
     def pixels(self) -> dict:
         u = self.unit
-        return {"sharpness": r4(u(0.2, 1)), "exposure": r4(u(0.4, 1)), "contrast": r4(u(0.3, 1)),
+        return {"sharpness": r4(u(0.2, 1)), "exposure": r4(u(0.4, 1)),
+                "brightness": r4(u(0.2, 0.8)), "contrast": r4(u(0.3, 1)),
                 "noise": r4(u(0.5, 1)), "noise_sigma": r4(u(0.5, 9)), "blockiness": r4(u(0.6, 1))}
 
     def evidence(self, context: str, width: int, height: int, duration_ms, mimetype: str, size: int) -> str:

@@ -18,6 +18,11 @@ pub struct Evidence {
     /// The reasons for the accuracy, most decisive first, e.g.
     /// `"one dominant face"`, `"no card-shaped region"`.
     pub findings: Vec<String>,
+    /// What is wrong with the content, as codes a program can act on (the
+    /// capture page tells the person in their language); empty when
+    /// nothing the detectors judge is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub issues: Vec<Issue>,
     /// Pixel measures; absent when the type has no decoder here (HEIC, PDF)
     /// or for videos.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +73,30 @@ pub fn round4(v: f64) -> f64 {
     (v * 1e4).round() / 1e4
 }
 
+/// A problem the detectors found with what a file shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Issue {
+    /// No face at all.
+    NoFace,
+    /// A face, but too small in the frame for a selfie.
+    FaceTooSmall,
+    /// A second face about as large as the first.
+    MoreThanOnePerson,
+    /// The face is a portrait printed on a document.
+    PortraitNotLive,
+    /// No card- or page-shaped region.
+    NoDocument,
+    /// The front was asked for, and the document shows no portrait.
+    BackSide,
+    /// The back was asked for, and the document shows a portrait.
+    FrontSide,
+    /// The barcode or QR code asked for does not decode.
+    CodeUnreadable,
+    /// An address document was asked for, and this is no page of print.
+    NoPrint,
+}
+
 /// Pixel measures, each a score in `[0, 1]` (1 = good) unless stated.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Measures {
@@ -75,6 +104,9 @@ pub struct Measures {
     pub sharpness: f32,
     /// Mean brightness near mid-grey and little clipped to black or white.
     pub exposure: f32,
+    /// Mean luma, 0 (black) to 1 (white), not a score: which way a poor
+    /// exposure errs, so that a person can be told "too dark" or "too bright".
+    pub brightness: f32,
     /// RMS contrast against what a well-lit capture shows.
     pub contrast: f32,
     /// 1 for a clean sensor, falling as noise grows.

@@ -51,7 +51,7 @@ pub const FAMILY_LABELS: [&str; 7] = [
 pub fn family_label(context: Context) -> &'static str {
     accuracy::Family::of(context).label()
 }
-pub use evidence::Evidence;
+pub use evidence::{Evidence, Issue, Measures};
 pub use kycmedia_proto::{Context, MediaKind};
 pub use probe::{Probe, probe};
 pub use sniff::sniff;

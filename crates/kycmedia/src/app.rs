@@ -21,6 +21,7 @@ pub struct Application {
     sweep_grace: Duration,
     webhooks: WebhookArgs,
     session_lifetime: Duration,
+    allowed_origins: Vec<String>,
 }
 
 impl Application {
@@ -48,6 +49,7 @@ impl Application {
             sweep_grace: Duration::from_secs(config.sweep_grace_secs),
             webhooks: config.webhooks.clone(),
             session_lifetime: config.session_lifetime,
+            allowed_origins: config.allowed_origins.clone(),
         })
     }
 
@@ -72,7 +74,12 @@ impl Application {
             self.core.store.clone(),
             self.session_lifetime,
         ));
-        let router = http::router(self.core.clone());
+        let capture = Arc::new(crate::capture::Capture {
+            core: self.core.clone(),
+            allowed_origins: self.allowed_origins.clone(),
+            session_lifetime: self.session_lifetime,
+        });
+        let router = http::router(self.core.clone(), capture);
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)

@@ -86,6 +86,10 @@ impl Store for InvalidatingStore {
         self.inner.session(integration, session).await
     }
 
+    async fn session_by_token(&self, token: &str) -> Result<Option<Session>> {
+        self.inner.session_by_token(token).await
+    }
+
     /// Statuses are not part of a media list; an attempt opened here is
     /// empty, and a session without attempts has no cached list.
     async fn submit(

@@ -248,6 +248,27 @@ pub struct ServeConfig {
     /// webhook. E.g. `7d`, `12h`.
     #[arg(long, env = "KYCMEDIA_SESSION_LIFETIME", default_value = defaults::SESSION_LIFETIME, value_parser = parse_duration)]
     pub session_lifetime: Duration,
+    /// Web origins (`https://shop.example`), comma-separated, whose pages may
+    /// create sessions from the browser (`@veriff/js-sdk`) and show the
+    /// capture page in a frame (`@veriff/incontext-sdk`). None by default.
+    #[arg(long, env = "KYCMEDIA_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub allowed_origins: Vec<String>,
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing after.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| format!("{text:?} is not an origin such as https://shop.example: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.path() != "/"
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(format!(
+            "{text:?} is not an origin: scheme, host and port only, e.g. https://shop.example"
+        ));
+    }
+    Ok(url.origin().ascii_serialization())
 }
 
 #[cfg(test)]
@@ -266,6 +287,26 @@ mod tests {
         );
         for bad in ["", "5", "5x", "m", "1h*0", "1h*x", "-1s"] {
             assert!(RetrySchedule::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_allowed_origin_is_scheme_host_and_port_as_browsers_send_it() {
+        assert_eq!(parse_origin("https://Shop.Example").unwrap(), "https://shop.example");
+        assert_eq!(parse_origin("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080");
+        assert_eq!(
+            parse_origin("https://shop.example:443").unwrap(),
+            "https://shop.example"
+        );
+        for bad in [
+            "",
+            "shop.example",
+            "https://shop.example/page",
+            "ftp://shop.example",
+            "https://a.b/?q",
+            "*",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad:?}");
         }
     }
 }

@@ -50,7 +50,7 @@ async fn seed_attempt(
             context: *context,
             bytes: bytes.to_vec(),
         };
-        ingest::store(core, integration, &session.id, upload).await?;
+        ingest::store(core, &integration.id, &session.id, upload).await?;
     }
     lifecycle::submit(
         core,
@@ -91,6 +91,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             ..WebhookArgs::default()
         },
         session_lifetime: crate::config::parse_duration(defaults::SESSION_LIFETIME).map_err(anyhow::Error::msg)?,
+        allowed_origins: Vec::new(),
     };
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();

@@ -4,15 +4,15 @@
 //! after a crash, by the sweep.
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use kycmedia_media::{Analysis, MediaError};
+use kycmedia_media::{Analysis, Evidence, MediaError};
 use kycmedia_proto::{ApiError, Context, ImageContext, MediaKind, VideoContext, transitions::Event};
 
 use crate::{
     body::{self, optional_object, optional_string},
     error::{AppError, AppResult, Rejection},
-    ids::{AttemptId, MediaId, SessionId, now_ms},
+    ids::{AttemptId, IntegrationId, MediaId, SessionId, now_ms},
     state::Core,
-    store::{Integration, Media},
+    store::{Integration, Media, Session},
     telemetry::{self, UploadOutcome},
 };
 
@@ -155,12 +155,18 @@ fn rejection_reason(error: &MediaError, context: Context, limits: kycmedia_media
     }
 }
 
-/// Stores one upload in the session's open attempt and returns its row.
-pub async fn store(core: &Core, integration: &Integration, session_id: &SessionId, upload: Upload) -> AppResult<Media> {
+/// Stores one upload in the session's open attempt; its row, and what the
+/// analysis saw (the capture page turns that into advice).
+pub async fn store(
+    core: &Core,
+    integration: &IntegrationId,
+    session_id: &SessionId,
+    upload: Upload,
+) -> AppResult<(Media, Evidence)> {
     let size = upload.bytes.len() as i64;
     let (analysis, bytes) = analyse(core, upload.context, upload.bytes).await?;
     let id = MediaId::random();
-    let blob_key = format!("{}/{id}", integration.id);
+    let blob_key = format!("{integration}/{id}");
     core.blobs.put(&blob_key, bytes.into()).await?;
     let probe = &analysis.probe;
     let mut media = Media {
@@ -168,7 +174,7 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &SessionI
         // Chosen by the store below: the open attempt, or a new one.
         attempt_id: AttemptId::from(""),
         session_id: session_id.clone(),
-        integration_id: integration.id.clone(),
+        integration_id: integration.clone(),
         kind: upload.context.kind(),
         context: upload.context.as_str().to_owned(),
         mimetype: probe.mimetype.to_owned(),
@@ -193,12 +199,37 @@ pub async fn store(core: &Core, integration: &Integration, session_id: &SessionI
             return Err(AppError::from(e));
         }
     }
-    Ok(media)
+    Ok((media, analysis.evidence))
 }
 
-/// The whole upload, counted by outcome (`kycmedia_uploads_total`).
+/// An API upload (`POST /v1/sessions/{id}/media`): the JSON body parsed
+/// once the session is known to take media.
 pub async fn upload(core: &Core, integration: &Integration, session_id: &SessionId, body: &[u8]) -> AppResult<Media> {
-    let result = checked_upload(core, integration, session_id, body).await;
+    counted(async {
+        let session = core
+            .store
+            .session(&integration.id, session_id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        takes_media(&session)?;
+        store(core, &integration.id, session_id, parse(body)?).await
+    })
+    .await
+    .map(|(media, _)| media)
+}
+
+/// An upload from the capture page: the file itself and its context.
+pub async fn upload_file(core: &Core, session: &Session, upload: Upload) -> AppResult<(Media, Evidence)> {
+    counted(async {
+        takes_media(session)?;
+        store(core, &session.integration_id, &session.id, upload).await
+    })
+    .await
+}
+
+/// Counts an upload by outcome (`kycmedia_uploads_total`).
+async fn counted<T>(upload: impl Future<Output = AppResult<T>>) -> AppResult<T> {
+    let result = upload.await;
     telemetry::record_upload(match &result {
         Ok(_) => UploadOutcome::Stored,
         Err(AppError::Api(refused)) if refused.error == ApiError::Conflict => UploadOutcome::Conflict,
@@ -208,19 +239,9 @@ pub async fn upload(core: &Core, integration: &Integration, session_id: &Session
     result
 }
 
-/// The session must exist and take media before the body is even parsed,
-/// so that a closed session answers 409 cheaply.
-async fn checked_upload(
-    core: &Core,
-    integration: &Integration,
-    session_id: &SessionId,
-    body: &[u8],
-) -> AppResult<Media> {
-    let session = core
-        .store
-        .session(&integration.id, session_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+/// The session must take media before the body is even parsed, so that a
+/// closed session answers 409 cheaply. The store checks again as it writes.
+fn takes_media(session: &Session) -> Result<(), Rejection> {
     if session.status.after(Event::Upload).is_none() {
         return Err(Rejection::new(
             ApiError::Conflict,
@@ -228,11 +249,9 @@ async fn checked_upload(
                 "the session is {}: it takes media while open or after a resubmission request",
                 session.status
             ),
-        )
-        .into());
+        ));
     }
-    let upload = parse(body)?;
-    store(core, integration, session_id, upload).await
+    Ok(())
 }
 
 #[cfg(test)]

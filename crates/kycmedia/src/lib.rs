@@ -15,6 +15,8 @@ pub mod body;
 pub mod build_info;
 /// The store with a media-list cache in front: writes drop what they change.
 pub mod cached_store;
+/// The capture page at `verification.url`, for the end user.
+pub mod capture;
 /// The command line.
 pub mod cli;
 /// Flags and environment variables, and their defaults.

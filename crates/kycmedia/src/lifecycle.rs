@@ -5,7 +5,7 @@ use kycmedia_proto::{ApiError, Status};
 use crate::{
     body::{self, optional_object, optional_string, required_object},
     error::{AppResult, Rejection},
-    ids::{AttemptId, SessionId, now_ms},
+    ids::{AttemptId, IntegrationId, SessionId, now_ms},
     state::Core,
     store::{Integration, Session, StoreError},
 };
@@ -124,9 +124,15 @@ pub async fn submit(core: &Core, integration: &Integration, session_id: &Session
         .await?
         .ok_or(ApiError::NotFound)?;
     parse_submit(body)?;
+    submit_session(core, &integration.id, session_id).await
+}
+
+/// Submits as `PATCH /v1/sessions/{id}` does, once the request is known to
+/// be sound: from the API, or from the capture page's Submit.
+pub async fn submit_session(core: &Core, integration: &IntegrationId, session_id: &SessionId) -> AppResult<Session> {
     match core
         .store
-        .submit(&integration.id, session_id, &AttemptId::random(), now_ms())
+        .submit(integration, session_id, &AttemptId::random(), now_ms())
         .await
     {
         Ok(mut session) => {

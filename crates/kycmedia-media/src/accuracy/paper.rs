@@ -4,7 +4,7 @@
 use image::{GrayImage, imageops};
 
 use crate::codes::{self, Symbology};
-use crate::evidence::{Evidence, Face, Region};
+use crate::evidence::{Evidence, Face, Issue, Region};
 use crate::{document, faces, text};
 
 /// A card or page, with a portrait on the front and none on the back.
@@ -21,12 +21,14 @@ pub(super) fn document_side(plane: &GrayImage, front: bool, evidence: &mut Evide
             evidence
                 .findings
                 .push("no portrait on the document: the back side?".into());
+            evidence.issues.push(Issue::BackSide);
             0.35
         }
         (false, true) => {
             evidence
                 .findings
                 .push("the document shows a portrait: the front side?".into());
+            evidence.issues.push(Issue::FrontSide);
             0.3
         }
     }
@@ -39,7 +41,10 @@ fn find_document(plane: &GrayImage, evidence: &mut Evidence) -> Option<Region> {
     match found {
         Some(region) if region.coverage >= 1.0 => evidence.findings.push("frame cropped to a document's shape".into()),
         Some(region) => evidence.findings.push(format!("{} outline found", region.format)),
-        None => evidence.findings.push("no card- or page-shaped region".into()),
+        None => {
+            evidence.findings.push("no card- or page-shaped region".into());
+            evidence.issues.push(Issue::NoDocument);
+        }
     }
     evidence.document = found;
     found
@@ -98,6 +103,7 @@ pub(super) fn barcode(plane: &GrayImage, symbology: Symbology, evidence: &mut Ev
                 Symbology::Qr => "QR",
             };
             evidence.findings.push(format!("no {name} code that decodes"));
+            evidence.issues.push(Issue::CodeUnreadable);
             0.15
         }
     }
@@ -111,6 +117,7 @@ pub(super) fn address(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
     evidence.print = Some(print);
     if !text::is_text_page(&print) {
         evidence.findings.push("no page of print".into());
+        evidence.issues.push(Issue::NoPrint);
         return 0.1;
     }
     evidence

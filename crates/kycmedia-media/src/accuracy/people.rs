@@ -4,7 +4,7 @@
 
 use image::GrayImage;
 
-use crate::evidence::{Evidence, Face, Region};
+use crate::evidence::{Evidence, Face, Issue, Region};
 use crate::{decode, document, faces};
 
 /// Smallest face, as a share of the short side, that a selfie shows.
@@ -41,6 +41,7 @@ pub(super) fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
     evidence.faces = found.clone();
     let Some(largest) = found.first() else {
         evidence.findings.push("no face found".into());
+        evidence.issues.push(Issue::NoFace);
         return 0.05;
     };
     let share = face_share(largest, plane);
@@ -49,17 +50,20 @@ pub(super) fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
             "largest face spans {:.0} % of the frame, too small",
             share * 100.0
         ));
+        evidence.issues.push(Issue::FaceTooSmall);
         return 0.25;
     }
     let area = |f: &Face| f.width * f.height;
     if found.iter().skip(1).any(|f| area(f) >= SECOND_PERSON * area(largest)) {
         evidence.findings.push("more than one person".into());
+        evidence.issues.push(Issue::MoreThanOnePerson);
         return 0.3;
     }
     if share < PORTRAIT_FACE && on_document(plane, largest, evidence) {
         evidence
             .findings
             .push("the face is a document's portrait, not a live capture".into());
+        evidence.issues.push(Issue::PortraitNotLive);
         return 0.3;
     }
     evidence.findings.push("one dominant face".into());
@@ -121,14 +125,17 @@ pub(super) fn document_and_face(plane: &GrayImage, evidence: &mut Evidence) -> f
         }
         (Some(_), None) => {
             evidence.findings.push("a face but no document".into());
+            evidence.issues.push(Issue::NoDocument);
             0.3
         }
         (None, Some(_)) => {
             evidence.findings.push("a document but no large face".into());
+            evidence.issues.push(Issue::NoFace);
             0.25
         }
         (None, None) => {
             evidence.findings.push("neither a face nor a document".into());
+            evidence.issues.extend([Issue::NoFace, Issue::NoDocument]);
             0.05
         }
     }

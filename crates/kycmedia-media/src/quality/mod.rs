@@ -50,6 +50,7 @@ pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
     Measures {
         sharpness: sharpness(&denoised, self::noise_sigma(&denoised)),
         exposure: exposure(plane),
+        brightness: brightness(plane),
         contrast: contrast(plane),
         noise: noise_score(noise_sigma),
         noise_sigma,
@@ -131,6 +132,16 @@ pub(crate) fn exposure(plane: &GrayImage) -> f32 {
     let clipped = p.iter().filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v)).count();
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
     ((1.0 - d * d) * (1.0 - clipped as f32 / n) * black_point(&small)).clamp(0.0, 1.0)
+}
+
+/// Mean luma in `[0, 1]`, read from the same small copy as exposure.
+pub(crate) fn brightness(plane: &GrayImage) -> f32 {
+    let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
+    let p = small.as_raw();
+    if p.is_empty() {
+        return 0.0;
+    }
+    p.iter().map(|&v| f32::from(v)).sum::<f32>() / (p.len() as f32 * 255.0)
 }
 
 /// Longest side of the copy exposure is read from.

@@ -26,10 +26,12 @@ use utoipa::OpenApi as _;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::auth::Signature;
-use crate::state::Core;
+use crate::{capture::Capture, state::Core};
 
-pub fn router(core: Arc<Core>) -> Router {
-    with_layers(core, api_routes())
+/// The API, the operator endpoints and the docs, and beside them the
+/// capture page (`capture`), under the same request ids, logs and metrics.
+pub fn router(core: Arc<Core>, capture: Arc<Capture>) -> Router {
+    with_layers(core, api_routes(), crate::capture::router(capture))
 }
 
 /// The authenticated API's routes, each declared once: its method and path
@@ -69,7 +71,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// The API behind authentication, beside the operator endpoints and the
 /// docs, under request ids, logs and metrics.
-fn with_layers(core: Arc<Core>, routes: ApiRoutes) -> Router {
+fn with_layers(core: Arc<Core>, routes: ApiRoutes, pages: Router) -> Router {
     let guard = |routes: OpenApiRouter<Arc<Core>>, signature| {
         let gate = auth::Gate {
             core: core.clone(),
@@ -95,11 +97,12 @@ fn with_layers(core: Arc<Core>, routes: ApiRoutes) -> Router {
         .merge(api)
         .merge(ops)
         .merge(openapi::docs(document))
+        .with_state(core.clone())
+        .merge(pages)
         .fallback(|| async { error::api_error_response(&ApiError::NotFound) })
         .method_not_allowed_fallback(|| async { error::api_error_response(&ApiError::MethodNotAllowed) })
         .route_layer(from_fn(observe::label_route))
-        .layer(from_fn_with_state(core.clone(), observe::track))
-        .with_state(core)
+        .layer(from_fn_with_state(core, observe::track))
 }
 
 #[cfg(test)]
@@ -144,7 +147,7 @@ mod tests {
         let secret = secrecy::ExposeSecret::expose_secret(&integration.secrets[0]).to_owned();
         let mut routes = api_routes();
         routes.signed = routes.signed.route("/v1/boom/{id}", get(boom));
-        let app = with_layers(core, routes);
+        let app = with_layers(core, routes, Router::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -220,6 +220,13 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .await?)
     }
 
+    async fn session_by_token(&self, token: &str) -> Result<Option<Session>> {
+        Ok(sqlx::query_as(sql::SESSION_BY_TOKEN.as_str())
+            .bind(token)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
     async fn insert_media(&self, m: &Media, evidence: &str, new_attempt: &AttemptId) -> Result<AttemptId> {
         let mut tx = self.pool.begin().await?;
         // Locks the session row until commit: a concurrent upload waits here,

@@ -134,6 +134,9 @@ pub trait Store: Send + Sync {
 
     async fn create_session(&self, session: &Session) -> Result<()>;
     async fn session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Option<Session>>;
+    /// The session whose `verification.url` carries this token, whichever
+    /// integration's it is: the token is the capture page's only credential.
+    async fn session_by_token(&self, token: &str) -> Result<Option<Session>>;
     /// Stores a media row and its evidence in the session's open attempt,
     /// opening one (with `new_attempt`) when there is none, atomically:
     /// concurrent uploads land in one attempt. Returns the attempt it went

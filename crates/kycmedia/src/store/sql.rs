@@ -68,6 +68,9 @@ pub static SESSION: Statement = LazyLock::new(|| {
         Session::COLUMNS
     )
 });
+/// $1 a session token: the capture page's one credential.
+pub static SESSION_BY_TOKEN: Statement =
+    LazyLock::new(|| format!("SELECT {} FROM sessions WHERE session_token = $1", Session::COLUMNS));
 /// Marks the session as taking uploads; touching no row means it does not.
 pub const OPEN_SESSION: &str = "UPDATE sessions SET status = 'started'
      WHERE id = $1 AND integration_id = $2 AND status IN ('created','started','resubmission_requested')";

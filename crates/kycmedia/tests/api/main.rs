@@ -5,6 +5,7 @@
 
 mod api_command;
 mod auth;
+mod capture;
 mod cli;
 mod command_line;
 mod decisions;

@@ -8,6 +8,8 @@
 
 #[path = "../api/auth.rs"]
 mod auth;
+#[path = "../api/capture.rs"]
+mod capture;
 #[path = "../api/decisions.rs"]
 mod decisions;
 #[path = "../api/errors.rs"]

@@ -1,0 +1,302 @@
+//! The capture page at a session's `verification.url` (`/v/{sessionToken}`):
+//! where the integrator sends its end user to take the document and selfie
+//! photos and submit, as on the provider's hosted page.
+//!
+//! The session token in the URL is the page's only credential: no API key
+//! or secret ever reaches the browser. Every photo goes through the API's
+//! own ingest path (sniffing, limits, analysis, attempt rules) and comes
+//! back with advice in the person's language (`feedback`, `strings`).
+//! Submit is the API's submit, with its `submitted` webhook. The page's
+//! script and style are compiled in; it asks nothing of any other host, and
+//! only the operator's allowed origins may frame it (`@veriff/incontext-sdk`).
+
+mod feedback;
+mod page;
+pub mod steps;
+mod strings;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    extract::{Path, Query, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use kycmedia_proto::{ApiError, Status, transitions::Event};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    error::AppError,
+    ids::now_ms,
+    ingest::{self, Upload},
+    lifecycle,
+    state::Core,
+    store::Session,
+};
+
+use self::steps::Step;
+
+/// What the capture page needs beyond the shared state.
+pub struct Capture {
+    pub core: Arc<Core>,
+    /// Origins that may frame the page, as `serve --allowed-origins` lists them.
+    pub allowed_origins: Vec<String>,
+    /// A session older than this takes nothing, even before the expiry
+    /// task has marked it expired.
+    pub session_lifetime: Duration,
+}
+
+/// The one flow the page offers for now (`steps` says how to add another).
+const FLOW: &[Step] = steps::DOCUMENT_AND_SELFIE;
+
+pub fn router(capture: Arc<Capture>) -> Router {
+    let headers = capture.clone();
+    Router::new()
+        .route("/v/{token}", get(page))
+        .route("/v/{token}/flow", get(flow))
+        .route("/v/{token}/captures/{context}", post(upload))
+        .route("/v/{token}/submit", post(submit))
+        .route("/capture/app.js", get(page::script))
+        .route("/capture/app.css", get(page::style))
+        .with_state(capture)
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let capture = headers.clone();
+            async move { with_page_headers(&capture, next.run(request).await) }
+        }))
+}
+
+/// Headers on everything the page is made of: a strict content security
+/// policy (this server only, no inline script, framed only by the allowed
+/// origins), no referrer, nothing cached that shows a person's session.
+fn with_page_headers(capture: &Capture, mut response: Response) -> Response {
+    let ancestors = if capture.allowed_origins.is_empty() {
+        "'none'".to_owned()
+    } else {
+        capture.allowed_origins.join(" ")
+    };
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+         media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+         frame-ancestors {ancestors}"
+    );
+    let headers = response.headers_mut();
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(self), microphone=()"),
+    );
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Why a token opens no flow: each gets a page that says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// No such session (or a token of the wrong shape): 404.
+    Unknown,
+    /// Submitted already: 410.
+    Submitted,
+    /// Expired or abandoned, or past its lifetime: 410.
+    Expired,
+    /// Decided, or waiting for a review: 410.
+    Decided,
+}
+
+impl Ended {
+    fn status(self) -> StatusCode {
+        match self {
+            Ended::Unknown => StatusCode::NOT_FOUND,
+            _ => StatusCode::GONE,
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Ended::Unknown => "unknown",
+            Ended::Submitted => "submitted",
+            Ended::Expired => "expired",
+            Ended::Decided => "decided",
+        }
+    }
+}
+
+/// A token as `lifecycle::create_session` makes them: 64 hex digits.
+fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Capture {
+    /// The session of a token, when it still takes photos.
+    async fn open_session(&self, token: &str) -> Result<Session, PageError> {
+        if !well_formed(token) {
+            return Err(PageError::Ended(Ended::Unknown));
+        }
+        let session = self
+            .core
+            .store
+            .session_by_token(token)
+            .await
+            .map_err(|e| PageError::Failed(e.to_string()))?
+            .ok_or(PageError::Ended(Ended::Unknown))?;
+        let age = Duration::from_millis(now_ms().saturating_sub(session.created_at).max(0) as u64);
+        match session.status {
+            _ if session.status.after(Event::Upload).is_some() && age < self.session_lifetime => Ok(session),
+            Status::Submitted => Err(PageError::Ended(Ended::Submitted)),
+            Status::Created | Status::Started | Status::Expired | Status::Abandoned => {
+                Err(PageError::Ended(Ended::Expired))
+            }
+            _ => Err(PageError::Ended(Ended::Decided)),
+        }
+    }
+}
+
+/// What went wrong for the page: an ended session, a refused photo, or a
+/// fault of ours. The page's script reads `error` and shows its words.
+#[derive(Debug)]
+enum PageError {
+    Ended(Ended),
+    Refused { status: StatusCode, code: &'static str },
+    Failed(String),
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Api(refused) => match refused.error {
+                ApiError::Conflict => PageError::Refused {
+                    status: StatusCode::CONFLICT,
+                    code: "closed",
+                },
+                ApiError::PayloadTooLarge => PageError::Refused {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "too-large",
+                },
+                _ => PageError::Refused {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: "not-an-image",
+                },
+            },
+            AppError::Internal(e) => PageError::Failed(format!("{e:#}")),
+        }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, code) = match self {
+            PageError::Ended(ended) => (ended.status(), ended.code()),
+            PageError::Refused { status, code } => (status, code),
+            PageError::Failed(detail) => {
+                tracing::error!(error = %detail, "capture page");
+                (StatusCode::INTERNAL_SERVER_ERROR, "failed")
+            }
+        };
+        (status, Json(json!({ "error": code }))).into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+fn language(query: &LangQuery, headers: &HeaderMap) -> &'static str {
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    strings::choose(query.lang.as_deref(), accept)
+}
+
+/// `GET /v/{token}`: the page, or a page saying why there is none.
+async fn page(
+    State(capture): State<Arc<Capture>>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = language(&query, &headers);
+    match capture.open_session(&token).await {
+        Ok(_) => page::flow_page(lang).into_response(),
+        Err(PageError::Ended(ended)) => (ended.status(), page::ended_page(lang, ended.code())).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /v/{token}/flow`: the steps and the words, for the page's script.
+async fn flow(
+    State(capture): State<Arc<Capture>>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let session = capture.open_session(&token).await?;
+    let lang = language(&query, &headers);
+    let steps: Vec<_> = FLOW
+        .iter()
+        .map(|step| {
+            json!({
+                "context": step.context.as_str(),
+                "kind": step.context.kind().as_str(),
+                "camera": step.camera.facing_mode(),
+                "guide": step.guide.as_str(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "lang": lang,
+        "strings": strings::of(lang),
+        "steps": steps,
+        "resubmission": session.status == Status::ResubmissionRequested,
+    }))
+    .into_response())
+}
+
+/// `POST /v/{token}/captures/{context}`: one photo, as the file itself
+/// (not base64 JSON); its advice.
+async fn upload(
+    State(capture): State<Arc<Capture>>,
+    Path((token, context)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response, PageError> {
+    let session = capture.open_session(&token).await?;
+    let step = steps::find(FLOW, &context).ok_or(PageError::Ended(Ended::Unknown))?;
+    let limit = capture.core.limits.max_body_bytes;
+    let bytes = axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| PageError::Refused {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "too-large",
+        })?;
+    let upload = Upload {
+        context: step.context,
+        bytes: bytes.to_vec(),
+    };
+    let (_, evidence) = ingest::upload_file(&capture.core, &session, upload).await?;
+    let hints: Vec<String> = feedback::hints(&evidence).into_iter().map(|h| h.code()).collect();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "context": step.context.as_str(), "hints": hints })),
+    )
+        .into_response())
+}
+
+/// `POST /v/{token}/submit`: submits as `PATCH /v1/sessions/{id}` does;
+/// where to send the person next (the session's `callback`, when it is a
+/// web address).
+async fn submit(State(capture): State<Arc<Capture>>, Path(token): Path<String>) -> Result<Response, PageError> {
+    let session = capture.open_session(&token).await?;
+    lifecycle::submit_session(&capture.core, &session.integration_id, &session.id).await?;
+    let redirect = session
+        .callback
+        .as_deref()
+        .filter(|url| url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
+    Ok(Json(json!({ "redirect": redirect })).into_response())
+}

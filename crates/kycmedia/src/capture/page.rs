@@ -1,0 +1,109 @@
+//! The page's HTML, rendered here from the strings, and its script and
+//! style, compiled into the binary.
+
+use axum::{
+    http::{HeaderValue, header},
+    response::{Html, IntoResponse, Response},
+};
+
+use super::strings;
+
+const SCRIPT: &str = include_str!("assets/app.js");
+const STYLE: &str = include_str!("assets/app.css");
+
+/// `text` safe inside HTML text and double-quoted attributes.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn document(lang: &str, title: &str, script: bool, failed: &str, main: &str) -> Html<String> {
+    let script = if script {
+        r#"<script src="/capture/app.js" defer></script>"#
+    } else {
+        ""
+    };
+    Html(format!(
+        r#"<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{title}</title>
+<link rel="stylesheet" href="/capture/app.css">
+{script}
+</head>
+<body>
+<main id="app" data-failed="{failed}">
+{main}
+</main>
+</body>
+</html>
+"#,
+        lang = escape(lang),
+        title = escape(title),
+        failed = escape(failed),
+    ))
+}
+
+/// The shell the script fills in; without the script, a sentence why not.
+pub fn flow_page(lang: &str) -> Html<String> {
+    let s = strings::of(lang);
+    let title = strings::get(s, "page.title");
+    let main = format!(
+        "<h1>{}</h1>\n<noscript><p>{}</p></noscript>",
+        escape(title),
+        escape(strings::get(s, "page.noscript"))
+    );
+    document(lang, title, true, strings::get(s, "error.failed"), &main)
+}
+
+/// A page that says why the link opens nothing (`code` from `Ended`).
+pub fn ended_page(lang: &str, code: &str) -> Html<String> {
+    let s = strings::of(lang);
+    let heading = strings::get(s, &format!("ended.{code}-heading")).to_owned();
+    let body = strings::get(s, &format!("ended.{code}-body")).to_owned();
+    let main = format!("<h1>{}</h1>\n<p>{}</p>", escape(&heading), escape(&body));
+    document(lang, &heading, false, "", &main)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Kept ten minutes: the assets change only with the binary.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
+    response
+}
+
+pub async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+pub async fn style() -> Response {
+    asset("text/css; charset=utf-8", STYLE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_put_into_the_page_cannot_open_a_tag_or_leave_an_attribute() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
