@@ -5,7 +5,9 @@
 
 mod api_command;
 mod auth;
+mod browser;
 mod capture;
+mod capture_browser;
 mod cli;
 mod command_line;
 mod decisions;

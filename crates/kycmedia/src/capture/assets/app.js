@@ -90,7 +90,7 @@
     );
   }
 
-  function step(index) {
+  function step(index, fromSummary = false) {
     const current = steps[index];
     const key = `step.${current.context}`;
     const live = status();
@@ -118,7 +118,7 @@
       try {
         const answer = await send(`/captures/${current.context}`, blob, blob.type || "application/octet-stream");
         taken.set(current.context, { url: URL.createObjectURL(blob), hints: answer.hints || [] });
-        review(index);
+        review(index, fromSummary);
       } catch (error) {
         live.textContent = t(`error.${error.code || "network"}`);
         take.disabled = false;
@@ -163,22 +163,23 @@
   }
 
   // The photo just taken, with the advice on it: retake, or go on anyway.
-  function review(index) {
+  // The suggested action comes first, on screen and in the tab order.
+  function review(index, fromSummary) {
     const current = steps[index];
     const shot = taken.get(current.context);
-    const next = () => (index + 1 < steps.length ? step(index + 1) : summary());
+    const next = () => (fromSummary || index + 1 >= steps.length ? summary() : step(index + 1));
     const advice = el("div", { role: "status", "aria-live": "polite" }, hintList(shot.hints));
+    const onward = el("button", { type: "button", text: shot.hints.length ? t("capture.continue-anyway") : t("capture.next"), onclick: next });
+    const retake = el("button", { type: "button", text: t("capture.retake"), onclick: () => step(index, fromSummary) });
+    const [first, second] = shot.hints.length ? [retake, onward] : [onward, retake];
+    first.className = "primary";
+    second.className = "secondary";
     show(
       el("p", { class: "progress", text: t("page.progress", { n: index + 1, total: steps.length }) }),
       el("h1", { text: t(`step.${current.context}.title`) }),
       el("img", { src: shot.url, alt: t("capture.photo"), class: "shot" }),
       advice,
-      el(
-        "div",
-        { class: "actions" },
-        el("button", { type: "button", class: shot.hints.length ? "secondary" : "primary", text: shot.hints.length ? t("capture.continue-anyway") : t("capture.next"), onclick: next }),
-        el("button", { type: "button", class: shot.hints.length ? "primary" : "secondary", text: t("capture.retake"), onclick: () => step(index) }),
-      ),
+      el("div", { class: "actions" }, first, second),
     );
   }
 
@@ -193,7 +194,7 @@
         { class: "summary-item" },
         el("img", { src: shot.url, alt: title, class: "thumb" }),
         el("div", {}, el("h2", { text: title }), hintList(shot.hints),
-          el("button", { type: "button", class: "link", text: t("summary.retake", { step: title }), onclick: () => step(index) })),
+          el("button", { type: "button", class: "link", text: t("summary.retake", { step: title }), onclick: () => step(index, true) })),
       );
     });
     submit.addEventListener("click", async () => {

@@ -1,0 +1,179 @@
+//! The capture page in a real Chromium: a person takes the three photos
+//! with the (fake) camera or from files, is told when a photo is too dark,
+//! retakes it, submits and lands on the callback; the API then has the
+//! photos, best first, and the integrator its `submitted` webhook.
+//!
+//! `KYCMEDIA_SCREENSHOTS_DIR=docs/capture cargo test --test api capture_browser`
+//! redraws the screenshots in `docs/capture/`.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::{
+    browser::{Browser, DESKTOP, PHONE},
+    capture::capture_session,
+    helpers::{TestApp, fixture, spawn_app_with},
+    receiver::Receiver,
+};
+
+const LOCAL_WEBHOOKS: &[&str] = &["--webhook-allow-http", "--webhook-allow-private"];
+const CALLBACK: &str = "https://127.0.0.1:9/done?order=42";
+
+/// A server whose tenant sends events to `receiver`; a session made there
+/// with a callback. The contract takes only `https://` callbacks, and
+/// nothing answers this one: the browser's arrival at it is what counts.
+async fn session_with_callback(receiver: &Receiver) -> (TestApp, crate::helpers::Tenant, String, String) {
+    let app = spawn_app_with(LOCAL_WEBHOOKS)
+        .await
+        .expect("the SQLite suite always runs");
+    let tenant = app.tenant().await;
+    kycmedia::admin::set_webhooks(
+        app.core.store.as_ref(),
+        &tenant.api_key,
+        None,
+        Some(&format!("{}/events", receiver.base)),
+    )
+    .await
+    .unwrap();
+    let callback = CALLBACK.to_owned();
+    let (session, path) = capture_session(&app, &tenant, json!({ "callback": callback })).await;
+    (app, tenant, session, path)
+}
+
+/// Waits until the browser is at `url`.
+async fn lands_on(browser: &Browser, url: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = browser.client.current_url().await.unwrap();
+        if now.as_str() == url {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "at {now}, not {url}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The contexts of the attempt's images, best first, with their sizes.
+async fn listed(app: &TestApp, tenant: &crate::helpers::Tenant, session: &str) -> Vec<(String, u64)> {
+    let attempt = app.latest_attempt(tenant, session).await;
+    let media = app.attempt_media(tenant, &attempt).await.json();
+    media["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["context"].as_str().unwrap().to_owned(), m["size"].as_u64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_person_takes_the_three_photos_with_the_camera_on_a_phone_and_lands_on_the_callback() {
+    let receiver = Receiver::start().await;
+    let (app, tenant, session, path) = session_with_callback(&receiver).await;
+    let Some(browser) = Browser::start(PHONE, "document-front.jpg").await else {
+        return;
+    };
+    browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
+    browser.wait_for_text("You will take three photos").await;
+    browser.screenshot("phone-1-start").await;
+    browser.button("Start").await.click().await.unwrap();
+
+    for (fixture, title, shot) in [
+        ("document-front.jpg", "Front of your document", "phone-2-document-front"),
+        ("document-back.jpg", "Back of your document", "phone-3-document-back"),
+        ("face.jpg", "Your face", "phone-4-face"),
+    ] {
+        browser.show(fixture);
+        if title != "Front of your document" {
+            browser.button("Continue").await.click().await.unwrap();
+        }
+        browser.wait_for_text(title).await;
+        let take = browser.button("Take photo").await;
+        // The preview needs a frame before the shutter means anything.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        browser.screenshot(shot).await;
+        take.click().await.unwrap();
+        browser.wait_for_text("Looks good.").await;
+        if title == "Your face" {
+            browser.screenshot("phone-5-face-checked").await;
+        }
+    }
+    browser.button("Continue").await.click().await.unwrap();
+    browser.wait_for_text("Check your photos").await;
+    browser.screenshot("phone-6-summary").await;
+    browser.button("Submit").await.click().await.unwrap();
+    lands_on(&browser, CALLBACK).await;
+    browser.close().await;
+
+    let contexts: Vec<String> = listed(&app, &tenant, &session)
+        .await
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect();
+    assert_eq!(contexts.len(), 3, "{contexts:?}");
+    for context in ["document-front", "document-back", "face"] {
+        assert!(contexts.iter().any(|c| c == context), "{context} in {contexts:?}");
+    }
+    assert_eq!(app.attempts(&tenant, &session).await[0]["status"], "submitted");
+    let got = receiver.wait_for(2, Duration::from_secs(10)).await;
+    let events: Vec<Value> = got
+        .iter()
+        .filter(|r| r.path == "/events")
+        .map(|r| r.json()["action"].clone())
+        .collect();
+    assert_eq!(events, ["started", "submitted"]);
+}
+
+#[tokio::test]
+async fn a_dark_selfie_chosen_from_a_file_is_called_too_dark_until_a_good_one_replaces_it() {
+    let receiver = Receiver::start().await;
+    let (app, tenant, session, path) = session_with_callback(&receiver).await;
+    let Some(browser) = Browser::start(DESKTOP, "face.jpg").await else {
+        return;
+    };
+    browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
+    browser.wait_for_text("You will take three photos").await;
+    browser.screenshot("desktop-1-start").await;
+    browser.button("Start").await.click().await.unwrap();
+
+    browser.wait_for_text("Front of your document").await;
+    browser.choose_file("document-front.jpg").await;
+    browser.wait_for_text("Looks good.").await;
+    browser.button("Continue").await.click().await.unwrap();
+
+    browser.wait_for_text("Back of your document").await;
+    browser.choose_file("document-front.jpg").await;
+    browser
+        .wait_for_text("This looks like the front. Turn your document over.")
+        .await;
+    browser.button("Retake").await.click().await.unwrap();
+    browser.choose_file("document-back.jpg").await;
+    browser.wait_for_text("Looks good.").await;
+    browser.button("Continue").await.click().await.unwrap();
+
+    browser.wait_for_text("Your face").await;
+    browser.screenshot("desktop-2-face").await;
+    browser.choose_file("face-dark.jpg").await;
+    browser.wait_for_text("Too dark. Move to a brighter place.").await;
+    browser.screenshot("desktop-3-too-dark").await;
+    browser.button("Retake").await.click().await.unwrap();
+    browser.choose_file("face.jpg").await;
+    browser.wait_for_text("Looks good.").await;
+    assert!(!browser.text().await.contains("Too dark"), "the advice cleared");
+    browser.button("Continue").await.click().await.unwrap();
+
+    browser.wait_for_text("Check your photos").await;
+    browser.screenshot("desktop-4-summary").await;
+    browser.button("Submit").await.click().await.unwrap();
+    lands_on(&browser, CALLBACK).await;
+    browser.close().await;
+
+    // Every photo sent is kept; the good selfie ranks before the dark one.
+    let listed = listed(&app, &tenant, &session).await;
+    let faces: Vec<u64> = listed.iter().filter(|(c, _)| c == "face").map(|(_, s)| *s).collect();
+    assert_eq!(
+        faces,
+        [fixture("face.jpg").len() as u64, fixture("face-dark.jpg").len() as u64]
+    );
+    assert_eq!(listed.len(), 5, "{listed:?}");
+}
