@@ -74,16 +74,20 @@ impl Application {
             self.core.store.clone(),
             self.session_lifetime,
         ));
-        let capture = Arc::new(crate::capture::Capture {
-            core: self.core.clone(),
-            allowed_origins: self.allowed_origins.clone(),
-            session_lifetime: self.session_lifetime,
-        });
+        let capture = Arc::new(crate::capture::Capture::new(
+            self.core.clone(),
+            self.allowed_origins.clone(),
+            self.session_lifetime,
+        ));
         let router = http::router(self.core.clone(), capture);
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // The peer's address, for the capture page's per-address limit.
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         sweeper.abort();
         upkeep.abort();
         store_metrics.abort();

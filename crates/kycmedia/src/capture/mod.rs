@@ -11,15 +11,16 @@
 //! only the operator's allowed origins may frame it (`@veriff/incontext-sdk`).
 
 mod feedback;
+mod limits;
 mod page;
 pub mod steps;
 mod strings;
 
-use std::{sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
-    extract::{Path, Query, Request, State},
+    extract::{ConnectInfo, Path, Query, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -48,6 +49,18 @@ pub struct Capture {
     /// A session older than this takes nothing, even before the expiry
     /// task has marked it expired.
     pub session_lifetime: Duration,
+    limits: limits::Limits,
+}
+
+impl Capture {
+    pub fn new(core: Arc<Core>, allowed_origins: Vec<String>, session_lifetime: Duration) -> Self {
+        Capture {
+            core,
+            allowed_origins,
+            session_lifetime,
+            limits: limits::Limits::default(),
+        }
+    }
 }
 
 /// The one flow the page offers for now (`steps` says how to add another).
@@ -60,6 +73,7 @@ pub fn router(capture: Arc<Capture>) -> Router {
         .route("/v/{token}/flow", get(flow))
         .route("/v/{token}/captures/{context}", post(upload))
         .route("/v/{token}/submit", post(submit))
+        .route_layer(middleware::from_fn_with_state(capture.clone(), rate_limit))
         .route("/capture/app.js", get(page::script))
         .route("/capture/app.css", get(page::style))
         .with_state(capture)
@@ -67,6 +81,27 @@ pub fn router(capture: Arc<Capture>) -> Router {
             let capture = headers.clone();
             async move { with_page_headers(&capture, next.run(request).await) }
         }))
+}
+
+/// Every request for a link counts against its token and its address; over
+/// either limit it gets `429` with `Retry-After`, before any work is done.
+async fn rate_limit(State(capture): State<Arc<Capture>>, request: Request, next: Next) -> Response {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
+    let token = request.uri().path().split('/').nth(2).map(str::to_owned);
+    match capture.limits.check(address, token.as_deref()) {
+        Ok(()) => next.run(request).await,
+        Err(wait) => {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(json!({ "error": "busy" }))).into_response();
+            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+    }
 }
 
 /// Headers on everything the page is made of: a strict content security

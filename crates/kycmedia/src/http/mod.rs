@@ -31,7 +31,8 @@ use crate::{capture::Capture, state::Core};
 /// The API, the operator endpoints and the docs, and beside them the
 /// capture page (`capture`), under the same request ids, logs and metrics.
 pub fn router(core: Arc<Core>, capture: Arc<Capture>) -> Router {
-    with_layers(core, api_routes(), crate::capture::router(capture))
+    let origins = capture.allowed_origins.clone();
+    with_layers(core, api_routes(), &origins, crate::capture::router(capture))
 }
 
 /// The authenticated API's routes, each declared once: its method and path
@@ -58,6 +59,31 @@ fn api_routes() -> ApiRoutes {
     }
 }
 
+/// `@veriff/js-sdk` creates a session from the integrator's own page: a
+/// cross-origin `POST /v1/sessions` with `x-auth-client` and `x-origin`,
+/// after a preflight. Only that path, and only for the operator's allowed
+/// origins, gets the headers that let the browser read the answer; for
+/// anything else the browser refuses it.
+fn browser_sessions(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, HeaderValue, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin, request| {
+            request.uri.path() == "/v1/sessions" && origins.contains(origin)
+        }))
+        .allow_methods([Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-auth-client"),
+            HeaderName::from_static("x-origin"),
+            HeaderName::from_static("x-hmac-signature"),
+            HeaderName::from_static("vrf-integration-id"),
+        ])
+        .expose_headers([HeaderName::from_static("x-hmac-signature")])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
 /// The OpenAPI document: `openapi::ApiDoc`'s description and every route's
 /// entry, from the same declarations the router serves.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
@@ -71,7 +97,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// The API behind authentication, beside the operator endpoints and the
 /// docs, under request ids, logs and metrics.
-fn with_layers(core: Arc<Core>, routes: ApiRoutes, pages: Router) -> Router {
+fn with_layers(core: Arc<Core>, routes: ApiRoutes, browser_origins: &[String], pages: Router) -> Router {
     let guard = |routes: OpenApiRouter<Arc<Core>>, signature| {
         let gate = auth::Gate {
             core: core.clone(),
@@ -102,6 +128,9 @@ fn with_layers(core: Arc<Core>, routes: ApiRoutes, pages: Router) -> Router {
         .fallback(|| async { error::api_error_response(&ApiError::NotFound) })
         .method_not_allowed_fallback(|| async { error::api_error_response(&ApiError::MethodNotAllowed) })
         .route_layer(from_fn(observe::label_route))
+        // Outside authentication and the 405 fallback, so that a preflight
+        // and a refusal reach the browser too.
+        .layer(browser_sessions(browser_origins))
         .layer(from_fn_with_state(core, observe::track))
 }
 
@@ -147,7 +176,7 @@ mod tests {
         let secret = secrecy::ExposeSecret::expose_secret(&integration.secrets[0]).to_owned();
         let mut routes = api_routes();
         routes.signed = routes.signed.route("/v1/boom/{id}", get(boom));
-        let app = with_layers(core, routes, Router::new());
+        let app = with_layers(core, routes, &[], Router::new());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -301,3 +301,107 @@ async fn the_page_speaks_the_language_asked_for_when_there_is_a_file_for_it() {
         "an unknown language falls back to English"
     );
 }
+
+#[tokio::test]
+async fn a_page_on_an_allowed_origin_may_create_a_session_from_the_browser_and_no_other_may() {
+    let Some(app) = spawn_app_with(&["--allowed-origins", "https://shop.example"]).await else {
+        return;
+    };
+    let tenant = app.tenant().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(Method::OPTIONS, format!("{}/v1/sessions", app.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type,x-auth-client,x-origin")
+            .send()
+    };
+    let allowed = preflight("https://shop.example").await.unwrap();
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://shop.example");
+    let headers = allowed.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for name in ["x-auth-client", "x-origin", "content-type"] {
+        assert!(headers.contains(name), "{headers}");
+    }
+    let other = preflight("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+
+    // What @veriff/js-sdk sends: the API key, no signature.
+    let body = json!({"verification": {"person": {"firstName": "Ada", "lastName": "L"}, "vendorData": "cart-7",
+                                       "timestamp": "2026-12-01T10:00:00.000Z"}});
+    let created = app
+        .client
+        .post(format!("{}/v1/sessions", app.base))
+        .header("origin", "https://shop.example")
+        .header("content-type", "application/json")
+        .header("x-auth-client", &tenant.api_key)
+        .header("x-origin", "js-sdk")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(created.headers()["access-control-allow-origin"], "https://shop.example");
+    let refused = app
+        .client
+        .post(format!("{}/v1/sessions", app.base))
+        .header("origin", "https://shop.example")
+        .header("x-auth-client", "not-a-key")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused.headers()["access-control-allow-origin"],
+        "https://shop.example",
+        "the browser may read why"
+    );
+}
+
+#[tokio::test]
+async fn no_other_endpoint_is_opened_to_an_allowed_origin() {
+    let Some(app) = spawn_app_with(&["--allowed-origins", "https://shop.example"]).await else {
+        return;
+    };
+    let reply = app
+        .client
+        .request(Method::OPTIONS, format!("{}/v1/sessions/x/media", app.base))
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(reply.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn a_link_used_too_often_is_told_to_wait_and_another_link_is_not() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let (_, path) = capture_session(&app, &tenant, json!({})).await;
+    let (_, other) = capture_session(&app, &tenant, json!({})).await;
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let (status, body) = send_photo(&app, &path, "face", b"not a photo").await;
+        if status == 429 {
+            assert_eq!(body, json!({"error": "busy"}));
+        }
+        statuses.push(status);
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 422), "{statuses:?}");
+    assert!(statuses[30..].iter().all(|s| *s == 429), "{statuses:?}");
+    let limited = app
+        .client
+        .post(format!("{}{path}/submit", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    assert_eq!(send_photo(&app, &other, "face", b"not a photo").await.0, 422);
+}
