@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod capture;
 mod capture_browser;
+mod capture_sdk;
 mod cli;
 mod command_line;
 mod decisions;
