@@ -138,6 +138,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     let (empty_session, empty) = seed_attempt(&core, integration, &[]).await?;
+    // A session nobody has captured yet: its page is where an end user goes.
+    let open = lifecycle::create_session(&core, integration, SessionRequest::default()).await?;
+    let capture_url = format!("{}/v/{}", core.public_url, open.session_token);
 
     let base_url = core.public_url.clone();
     println!(
@@ -159,6 +162,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             "database": config.database.database,
             "storage": config.storage.storage,
             "webhooks": receiver_url,
+            "captureUrl": capture_url,
         })
     );
     let signature = sign(Scheme::Hmac, secret.as_bytes(), images.as_bytes());
@@ -173,6 +177,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/v1/attempts/{images}/media\n\n\
          and why each ranked where it did (faces, document outline, codes, pixel measures):\n\n  \
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/kycmedia/v1/attempts/{images}/analysis\n\n\
+         Take the photos yourself, as an end user would, on the session's capture page:\n\n  \
+         {capture_url}\n\n\
          Its webhooks go to a receiver in this process, {receiver_url}, which prints each one\n\
          below as a JSON line, with whether its signature verifies; decide a session to see one.\n\n\
          API docs: {base_url}/docs   Press Ctrl-C to stop.",

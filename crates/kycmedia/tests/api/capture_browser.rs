@@ -103,6 +103,10 @@ async fn a_person_takes_the_three_photos_with_the_camera_on_a_phone_and_lands_on
     browser.screenshot("phone-6-summary").await;
     browser.button("Submit").await.click().await.unwrap();
     lands_on(&browser, CALLBACK).await;
+    // The link again, once used: a page that says so.
+    browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
+    browser.wait_for_text("Already submitted").await;
+    browser.screenshot("phone-7-already-submitted").await;
     browser.close().await;
 
     let contexts: Vec<String> = listed(&app, &tenant, &session)
@@ -176,4 +180,95 @@ async fn a_dark_selfie_chosen_from_a_file_is_called_too_dark_until_a_good_one_re
         [fixture("face.jpg").len() as u64, fixture("face-dark.jpg").len() as u64]
     );
     assert_eq!(listed.len(), 5, "{listed:?}");
+}
+
+/// What a screen reader or a keyboard would miss on the screen shown: a
+/// control without a name, an image without a text, a file input without
+/// its label, a page without a language.
+const AUDIT: &str = r#"
+const problems = [];
+if (!document.documentElement.lang) problems.push("no lang on <html>");
+for (const b of document.querySelectorAll("button")) if (!b.textContent.trim()) problems.push("a button without a name");
+for (const i of document.querySelectorAll("img")) if (!i.alt) problems.push("an image without alt");
+for (const f of document.querySelectorAll("input")) if (!document.querySelector(`label[for="${f.id}"]`)) problems.push("an input without a label");
+for (const v of document.querySelectorAll("video")) if (!v.getAttribute("aria-label")) problems.push("a video without a name");
+if (!document.querySelector("h1")) problems.push("no heading");
+return problems;
+"#;
+
+async fn audit(browser: &Browser) {
+    let problems = browser.client.execute(AUDIT, vec![]).await.unwrap();
+    assert_eq!(problems, json!([]), "on: {}", browser.text().await);
+}
+
+/// Presses Tab until the focused element's text is `text`.
+async fn tab_to(browser: &Browser, text: &str) {
+    for _ in 0..12 {
+        let focused = browser.client.active_element().await.unwrap();
+        if focused.text().await.unwrap_or_default().trim() == text {
+            return;
+        }
+        focused.send_keys(&fantoccini::key::Key::Tab.to_string()).await.unwrap();
+    }
+    panic!("Tab never reached {text:?}");
+}
+
+async fn press_enter(browser: &Browser) {
+    let focused = browser.client.active_element().await.unwrap();
+    focused
+        .send_keys(&fantoccini::key::Key::Enter.to_string())
+        .await
+        .unwrap();
+}
+
+/// The focused element's text: after each screen change, its heading.
+async fn focused_text(browser: &Browser) -> String {
+    let focused = browser.client.active_element().await.unwrap();
+    focused.text().await.unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_whole_flow_works_from_the_keyboard_and_each_screen_announces_its_heading() {
+    let receiver = Receiver::start().await;
+    let (app, _, _, path) = session_with_callback(&receiver).await;
+    let Some(browser) = Browser::start(PHONE, "document-front.jpg").await else {
+        return;
+    };
+    browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
+    browser.wait_for_text("You will take three photos").await;
+    assert_eq!(focused_text(&browser).await, "Verify your identity");
+    audit(&browser).await;
+    tab_to(&browser, "Start").await;
+    press_enter(&browser).await;
+
+    for (fixture, title) in [
+        ("document-front.jpg", "Front of your document"),
+        ("document-back.jpg", "Back of your document"),
+        ("face.jpg", "Your face"),
+    ] {
+        browser.show(fixture);
+        if title != "Front of your document" {
+            tab_to(&browser, "Continue").await;
+            press_enter(&browser).await;
+        }
+        browser.wait_for_text(title).await;
+        assert_eq!(focused_text(&browser).await, title);
+        browser.button("Take photo").await;
+        audit(&browser).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        tab_to(&browser, "Take photo").await;
+        press_enter(&browser).await;
+        browser.wait_for_text("Looks good.").await;
+        assert_eq!(focused_text(&browser).await, title);
+        audit(&browser).await;
+    }
+    tab_to(&browser, "Continue").await;
+    press_enter(&browser).await;
+    browser.wait_for_text("Check your photos").await;
+    assert_eq!(focused_text(&browser).await, "Check your photos");
+    audit(&browser).await;
+    tab_to(&browser, "Submit").await;
+    press_enter(&browser).await;
+    lands_on(&browser, CALLBACK).await;
+    browser.close().await;
 }

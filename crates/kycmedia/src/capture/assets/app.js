@@ -142,7 +142,6 @@
           video.srcObject = opened;
           frame.hidden = false;
           take.hidden = false;
-          take.focus();
         })
         .catch(() => {
           live.textContent = t("capture.no-camera");
