@@ -16,7 +16,11 @@ mod page;
 pub mod steps;
 mod strings;
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
 
 use axum::{
     Json, Router,
@@ -86,10 +90,11 @@ pub fn router(capture: Arc<Capture>) -> Router {
 /// Every request for a link counts against its token and its address; over
 /// either limit it gets `429` with `Retry-After`, before any work is done.
 async fn rate_limit(State(capture): State<Arc<Capture>>, request: Request, next: Next) -> Response {
-    let address = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
+    let address = peer.map(|peer| client_address(peer, request.headers()));
     let token = request.uri().path().split('/').nth(2).map(str::to_owned);
     match capture.limits.check(address, token.as_deref()) {
         Ok(()) => next.run(request).await,
@@ -102,6 +107,24 @@ async fn rate_limit(State(capture): State<Arc<Capture>>, request: Request, next:
             response
         }
     }
+}
+
+/// The client's address: the peer's, unless the peer is a reverse proxy on
+/// this machine (the deployment docs/operations.md describes), whose
+/// `X-Forwarded-For` names the client it saw last; without that, every
+/// person behind the proxy would share one limit.
+fn client_address(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    if !peer.is_loopback() {
+        return peer;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .and_then(|last| last.trim().parse().ok())
+        .unwrap_or(peer)
 }
 
 /// Headers on everything the page is made of: a strict content security
@@ -334,4 +357,37 @@ async fn submit(State(capture): State<Arc<Capture>>, Path(token): Path<String>) 
         .as_deref()
         .filter(|url| url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
     Ok(Json(json!({ "redirect": redirect })).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_proxy_on_this_machine_names_the_client_and_no_one_else_can() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-forwarded-for", HeaderValue::from_static("10.9.9.9, 203.0.113.5"));
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        let remote: IpAddr = "198.51.100.1".parse().unwrap();
+        assert_eq!(
+            client_address(local, &headers),
+            "203.0.113.5".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_address(remote, &headers),
+            remote,
+            "a remote peer cannot claim an address"
+        );
+        assert_eq!(client_address(local, &HeaderMap::new()), local);
+        headers.insert("x-forwarded-for", HeaderValue::from_static("not an address"));
+        assert_eq!(client_address(local, &headers), local);
+    }
+
+    #[test]
+    fn only_tokens_of_the_shape_sessions_are_given_are_looked_up() {
+        assert!(well_formed(&"a1".repeat(32)));
+        assert!(!well_formed("short"));
+        assert!(!well_formed(&"z".repeat(64)));
+        assert!(!well_formed(&format!("{}/", "a".repeat(63))));
+    }
 }

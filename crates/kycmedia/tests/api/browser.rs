@@ -23,6 +23,8 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// A phone's viewport (CSS pixels), and a laptop's.
 pub const PHONE: (u32, u32) = (390, 844);
 pub const DESKTOP: (u32, u32) = (1280, 900);
+/// The narrowest screen the page is made for.
+pub const NARROWEST: (u32, u32) = (320, 640);
 
 pub struct Browser {
     pub client: Client,
@@ -176,6 +178,16 @@ impl Browser {
                 return;
             }
             assert!(tokio::time::Instant::now() < deadline, "no {wanted:?} in {text:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until the camera's preview shows a frame.
+    pub async fn wait_for_camera(&self) {
+        let script = "const v = document.querySelector('video'); return !!v && v.readyState >= 2 && v.videoWidth > 0;";
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while self.client.execute(script, vec![]).await.unwrap() != json!(true) {
+            assert!(tokio::time::Instant::now() < deadline, "the camera shows nothing");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::{
-    browser::{Browser, DESKTOP, PHONE},
+    browser::{Browser, DESKTOP, NARROWEST, PHONE},
     capture::capture_session,
     helpers::{TestApp, fixture, spawn_app_with},
     receiver::Receiver,
@@ -89,8 +89,7 @@ async fn a_person_takes_the_three_photos_with_the_camera_on_a_phone_and_lands_on
         }
         browser.wait_for_text(title).await;
         let take = browser.button("Take photo").await;
-        // The preview needs a frame before the shutter means anything.
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        browser.wait_for_camera().await;
         browser.screenshot(shot).await;
         take.click().await.unwrap();
         browser.wait_for_text("Looks good.").await;
@@ -156,6 +155,7 @@ async fn a_dark_selfie_chosen_from_a_file_is_called_too_dark_until_a_good_one_re
     browser.button("Continue").await.click().await.unwrap();
 
     browser.wait_for_text("Your face").await;
+    browser.wait_for_camera().await;
     browser.screenshot("desktop-2-face").await;
     browser.choose_file("face-dark.jpg").await;
     browser.wait_for_text("Too dark. Move to a brighter place.").await;
@@ -184,7 +184,7 @@ async fn a_dark_selfie_chosen_from_a_file_is_called_too_dark_until_a_good_one_re
 
 /// What a screen reader or a keyboard would miss on the screen shown: a
 /// control without a name, an image without a text, a file input without
-/// its label, a page without a language.
+/// its label, a page without a language, a page wider than the screen.
 const AUDIT: &str = r#"
 const problems = [];
 if (!document.documentElement.lang) problems.push("no lang on <html>");
@@ -193,6 +193,7 @@ for (const i of document.querySelectorAll("img")) if (!i.alt) problems.push("an 
 for (const f of document.querySelectorAll("input")) if (!document.querySelector(`label[for="${f.id}"]`)) problems.push("an input without a label");
 for (const v of document.querySelectorAll("video")) if (!v.getAttribute("aria-label")) problems.push("a video without a name");
 if (!document.querySelector("h1")) problems.push("no heading");
+if (document.documentElement.scrollWidth > window.innerWidth) problems.push(`${document.documentElement.scrollWidth} px wide in ${window.innerWidth}`);
 return problems;
 "#;
 
@@ -228,10 +229,10 @@ async fn focused_text(browser: &Browser) -> String {
 }
 
 #[tokio::test]
-async fn the_whole_flow_works_from_the_keyboard_and_each_screen_announces_its_heading() {
+async fn the_whole_flow_works_from_the_keyboard_on_a_320_pixel_screen_and_each_screen_announces_its_heading() {
     let receiver = Receiver::start().await;
     let (app, _, _, path) = session_with_callback(&receiver).await;
-    let Some(browser) = Browser::start(PHONE, "document-front.jpg").await else {
+    let Some(browser) = Browser::start(NARROWEST, "document-front.jpg").await else {
         return;
     };
     browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
@@ -255,7 +256,7 @@ async fn the_whole_flow_works_from_the_keyboard_and_each_screen_announces_its_he
         assert_eq!(focused_text(&browser).await, title);
         browser.button("Take photo").await;
         audit(&browser).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        browser.wait_for_camera().await;
         tab_to(&browser, "Take photo").await;
         press_enter(&browser).await;
         browser.wait_for_text("Looks good.").await;
@@ -270,5 +271,27 @@ async fn the_whole_flow_works_from_the_keyboard_and_each_screen_announces_its_he
     tab_to(&browser, "Submit").await;
     press_enter(&browser).await;
     lands_on(&browser, CALLBACK).await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_file_too_large_is_refused_in_words_and_the_person_can_choose_another() {
+    let app = spawn_app_with(&["--max-body-bytes", "100000"])
+        .await
+        .expect("the SQLite suite always runs");
+    let tenant = app.tenant().await;
+    let (_, path) = capture_session(&app, &tenant, json!({})).await;
+    let Some(browser) = Browser::start(PHONE, "face.jpg").await else {
+        return;
+    };
+    browser.client.goto(&format!("{}{path}", app.base)).await.unwrap();
+    browser.button("Start").await.click().await.unwrap();
+    browser.wait_for_text("Front of your document").await;
+    assert!(fixture("photo-1920.jpg").len() > 100_000);
+    browser.choose_file("photo-1920.jpg").await;
+    browser.wait_for_text("This file is too large.").await;
+    browser.screenshot("phone-8-too-large").await;
+    browser.choose_file("document-front.jpg").await;
+    browser.wait_for_text("Looks good.").await;
     browser.close().await;
 }

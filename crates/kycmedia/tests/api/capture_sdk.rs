@@ -34,8 +34,8 @@ const SHOP: &str = r#"<!doctype html>
 <script src="/js-sdk.js"></script>
 <script src="/incontext-sdk.js"></script>
 <script>
-  const open = (url) => window.veriffSDK.createVeriffFrame({
-    url, lang: "en", onEvent: (message) => window.events.push(message),
+  const open = (url, lang) => window.veriffSDK.createVeriffFrame({
+    url, lang, onEvent: (message) => window.events.push(message),
   });
   const veriff = module.exports.Veriff({
     host: "KYCMEDIA", apiKey: "API_KEY", parentId: "veriff-root",
@@ -190,5 +190,45 @@ async fn an_origin_the_operator_did_not_allow_can_neither_create_a_session_nor_f
         !inside.contains("Verify your identity"),
         "the page rendered in the frame: {inside}"
     );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn cancel_in_the_iframe_closes_it_and_tells_the_integrators_page_in_the_language_it_passed() {
+    let (shop, app, tenant) = shop_and_kycmedia(true).await;
+    let (_, path) = capture_session(&app, &tenant, json!({})).await;
+    let Some(browser) = Browser::start(DESKTOP, "face.jpg").await else {
+        return;
+    };
+    browser.client.goto(&shop).await.unwrap();
+    let url = format!("{}{path}", app.base);
+    let frame = {
+        browser
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("input[type=submit]"))
+            .await
+            .unwrap();
+        // The SDK passes the language as `?lang=`.
+        browser
+            .client
+            .execute("open(arguments[0], 'de');", vec![json!(url)])
+            .await
+            .unwrap();
+        browser
+            .client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("iframe#veriffFrame"))
+            .await
+            .unwrap()
+    };
+    frame.enter_frame().await.unwrap();
+    browser.wait_for_text("Identität bestätigen").await;
+    browser.button("Abbrechen").await.click().await.unwrap();
+    browser.client.enter_parent_frame().await.unwrap();
+    wait_for_window(&browser, "events", json!(["CANCELED"])).await;
+    assert!(browser.client.find(Locator::Css("iframe#veriffFrame")).await.is_err());
     browser.close().await;
 }

@@ -13,6 +13,7 @@
   const framed = window.parent !== window;
   let words = {};
   let steps = [];
+  let resubmission = false;
   const taken = new Map(); // context -> { url, hints }
   let stream = null;
 
@@ -38,7 +39,7 @@
   // reader announces where the person is.
   function show(...children) {
     stopCamera();
-    app.replaceChildren(...children);
+    app.replaceChildren(...children.filter(Boolean));
     const heading = app.querySelector("h1");
     if (heading) {
       heading.setAttribute("tabindex", "-1");
@@ -84,13 +85,15 @@
       : null;
     show(
       el("h1", { text: t("start.heading") }),
+      resubmission ? el("p", { class: "notice", text: t("start.resubmission") }) : null,
       el("p", { text: t("start.body") }),
       el("p", { class: "small", text: t("start.privacy") }),
       el("div", { class: "actions" }, begin, cancel),
     );
   }
 
-  function step(index, fromSummary = false) {
+  // `refused` is why the last photo of this step was not taken, if it was not.
+  function step(index, fromSummary = false, refused = "") {
     const current = steps[index];
     const key = `step.${current.context}`;
     const live = status();
@@ -109,6 +112,10 @@
       el("div", { class: "actions" }, take, file, choose),
       live,
     );
+    if (refused) {
+      live.classList.add("error");
+      live.textContent = refused;
+    }
 
     const accept = async (blob) => {
       stopCamera();
@@ -120,9 +127,8 @@
         taken.set(current.context, { url: URL.createObjectURL(blob), hints: answer.hints || [] });
         review(index, fromSummary);
       } catch (error) {
-        live.textContent = t(`error.${error.code || "network"}`);
-        take.disabled = false;
-        file.disabled = false;
+        // Anew, camera and all, saying why.
+        step(index, fromSummary, t(`error.${error.code || "network"}`));
       }
     };
 
@@ -231,6 +237,7 @@
     .then((flow) => {
       words = flow.strings;
       steps = flow.steps;
+      resubmission = flow.resubmission;
       document.documentElement.lang = flow.lang;
       tell("VERIFF_HANDSHAKE");
       start();
