@@ -27,16 +27,7 @@ source "$ROOT/bench/harness.sh"
 
 open_backend
 
-PORT=$(free_port)
-KYC_URL="http://127.0.0.1:$PORT"
-RUST_LOG=warn "$BIN/kycmedia" serve --listen "127.0.0.1:$PORT" --database "$DB" "${STORAGE[@]}" \
-    2>>"$TMP/kycmedia.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do
-    curl -fsS "$KYC_URL/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fsS "$KYC_URL/healthz" >/dev/null || die "kycmedia did not start (see $TMP/kycmedia.log)"
+serve_kycmedia
 
 say "measuring (${BENCH_N:-60} photos each way)"
 KYC_URL=$KYC_URL API_KEY=$API_KEY SECRET=$SECRET PHOTO="$ROOT/fixtures/photo-1920.jpg" \

@@ -10,7 +10,9 @@
 #   - the release build of kycmedia and the baseline, into BIN;
 #   - run_wrk, free_port and cpu_ticks;
 #   - open_backend: BACKEND's database and storage (DB, STORAGE,
-#     BACKEND_NAME) with one integration in it (API_KEY, SECRET).
+#     BACKEND_NAME) with one integration in it (API_KEY, SECRET);
+#   - serve_kycmedia FLAGS…: kycmedia on them, on a free port (KYC_URL),
+#     healthy before it returns.
 
 # shellcheck source=bench/pg.sh
 source "$ROOT/bench/pg.sh"
@@ -77,4 +79,20 @@ open_backend() {
     created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>>"$TMP/kycmedia.log")
     API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
     SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")
+}
+
+# kycmedia serving DB and STORAGE with the extra serve FLAGS, logging at
+# BENCH_RUST_LOG (warn) to $TMP/kycmedia.log; sets KYC_URL once it answers.
+serve_kycmedia() {
+    local port
+    port=$(free_port)
+    KYC_URL="http://127.0.0.1:$port"
+    RUST_LOG=${BENCH_RUST_LOG:-warn} "$BIN/kycmedia" serve --listen "127.0.0.1:$port" --database "$DB" \
+        "${STORAGE[@]}" "$@" 2>>"$TMP/kycmedia.log" &
+    PIDS+=("$!")
+    for _ in $(seq 100); do
+        curl -fsS "$KYC_URL/healthz" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    die "kycmedia did not start (see $TMP/kycmedia.log)"
 }

@@ -35,19 +35,10 @@ source "$ROOT/bench/harness.sh"
 
 open_backend
 
-PORT=$(free_port)
-KYC_URL="http://127.0.0.1:$PORT"
 # One retry a second apart, so that webhooks sent while the receiver is away
 # have failed within seconds and can be replayed together.
-RUST_LOG=${BENCH_RUST_LOG:-warn} "$BIN/kycmedia" serve --listen "127.0.0.1:$PORT" --database "$DB" "${STORAGE[@]}" \
-    --webhook-allow-http --webhook-allow-private --webhook-retry-schedule 1s \
-    --max-body-bytes 1048576 2>>"$TMP/kycmedia.log" &
-PIDS+=("$!")
-for _ in $(seq 100); do
-    curl -fsS "$KYC_URL/healthz" >/dev/null 2>&1 && break
-    sleep 0.1
-done
-curl -fsS "$KYC_URL/healthz" >/dev/null || die "kycmedia did not start (see $TMP/kycmedia.log)"
+serve_kycmedia --webhook-allow-http --webhook-allow-private --webhook-retry-schedule 1s \
+    --max-body-bytes 1048576
 
 say "measuring (latency: ${BENCH_LATENCY_N:-200} sessions; rates: ${BENCH_BULK_N:-2000})"
 result=$(KYC_URL=$KYC_URL API_KEY=$API_KEY SECRET=$SECRET BIN=$BIN DB=$DB RECEIVER_PORT=$(free_port) \

@@ -182,6 +182,16 @@ impl Browser {
         }
     }
 
+    /// The first element `css` matches, once there is one.
+    pub async fn element(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+    }
+
     /// Waits until the camera's preview shows a frame.
     pub async fn wait_for_camera(&self) {
         let script = "const v = document.querySelector('video'); return !!v && v.readyState >= 2 && v.videoWidth > 0;";
@@ -197,13 +207,7 @@ impl Browser {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../fixtures")
             .join(fixture);
-        let input = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("input[type=file]"))
-            .await
-            .unwrap();
+        let input = self.element("input[type=file]").await;
         input
             .send_keys(&path.canonicalize().unwrap().display().to_string())
             .await

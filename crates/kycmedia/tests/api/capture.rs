@@ -15,22 +15,25 @@ use crate::{
 
 /// A session created through the API; its id and its capture path (`/v/…`).
 pub async fn capture_session(app: &TestApp, tenant: &Tenant, verification: Value) -> (String, String) {
-    let reply = app
-        .signed_body(
-            Method::POST,
-            tenant,
-            "/v1/sessions",
-            &json!({ "verification": verification }),
-        )
-        .await;
-    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
-    let created = reply.json();
-    let url = created["verification"]["url"].as_str().unwrap();
+    let created = app.create_session_object(tenant, verification).await;
+    let url = created["url"].as_str().unwrap();
     let path = url
         .strip_prefix(&app.base)
         .expect("the url is on this server")
         .to_owned();
-    (created["verification"]["id"].as_str().unwrap().to_owned(), path)
+    (created["id"].as_str().unwrap().to_owned(), path)
+}
+
+/// Sends the tenant's event webhooks to `receiver`'s `/events`.
+pub async fn events_to(app: &TestApp, tenant: &Tenant, receiver: &Receiver) {
+    kycmedia::admin::set_webhooks(
+        app.core.store.as_ref(),
+        &tenant.api_key,
+        None,
+        Some(&format!("{}/events", receiver.base)),
+    )
+    .await
+    .unwrap();
 }
 
 /// POSTs a photo as the page does: the file itself.
@@ -116,14 +119,7 @@ async fn a_photo_comes_back_with_advice_and_submit_leads_to_the_callback() {
     };
     let tenant = app.tenant().await;
     let receiver = Receiver::start().await;
-    kycmedia::admin::set_webhooks(
-        app.core.store.as_ref(),
-        &tenant.api_key,
-        None,
-        Some(&format!("{}/events", receiver.base)),
-    )
-    .await
-    .unwrap();
+    events_to(&app, &tenant, &receiver).await;
     let (session, path) = capture_session(&app, &tenant, json!({"callback": "https://shop.example/done?x=1"})).await;
 
     let (status, flow) = {

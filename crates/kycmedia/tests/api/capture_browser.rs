@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::{
     browser::{Browser, DESKTOP, NARROWEST, PHONE},
-    capture::capture_session,
+    capture::{capture_session, events_to},
     helpers::{TestApp, fixture, spawn_app_with},
     receiver::Receiver,
 };
@@ -28,14 +28,7 @@ async fn session_with_callback(receiver: &Receiver) -> (TestApp, crate::helpers:
         .await
         .expect("the SQLite suite always runs");
     let tenant = app.tenant().await;
-    kycmedia::admin::set_webhooks(
-        app.core.store.as_ref(),
-        &tenant.api_key,
-        None,
-        Some(&format!("{}/events", receiver.base)),
-    )
-    .await
-    .unwrap();
+    events_to(&app, &tenant, receiver).await;
     let callback = CALLBACK.to_owned();
     let (session, path) = capture_session(&app, &tenant, json!({ "callback": callback })).await;
     (app, tenant, session, path)

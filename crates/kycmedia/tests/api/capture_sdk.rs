@@ -105,21 +105,9 @@ async fn the_providers_sdks_create_a_session_and_run_the_flow_in_an_iframe_on_th
         return;
     };
     browser.client.goto(&shop).await.unwrap();
-    let button = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input[type=submit]"))
-        .await
-        .unwrap();
+    let button = browser.element("input[type=submit]").await;
     button.click().await.unwrap();
-    let frame = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("iframe#veriffFrame"))
-        .await
-        .unwrap();
+    let frame = browser.element("iframe#veriffFrame").await;
     assert_eq!(window(&browser, "errors").await, json!([]));
     frame.enter_frame().await.unwrap();
     browser.wait_for_text("You will take three photos").await;
@@ -157,16 +145,7 @@ async fn an_origin_the_operator_did_not_allow_can_neither_create_a_session_nor_f
     };
     browser.client.goto(&shop).await.unwrap();
     // The button asks kycmedia for a session from the browser...
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("input[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.element("input[type=submit]").await.click().await.unwrap();
     wait_for_window(&browser, "errors", json!([0])).await;
     // ...and the page frames a session URL its server made.
     let url = format!("{}{path}", app.base);
@@ -175,13 +154,7 @@ async fn an_origin_the_operator_did_not_allow_can_neither_create_a_session_nor_f
         .execute("open(arguments[0]);", vec![json!(url)])
         .await
         .unwrap();
-    let frame = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css("iframe#veriffFrame"))
-        .await
-        .unwrap();
+    let frame = browser.element("iframe#veriffFrame").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(window(&browser, "events").await, json!([]), "no flow ran in the frame");
     frame.enter_frame().await.unwrap();
@@ -203,26 +176,14 @@ async fn cancel_in_the_iframe_closes_it_and_tells_the_integrators_page_in_the_la
     browser.client.goto(&shop).await.unwrap();
     let url = format!("{}{path}", app.base);
     let frame = {
-        browser
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("input[type=submit]"))
-            .await
-            .unwrap();
+        browser.element("input[type=submit]").await;
         // The SDK passes the language as `?lang=`.
         browser
             .client
             .execute("open(arguments[0], 'de');", vec![json!(url)])
             .await
             .unwrap();
-        browser
-            .client
-            .wait()
-            .at_most(Duration::from_secs(20))
-            .for_element(Locator::Css("iframe#veriffFrame"))
-            .await
-            .unwrap()
+        browser.element("iframe#veriffFrame").await
     };
     frame.enter_frame().await.unwrap();
     browser.wait_for_text("Identität bestätigen").await;

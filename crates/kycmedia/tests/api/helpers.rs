@@ -225,7 +225,8 @@ impl TestApp {
         .await
     }
 
-    pub async fn create_session(&self, tenant: &Tenant, verification: Value) -> String {
+    /// Creates a session and returns the answer's `verification` object.
+    pub async fn create_session_object(&self, tenant: &Tenant, verification: Value) -> Value {
         let reply = self
             .signed_body(
                 Method::POST,
@@ -235,7 +236,12 @@ impl TestApp {
             )
             .await;
         assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
-        reply.json()["verification"]["id"].as_str().unwrap().to_owned()
+        reply.json()["verification"].clone()
+    }
+
+    pub async fn create_session(&self, tenant: &Tenant, verification: Value) -> String {
+        let created = self.create_session_object(tenant, verification).await;
+        created["id"].as_str().unwrap().to_owned()
     }
 
     /// Uploads `bytes` under `key` (`image` or `video`) with `context`.
