@@ -17,7 +17,8 @@ use kycmedia_proto::{
 };
 
 use crate::{
-    error::AppResult,
+    blobs::BlobError,
+    error::{AppError, AppResult},
     http::{
         auth::{Caller, PreSigned},
         ids::PathId,
@@ -177,6 +178,32 @@ pub async fn session_media(
     media_list_response(&core, integration, ListKey::SessionLatest(id.clone()), load).await
 }
 
+/// The media's bytes, or why there are none (`lost`).
+async fn open_bytes(
+    core: &Core,
+    caller: &Caller,
+    media: &Media,
+) -> AppResult<futures::stream::BoxStream<'static, Result<bytes::Bytes, BlobError>>> {
+    match core.blobs.get(&media.blob_key).await {
+        Ok(stream) => Ok(stream),
+        Err(e) => Err(lost(core, caller, media, e).await),
+    }
+}
+
+/// Bytes that could not be read under a row just read: a 404 when the row
+/// is gone too (its session was deleted in between), otherwise a fault of
+/// ours, a 500.
+async fn lost(core: &Core, caller: &Caller, media: &Media, error: BlobError) -> AppError {
+    if matches!(error, BlobError::NotFound) {
+        match core.store.media(&caller.integration().id, &media.id).await {
+            Ok(None) => return ApiError::NotFound.into(),
+            Ok(Some(_)) => {}
+            Err(e) => return e.into(),
+        }
+    }
+    error.into()
+}
+
 /// Download the stored bytes. The body is read twice, once to sign it and
 /// once to send it, so memory stays flat however large the file.
 #[utoipa::path(get, path = "/v1/media/{id}", tag = "media",
@@ -196,12 +223,15 @@ pub async fn download(
         .await?
         .ok_or(ApiError::NotFound)?;
     let mut signer = Signer::new(caller.scheme, caller.secret());
-    let mut first_pass = core.blobs.get(&media.blob_key).await?;
+    let mut first_pass = open_bytes(&core, &caller, &media).await?;
     while let Some(chunk) = first_pass.next().await {
-        signer.update(&chunk?);
+        match chunk {
+            Ok(chunk) => signer.update(&chunk),
+            Err(e) => return Err(lost(&core, &caller, &media, e).await),
+        }
     }
     let signature = signer.finish_hex();
-    let body = core.blobs.get(&media.blob_key).await?;
+    let body = open_bytes(&core, &caller, &media).await?;
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -209,6 +239,12 @@ pub async fn download(
         media.mimetype.parse().map_err(anyhow::Error::from)?,
     );
     headers.insert(header::CONTENT_LENGTH, media.size.into());
+    // The bytes are the uploader's: a browser must take them for the type
+    // measured from them, never guess another (HTML in a "photo").
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
     for (name, value) in caller.signature_headers(&signature) {
         headers.insert(
             format!("vrf-{}", name.trim_start_matches("x-"))

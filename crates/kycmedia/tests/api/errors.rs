@@ -194,3 +194,31 @@ async fn an_internal_failure_is_a_signed_500_that_reveals_nothing() {
     let text = String::from_utf8_lossy(&reply.body);
     assert!(!text.contains(&media) && !text.contains("media/"), "{text}");
 }
+
+#[tokio::test]
+async fn a_download_racing_its_sessions_delete_is_a_200_or_a_404_never_a_500() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for _ in 0..15 {
+        let session = app.create_session(&tenant, json!({})).await;
+        let media = app
+            .upload_ok(&tenant, &session, "image", "face", &fixture("face.jpg"))
+            .await;
+        let path = format!("/v1/media/{media}");
+        let downloads: Vec<_> = (0..40)
+            .map(|_| app.signed(Method::GET, &tenant, &path, &media))
+            .collect();
+        let session_path = format!("/v1/sessions/{session}");
+        let delete = app.signed(Method::DELETE, &tenant, &session_path, &session);
+        let (replies, deleted) = tokio::join!(futures::future::join_all(downloads), delete);
+        assert_eq!(deleted.status, 200);
+        for reply in replies {
+            *statuses.entry(reply.status).or_default() += 1;
+            if reply.status == 404 {
+                reply.assert_error(404, "1101");
+            }
+        }
+    }
+    assert!(statuses.keys().all(|s| *s == 200 || *s == 404), "{statuses:?}");
+}

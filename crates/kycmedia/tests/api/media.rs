@@ -121,6 +121,7 @@ async fn a_download_returns_the_exact_bytes_signed_with_vrf_copies_of_the_header
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body, bytes);
     assert_eq!(reply.header("content-type"), Some("video/mp4"));
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
     reply.assert_signed(&tenant);
     assert_eq!(reply.header("vrf-auth-client"), reply.header("x-auth-client"));
     assert_eq!(reply.header("vrf-hmac-signature"), reply.header("x-hmac-signature"));
