@@ -42,6 +42,9 @@ pub trait Dialect: Database {
     const UNREFERENCED_BLOBS: &'static str;
     /// `COUNT(*)` of tables named `_sqlx_migrations` where sqlx looks for it.
     const MIGRATIONS_TABLE: &'static str;
+    /// Run after a session's rows are deleted, so that no copy of them
+    /// stays readable in the database's own files; `None` when none does.
+    const AFTER_DELETE: Option<&'static str>;
 }
 
 pub struct SqlStore<DB: Database> {
@@ -520,6 +523,11 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        if let Some(scrub) = DB::AFTER_DELETE
+            && let Err(e) = sqlx::query(scrub).execute(&self.pool).await
+        {
+            tracing::warn!(error = %e, "scrubbing a deleted session's rows from the database files");
+        }
         Ok(keys)
     }
 

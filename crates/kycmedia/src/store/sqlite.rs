@@ -49,7 +49,10 @@ pub async fn connect(url: &str) -> Result<SqliteStore> {
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true)
-        .pragma("mmap_size", MMAP_BYTES.to_string());
+        .pragma("mmap_size", MMAP_BYTES.to_string())
+        // A deleted row's bytes are overwritten with zeros, not left in the
+        // file's free pages for anyone with the file to read back.
+        .pragma("secure_delete", "ON");
     // Created here, 0600, rather than by SQLite, which would create it with
     // the umask's mode; its -wal and -shm files take the database file's mode.
     if let Some(path) = database_file(url)? {
@@ -90,4 +93,8 @@ impl Dialect for Sqlite {
          WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.blob_key = k.value)";
     const MIGRATIONS_TABLE: &'static str =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'";
+    // `secure_delete` zeroes the rows in the database file, but the WAL
+    // keeps the pages they were written in until it is reset: copy it
+    // back and truncate it now rather than at some later checkpoint.
+    const AFTER_DELETE: Option<&'static str> = Some("PRAGMA wal_checkpoint(TRUNCATE)");
 }

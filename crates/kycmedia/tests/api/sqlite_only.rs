@@ -157,3 +157,25 @@ async fn a_server_killed_mid_delivery_leaves_its_webhooks_to_the_next_which_send
         got[1].header("x-kycmedia-webhook-id")
     );
 }
+
+/// A deleted session's words do not linger in the database file's free
+/// pages, where anyone with a copy of the file could read them back.
+#[tokio::test]
+async fn a_deleted_sessions_data_is_not_left_readable_in_the_database_file() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let marker = "vendor-data-that-must-go-7f3a9c";
+    let session = app
+        .create_session(&tenant, serde_json::json!({"vendorData": marker}))
+        .await;
+    let path = format!("/v1/sessions/{session}");
+    let deleted = app.signed(reqwest::Method::DELETE, &tenant, &path, &session).await;
+    assert_eq!(deleted.status, 200);
+    let place = app.stop().await;
+    let file = place.database.strip_prefix("sqlite://").unwrap().to_owned();
+    for name in [file.clone(), format!("{file}-wal"), format!("{file}-journal")] {
+        let Ok(bytes) = std::fs::read(&name) else { continue };
+        let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+        assert!(!found, "the deleted session's vendorData is still in {name}");
+    }
+}
