@@ -54,15 +54,19 @@ pub struct Capture {
     /// task has marked it expired.
     pub session_lifetime: Duration,
     limits: limits::Limits,
+    /// The content security policy, built once from the allowed origins.
+    policy: HeaderValue,
 }
 
 impl Capture {
     pub fn new(core: Arc<Core>, allowed_origins: Vec<String>, session_lifetime: Duration) -> Self {
+        let policy = content_security_policy(&allowed_origins);
         Capture {
             core,
             allowed_origins,
             session_lifetime,
             limits: limits::Limits::default(),
+            policy,
         }
     }
 }
@@ -130,21 +134,30 @@ fn client_address(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
 /// Headers on everything the page is made of: a strict content security
 /// policy (this server only, no inline script, framed only by the allowed
 /// origins), no referrer, nothing cached that shows a person's session.
-fn with_page_headers(capture: &Capture, mut response: Response) -> Response {
-    let ancestors = if capture.allowed_origins.is_empty() {
+/// This server only, no inline script, framed only by `origins`. Origins
+/// come through `config::parse_origin`, so they always make a header; were
+/// one not to, the page would be framed by no one rather than go without.
+fn content_security_policy(origins: &[String]) -> HeaderValue {
+    let policy = |ancestors: &str| {
+        format!(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
+             media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
+             frame-ancestors {ancestors}"
+        )
+    };
+    let ancestors = if origins.is_empty() {
         "'none'".to_owned()
     } else {
-        capture.allowed_origins.join(" ")
+        origins.join(" ")
     };
-    let policy = format!(
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; \
-         media-src 'self' blob: mediastream:; connect-src 'self'; form-action 'self'; base-uri 'none'; \
-         frame-ancestors {ancestors}"
-    );
+    HeaderValue::from_str(&policy(&ancestors))
+        .or_else(|_| HeaderValue::from_str(&policy("'none'")))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"))
+}
+
+fn with_page_headers(capture: &Capture, mut response: Response) -> Response {
     let headers = response.headers_mut();
-    if let Ok(policy) = HeaderValue::from_str(&policy) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, capture.policy.clone());
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(
@@ -381,6 +394,23 @@ mod tests {
         assert_eq!(client_address(local, &HeaderMap::new()), local);
         headers.insert("x-forwarded-for", HeaderValue::from_static("not an address"));
         assert_eq!(client_address(local, &headers), local);
+    }
+
+    #[test]
+    fn an_origin_that_cannot_be_a_header_frames_nothing_rather_than_dropping_the_policy() {
+        let policy = content_security_policy(&["https://a.example\n".to_owned()]);
+        let policy = policy.to_str().unwrap();
+        assert!(
+            policy.starts_with("default-src 'none'") && policy.ends_with("frame-ancestors 'none'"),
+            "{policy}"
+        );
+        let policy = content_security_policy(&["https://a.example".to_owned(), "http://127.0.0.1:9".to_owned()]);
+        assert!(
+            policy
+                .to_str()
+                .unwrap()
+                .ends_with("frame-ancestors https://a.example http://127.0.0.1:9")
+        );
     }
 
     #[test]
