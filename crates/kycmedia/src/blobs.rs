@@ -24,6 +24,10 @@ pub enum BlobError {
     Io(#[from] std::io::Error),
     #[error("unsupported storage URL {0:?}: use file://PATH or s3://BUCKET/PREFIX")]
     UnsupportedUrl(String),
+    /// A sealed object that does not open: tampered with, cut short, or
+    /// its key is missing.
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
 }
 
 /// One stored object as a listing reports it.

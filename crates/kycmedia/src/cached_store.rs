@@ -12,8 +12,8 @@ use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     media_cache::MediaListCache,
     store::{
-        Attempt, AttemptMedia, Credentials, Decision, Integration, Media, PoolStats, Replay, Result, Session,
-        SharedSecret, Store, Totals, Webhook, WebhookAttempt,
+        Attempt, AttemptMedia, Credentials, Decision, Integration, KeyCensus, Media, ObjectKey, PoolStats, Replay,
+        Result, Session, SharedSecret, Store, Totals, Webhook, WebhookAttempt,
     },
 };
 
@@ -25,8 +25,14 @@ pub struct InvalidatingStore {
 #[async_trait]
 impl Store for InvalidatingStore {
     /// A new media row changes its attempt's list and the session's latest.
-    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt: &AttemptId) -> Result<AttemptId> {
-        let attempt = self.inner.insert_media(media, evidence, new_attempt).await?;
+    async fn insert_media(
+        &self,
+        media: &Media,
+        key: Option<&ObjectKey>,
+        evidence: &str,
+        new_attempt: &AttemptId,
+    ) -> Result<AttemptId> {
+        let attempt = self.inner.insert_media(media, key, evidence, new_attempt).await?;
         self.lists.invalidate_session(&media.session_id);
         Ok(attempt)
     }
@@ -36,6 +42,35 @@ impl Store for InvalidatingStore {
         let keys = self.inner.delete_session(integration, session).await?;
         self.lists.invalidate_session(session);
         Ok(keys)
+    }
+
+    /// A media's list entry does not change with its object's blob key.
+    async fn seal_media(&self, key: &ObjectKey, blob_key: &str) -> Result<bool> {
+        self.inner.seal_media(key, blob_key).await
+    }
+
+    async fn object_key(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<ObjectKey>> {
+        self.inner.object_key(integration, media).await
+    }
+
+    async fn key_census(&self) -> Result<KeyCensus> {
+        self.inner.key_census().await
+    }
+
+    async fn object_keys_not_under(&self, master_key_id: &str, limit: i64) -> Result<Vec<ObjectKey>> {
+        self.inner.object_keys_not_under(master_key_id, limit).await
+    }
+
+    async fn rewrap(&self, old: &ObjectKey, new: &ObjectKey) -> Result<bool> {
+        self.inner.rewrap(old, new).await
+    }
+
+    async fn plaintext_media(&self, after: &str, limit: i64) -> Result<Vec<Media>> {
+        self.inner.plaintext_media(after, limit).await
+    }
+
+    async fn reseal_secrets(&self) -> Result<u64> {
+        self.inner.reseal_secrets().await
     }
 
     async fn ping(&self) -> Result<()> {
@@ -195,7 +230,7 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("k.db").display());
         let lists = Arc::new(MediaListCache::new(1 << 20));
         let store = InvalidatingStore {
-            inner: crate::store::connect(&url, 1).await.unwrap(),
+            inner: crate::store::connect(&url, 1, None).await.unwrap(),
             lists: lists.clone(),
         };
         let integration = crate::admin::create_integration(&store, "t").await.unwrap().integration;
@@ -243,7 +278,10 @@ mod tests {
             blob_key: new_id(),
             created_at: now_ms(),
         };
-        store.insert_media(&media, "{}", &AttemptId::random()).await.unwrap();
+        store
+            .insert_media(&media, None, "{}", &AttemptId::random())
+            .await
+            .unwrap();
         assert_eq!(lists.get(&integration.id, &key), None, "an insert drops the list");
 
         cache("[1]");

@@ -11,6 +11,7 @@ use secrecy::SecretString;
 
 use crate::{
     blobs::Blobs,
+    keys::KeyRing,
     store::{self, RowCopy, Store},
 };
 
@@ -60,12 +61,19 @@ pub struct DatabaseArgs {
     /// Most connections this process opens to PostgreSQL.
     #[arg(long, env = "KYCMEDIA_DATABASE_MAX_CONNECTIONS", default_value_t = defaults::DATABASE_MAX_CONNECTIONS)]
     pub database_max_connections: u32,
+    #[command(flatten)]
+    pub keys: KeyArgs,
 }
 
 impl DatabaseArgs {
     /// Opens the database and runs its migrations.
     pub async fn connect(&self) -> anyhow::Result<Arc<dyn Store>> {
-        store::connect(&self.database, self.database_max_connections)
+        self.connect_with(self.keys.ring()?).await
+    }
+
+    /// The same, with the key ring already read.
+    pub async fn connect_with(&self, keys: Option<Arc<KeyRing>>) -> anyhow::Result<Arc<dyn Store>> {
+        store::connect(&self.database, self.database_max_connections, keys)
             .await
             .with_context(|| format!("opening database {}", store::redacted(&self.database)))
     }
@@ -75,6 +83,37 @@ impl DatabaseArgs {
         store::connect_for_copy(&self.database, self.database_max_connections)
             .await
             .with_context(|| format!("opening database {}", store::redacted(&self.database)))
+    }
+}
+
+/// The master key that media and shared secrets are sealed under (`keys`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct KeyArgs {
+    /// File holding the master key (`kycmedia keys generate > FILE`, chmod
+    /// 600), kept apart from the data: the first key seals, any further
+    /// ones (older keys, during `keys rotate`) only open.
+    #[arg(long, env = "KYCMEDIA_MASTER_KEY_FILE")]
+    pub master_key_file: Option<std::path::PathBuf>,
+    /// Store new media and shared secrets unencrypted, when no master key
+    /// is given; anyone with the disk, bucket or database then reads them.
+    #[arg(long, env = "KYCMEDIA_INSECURE_PLAINTEXT", conflicts_with = "master_key_file")]
+    pub insecure_plaintext: bool,
+}
+
+impl KeyArgs {
+    /// The key ring, or `None` with `--insecure-plaintext`; neither is an
+    /// error that says how to make a key.
+    pub fn ring(&self) -> anyhow::Result<Option<Arc<KeyRing>>> {
+        match &self.master_key_file {
+            Some(path) => Ok(Some(Arc::new(KeyRing::load(path)?))),
+            None if self.insecure_plaintext => Ok(None),
+            None => anyhow::bail!(
+                "no master key: media and shared secrets are encrypted at rest under one. Make one with \
+                 `kycmedia keys generate > /etc/kycmedia/master.key && chmod 600 /etc/kycmedia/master.key`, \
+                 keep it apart from the data, and give it with --master-key-file (KYCMEDIA_MASTER_KEY_FILE); \
+                 or give --insecure-plaintext to store them unencrypted"
+            ),
+        }
     }
 }
 

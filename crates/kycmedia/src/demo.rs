@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::{
     admin,
     app::{Application, shutdown_signal},
-    config::{DatabaseArgs, LimitArgs, ServeConfig, StorageArgs, WebhookArgs, defaults},
+    config::{DatabaseArgs, KeyArgs, LimitArgs, ServeConfig, StorageArgs, WebhookArgs, defaults},
     ingest::{self, Upload},
     lifecycle::{self, SessionRequest},
     state::Core,
@@ -69,11 +69,19 @@ async fn seed_attempt(
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir().context("creating the demo directory")?;
+    // A master key of the demo's own, gone with its data.
+    let key_file = dir.path().join("master.key");
+    crate::fsmode::create_file(&key_file).context("creating the demo's master key file")?;
+    std::fs::write(&key_file, crate::keys::generate_line() + "\n").context("writing the demo's master key")?;
     let config = ServeConfig {
         listen: args.listen,
         database: DatabaseArgs {
             database: format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
             database_max_connections: 1,
+            keys: KeyArgs {
+                master_key_file: Some(key_file),
+                insecure_plaintext: false,
+            },
         },
         storage: StorageArgs {
             storage: format!("file://{}", dir.path().join("media").display()),

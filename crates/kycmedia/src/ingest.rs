@@ -167,7 +167,7 @@ pub async fn store(
     let (analysis, bytes) = analyse(core, upload.context, upload.bytes).await?;
     let id = MediaId::random();
     let blob_key = format!("{integration}/{id}");
-    core.blobs.put(&blob_key, bytes.into()).await?;
+    let key = crate::objects::put(core, integration, &id, &blob_key, bytes).await?;
     let probe = &analysis.probe;
     let mut media = Media {
         id,
@@ -190,7 +190,11 @@ pub async fn store(
         created_at: now_ms(),
     };
     let evidence = analysis.evidence.to_json().to_string();
-    match core.store.insert_media(&media, &evidence, &AttemptId::random()).await {
+    match core
+        .store
+        .insert_media(&media, key.as_ref(), &evidence, &AttemptId::random())
+        .await
+    {
         Ok(attempt_id) => media.attempt_id = attempt_id,
         Err(e) => {
             if let Err(cleanup) = core.blobs.delete(&media.blob_key).await {

@@ -41,6 +41,8 @@ pub mod ids;
 pub mod ingest;
 /// Integrations by API key, cached for a moment.
 pub mod integration_cache;
+/// Master keys, data keys, and the sealed format of stored objects.
+pub mod keys;
 /// A session's life from creation to deletion.
 pub mod lifecycle;
 /// `kycmedia webhooks listen`: a local receiver that prints and forwards.
@@ -49,6 +51,10 @@ pub mod listen;
 pub mod media_cache;
 /// `migrate-db` and `migrate-store`: moving an installation between backends.
 pub mod migrate;
+/// Stored objects: sealed at rest, plaintext to the layers above.
+pub mod objects;
+/// `keys rotate` and `keys encrypt-existing`.
+pub mod rekey;
 /// `kycmedia api …`: the API from the command line, through the SDK.
 pub mod remote;
 /// What every handler and command shares: store, blobs, settings, caches.

@@ -12,6 +12,7 @@ use crate::{
     cached_store::InvalidatingStore,
     config::{DatabaseArgs, LimitArgs, StorageArgs},
     integration_cache::IntegrationCache,
+    keys::KeyRing,
     media_cache::MediaListCache,
     store::Store,
 };
@@ -20,6 +21,8 @@ use crate::{
 pub struct Core {
     pub store: Arc<dyn Store>,
     pub blobs: Blobs,
+    /// Seals new objects and opens stored ones; `None` with `--insecure-plaintext`.
+    pub keys: Option<Arc<KeyRing>>,
     /// Without a trailing slash.
     pub public_url: String,
     pub limits: LimitArgs,
@@ -45,7 +48,10 @@ impl Core {
         serve_lock: Option<std::fs::File>,
         list_cache_bytes: usize,
     ) -> anyhow::Result<Arc<Self>> {
-        let store = database.connect().await?;
+        let keys = database.keys.ring()?;
+        let store = database.connect_with(keys.clone()).await?;
+        let census = store.key_census().await.context("reading what is encrypted")?;
+        crate::objects::check_readable(&census, keys.as_deref())?;
         let media_lists = serve_lock
             .as_ref()
             .filter(|_| list_cache_bytes > 0)
@@ -67,6 +73,7 @@ impl Core {
         Ok(Arc::new(Core {
             store,
             blobs,
+            keys,
             public_url: public_url.trim_end_matches('/').to_owned(),
             limits,
             integrations: IntegrationCache::new(Duration::from_millis(500)),

@@ -14,9 +14,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
 mod integration;
+mod keys;
 mod webhooks;
 
 pub use integration::IntegrationCommand;
+pub use keys::KeysCommand;
 pub use webhooks::WebhooksCommand;
 
 use crate::{
@@ -63,6 +65,9 @@ pub enum Command {
     /// The webhook delivery log, and sending webhooks again.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Master keys: make one, rotate to a new one, seal data stored before.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Record a decision on a submitted session.
     Decide {
         /// The session's id, as `POST /v1/sessions` answered it.
@@ -254,6 +259,7 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
         }
         Command::Integration(command) => integration::run(command).await.map(Some),
         Command::Webhooks(command) => webhooks::run(command).await,
+        Command::Keys(command) => keys::run(command).await,
         Command::Analyze { context, files, decode } => {
             let limits = decode.media();
             let all_ok = tokio::task::spawn_blocking(move || analyze::run(&context, &files, &limits)).await??;
@@ -279,9 +285,12 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
         } => {
             // A SQLite side must not have a server writing to it meanwhile.
             let _locks = (store::serve_lock(&from)?, store::serve_lock(&to)?);
+            // Rows are copied as stored: sealed secrets stay sealed, under
+            // the same master key, so the copy needs none.
             let open = |url: String| DatabaseArgs {
                 database: url,
                 database_max_connections,
+                keys: Default::default(),
             };
             let (from, to) = (open(from).connect_for_copy().await?, open(to).connect_for_copy().await?);
             let report = migrate::database(from.as_ref(), to.as_ref(), batch_size).await?;

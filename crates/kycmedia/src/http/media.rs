@@ -26,8 +26,9 @@ use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     ingest,
     media_cache::{ListKey, MediaListCache},
+    objects,
     state::Core,
-    store::Media,
+    store::{Media, ObjectKey},
 };
 
 fn media_object(core: &Core, m: &Media) -> MediaObject {
@@ -178,13 +179,14 @@ pub async fn session_media(
     media_list_response(&core, integration, ListKey::SessionLatest(id.clone()), load).await
 }
 
-/// The media's bytes, or why there are none (`lost`).
+/// The media's bytes, opened, or why there are none (`lost`).
 async fn open_bytes(
     core: &Core,
     caller: &Caller,
     media: &Media,
+    key: Option<&ObjectKey>,
 ) -> AppResult<futures::stream::BoxStream<'static, Result<bytes::Bytes, BlobError>>> {
-    match core.blobs.get(&media.blob_key).await {
+    match objects::open(core, media, key).await {
         Ok(stream) => Ok(stream),
         Err(e) => Err(lost(core, caller, media, e).await),
     }
@@ -222,8 +224,9 @@ pub async fn download(
         .media(&caller.integration().id, &id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    let key = core.store.object_key(&caller.integration().id, &id).await?;
     let mut signer = Signer::new(caller.scheme, caller.secret());
-    let mut first_pass = open_bytes(&core, &caller, &media).await?;
+    let mut first_pass = open_bytes(&core, &caller, &media, key.as_ref()).await?;
     while let Some(chunk) = first_pass.next().await {
         match chunk {
             Ok(chunk) => signer.update(&chunk),
@@ -231,7 +234,7 @@ pub async fn download(
         }
     }
     let signature = signer.finish_hex();
-    let body = open_bytes(&core, &caller, &media).await?;
+    let body = open_bytes(&core, &caller, &media, key.as_ref()).await?;
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     headers.insert(

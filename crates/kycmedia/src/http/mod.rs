@@ -150,6 +150,10 @@ mod tests {
             &DatabaseArgs {
                 database: format!("sqlite://{}", dir.path().join("k.db").display()),
                 database_max_connections: 1,
+                keys: crate::config::KeyArgs {
+                    master_key_file: None,
+                    insecure_plaintext: true,
+                },
             },
             &StorageArgs {
                 storage: format!("file://{}", dir.path().join("media").display()),

@@ -16,8 +16,8 @@ use secrecy::ExposeSecret;
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Attempt, Decision, Evidence, Integration, Media, Result, Secret, Session, Webhook, WebhookAttempt, driver::Driver,
-    engine::SqlStore, table,
+    Attempt, Decision, Evidence, Integration, Media, ObjectKey, Result, Secret, Session, Webhook, WebhookAttempt,
+    driver::Driver, engine::SqlStore, table,
 };
 
 /// The tables, parents before children: copying in this order never writes
@@ -30,19 +30,21 @@ pub enum Table {
     Attempts,
     Decisions,
     Media,
+    ObjectKeys,
     Evidence,
     Webhooks,
     WebhookAttempts,
 }
 
 impl Table {
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 10] = [
         Table::Integrations,
         Table::Secrets,
         Table::Sessions,
         Table::Attempts,
         Table::Decisions,
         Table::Media,
+        Table::ObjectKeys,
         Table::Evidence,
         Table::Webhooks,
         Table::WebhookAttempts,
@@ -56,6 +58,7 @@ impl Table {
             Table::Sessions => Session::NAME,
             Table::Attempts => Attempt::NAME,
             Table::Media => Media::NAME,
+            Table::ObjectKeys => ObjectKey::NAME,
             Table::Evidence => Evidence::NAME,
             Table::Decisions => Decision::NAME,
             Table::Webhooks => Webhook::NAME,
@@ -67,7 +70,7 @@ impl Table {
     fn key(self) -> (&'static str, Option<&'static str>) {
         match self {
             Table::Secrets => ("integration_id", Some("secret")),
-            Table::Evidence => ("media_id", None),
+            Table::Evidence | Table::ObjectKeys => ("media_id", None),
             Table::Decisions => ("attempt_id", None),
             _ => ("id", None),
         }
@@ -106,6 +109,7 @@ pub enum Rows {
     Sessions(Vec<Session>),
     Attempts(Vec<Attempt>),
     Media(Vec<Media>),
+    ObjectKeys(Vec<ObjectKey>),
     Evidence(Vec<Evidence>),
     Decisions(Vec<Decision>),
     Webhooks(Vec<Webhook>),
@@ -120,6 +124,7 @@ impl Rows {
             Rows::Sessions(r) => r.len(),
             Rows::Attempts(r) => r.len(),
             Rows::Media(r) => r.len(),
+            Rows::ObjectKeys(r) => r.len(),
             Rows::Evidence(r) => r.len(),
             Rows::Decisions(r) => r.len(),
             Rows::Webhooks(r) => r.len(),
@@ -142,6 +147,7 @@ impl Rows {
             Rows::Sessions(r) => r.last().map(|r| id(r.id.as_str())),
             Rows::Attempts(r) => r.last().map(|r| id(r.id.as_str())),
             Rows::Media(r) => r.last().map(|r| id(r.id.as_str())),
+            Rows::ObjectKeys(r) => r.last().map(|r| id(r.media_id.as_str())),
             Rows::Evidence(r) => r.last().map(|r| id(r.media_id.as_str())),
             Rows::Decisions(r) => r.last().map(|r| id(r.attempt_id.as_str())),
             Rows::Webhooks(r) => r.last().map(|r| id(r.id.as_str())),
@@ -205,6 +211,7 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
             Table::Sessions => page!(Sessions, Session),
             Table::Attempts => page!(Attempts, Attempt),
             Table::Media => page!(Media, Media),
+            Table::ObjectKeys => page!(ObjectKeys, ObjectKey),
             Table::Evidence => page!(Evidence, Evidence),
             Table::Decisions => page!(Decisions, Decision),
             Table::Webhooks => page!(Webhooks, Webhook),
@@ -231,6 +238,7 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
             Rows::Sessions(records) => insert!(records),
             Rows::Attempts(records) => insert!(records),
             Rows::Media(records) => insert!(records),
+            Rows::ObjectKeys(records) => insert!(records),
             Rows::Evidence(records) => insert!(records),
             Rows::Decisions(records) => insert!(records),
             Rows::Webhooks(records) => insert!(records),

@@ -13,7 +13,7 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::{
     engine::Dialect,
-    rows::{Attempt, Decision, Evidence, Integration, Media, Secret, Session, Webhook, WebhookAttempt},
+    rows::{Attempt, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session, Webhook, WebhookAttempt},
     table::Row,
 };
 use crate::{
@@ -50,6 +50,7 @@ pub trait Driver:
     + Imply<Attempt, Is: Row<Self>>
     + Imply<Media, Is: Row<Self>>
     + Imply<Evidence, Is: Row<Self>>
+    + Imply<ObjectKey, Is: Row<Self>>
     + Imply<Decision, Is: Row<Self>>
     + Imply<Webhook, Is: Row<Self>>
     + Imply<WebhookAttempt, Is: Row<Self>>
@@ -57,14 +58,17 @@ pub trait Driver:
     + Imply<(i64,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, i64), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, Option<i64>), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
+    + Imply<(String, i64), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(String, String), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(AttemptId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(SessionId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
+    + Imply<(IntegrationId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, Vec<u8>, bool), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + for<'a> Imply<&'a str, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<String, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Option<String>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<i64, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Vec<u8>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Status, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<WebhookState, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Option<i64>, Is: for<'q> Encode<'q, Self> + Type<Self>>

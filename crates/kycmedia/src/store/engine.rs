@@ -10,7 +10,7 @@
 //! submits and deletes of one session, arriving through different servers,
 //! still happen one at a time.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
 use kycmedia_proto::{
@@ -19,12 +19,17 @@ use kycmedia_proto::{
 };
 use sqlx::{Database, Pool};
 
+use secrecy::ExposeSecret;
+
 use super::{
-    Attempt, AttemptMedia, Credentials, Decision, Evidence, Integration, MAX_SECRETS, Media, PoolStats, Replay, Result,
-    Secret, Session, SharedSecret, Store, StoreError, Totals, Webhook, WebhookAttempt, driver::Driver, outbox, sql,
-    table,
+    Attempt, AttemptMedia, Credentials, Decision, Evidence, Integration, KeyCensus, MAX_SECRETS, Media, ObjectKey,
+    PoolStats, Replay, Result, Secret, Session, SharedSecret, Store, StoreError, Totals, Webhook, WebhookAttempt,
+    driver::Driver, outbox, sql, table,
 };
-use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId};
+use crate::{
+    ids::{AttemptId, IntegrationId, MediaId, SessionId},
+    keys::{KeyError, KeyRing, sealed_secret_under},
+};
 
 /// What differs between the databases: a few statements' text, and how a
 /// write reports the rows it touched.
@@ -49,21 +54,50 @@ pub trait Dialect: Database {
 
 pub struct SqlStore<DB: Database> {
     pub(super) pool: Pool<DB>,
+    /// Seals shared secrets as they are written and opens them as they are
+    /// read; `None` stores new ones in plaintext (`--insecure-plaintext`).
+    keys: Option<Arc<KeyRing>>,
 }
 
 impl<DB: Database> SqlStore<DB> {
-    pub fn new(pool: Pool<DB>) -> Self {
-        SqlStore { pool }
+    pub fn new(pool: Pool<DB>, keys: Option<Arc<KeyRing>>) -> Self {
+        SqlStore { pool, keys }
+    }
+
+    /// A secret as it is to be stored.
+    fn seal(&self, secret: &SharedSecret, integration: &IntegrationId) -> SharedSecret {
+        match &self.keys {
+            Some(keys) => keys.seal_secret(secret.expose_secret(), integration.as_str()).into(),
+            None => secret.clone(),
+        }
+    }
+
+    /// A secret as stored, opened. One stored before encryption was
+    /// configured is plaintext, and read as such (the server refuses to
+    /// start on those: `keys encrypt-existing` seals them).
+    fn open(&self, stored: &SharedSecret, integration: &IntegrationId) -> Result<SharedSecret> {
+        if sealed_secret_under(stored.expose_secret()).is_none() {
+            return Ok(stored.clone());
+        }
+        let keys = self.keys.as_ref().ok_or(KeyError::NoMasterKey)?;
+        Ok(keys.open_secret(stored.expose_secret(), integration.as_str())?.into())
     }
 }
 
 impl<DB: Driver> SqlStore<DB> {
     /// The integration with its secrets, newest first.
     async fn credentials(&self, integration: Integration) -> Result<Credentials> {
-        let secrets = sqlx::query_as(sql::SECRETS.as_str())
+        let stored: Vec<Secret> = sqlx::query_as(sql::SECRETS.as_str())
             .bind(&integration.id)
             .fetch_all(&self.pool)
             .await?;
+        let mut secrets = Vec::with_capacity(stored.len());
+        for secret in stored {
+            secrets.push(Secret {
+                secret: self.open(&secret.secret, &integration.id)?,
+                ..secret
+            });
+        }
         Ok(Credentials::new(integration, secrets))
     }
 }
@@ -97,7 +131,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
     async fn create_integration(&self, integration: &Integration, secret: &SharedSecret) -> Result<Credentials> {
         let first = Secret {
             integration_id: integration.id.clone(),
-            secret: secret.clone(),
+            secret: self.seal(secret, &integration.id),
             created_at: integration.created_at,
             seq: 1,
         };
@@ -107,7 +141,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
         tx.commit().await?;
         Ok(Credentials {
             integration: integration.clone(),
-            secrets: vec![first.secret],
+            secrets: vec![secret.clone()],
         })
     }
 
@@ -140,9 +174,13 @@ impl<DB: Driver> Store for SqlStore<DB> {
         if DB::rows_affected(&found) == 0 {
             return Err(StoreError::NotFound);
         }
+        let integration: IntegrationId = sqlx::query_scalar(sql::INTEGRATION_ID_BY_KEY)
+            .bind(api_key)
+            .fetch_one(&mut *tx)
+            .await?;
         sqlx::query(sql::ADD_SECRET)
             .bind(api_key)
-            .bind(secret)
+            .bind(self.seal(secret, &integration))
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -165,14 +203,26 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .bind(api_key)
             .execute(&mut *tx)
             .await?;
-        let deleted = sqlx::query(sql::REVOKE_SECRET)
+        // Sealed with a fresh nonce each, a secret cannot be found by its
+        // text in SQL: open each, then delete the one that matches as stored.
+        let stored: Vec<Secret> = sqlx::query_as(sql::SECRETS_BY_KEY.as_str())
             .bind(api_key)
-            .bind(secret)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut found = None;
+        for row in stored {
+            if self.open(&row.secret, &row.integration_id)?.expose_secret() == secret {
+                found = Some(row.secret);
+            }
+        }
+        let Some(stored) = found else {
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query(sql::REVOKE_SECRET)
+            .bind(api_key)
+            .bind(&stored)
             .execute(&mut *tx)
             .await?;
-        if DB::rows_affected(&deleted) == 0 {
-            return Err(StoreError::NotFound);
-        }
         let left: i64 = sqlx::query_scalar(sql::SECRET_COUNT)
             .bind(api_key)
             .fetch_one(&mut *tx)
@@ -230,7 +280,13 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .await?)
     }
 
-    async fn insert_media(&self, m: &Media, evidence: &str, new_attempt: &AttemptId) -> Result<AttemptId> {
+    async fn insert_media(
+        &self,
+        m: &Media,
+        key: Option<&ObjectKey>,
+        evidence: &str,
+        new_attempt: &AttemptId,
+    ) -> Result<AttemptId> {
         let mut tx = self.pool.begin().await?;
         // Locks the session row until commit: a concurrent upload waits here,
         // then finds the attempt this one opened.
@@ -276,6 +332,9 @@ impl<DB: Driver> Store for SqlStore<DB> {
             evidence: evidence.to_owned(),
         };
         table::insert([&media], "").build().execute(&mut *tx).await?;
+        if let Some(key) = key {
+            table::insert([key], "").build().execute(&mut *tx).await?;
+        }
         table::insert([&evidence], "").build().execute(&mut *tx).await?;
         tx.commit().await?;
         outbox::committed();
@@ -489,6 +548,97 @@ impl<DB: Driver> Store for SqlStore<DB> {
             .bind(integration)
             .fetch_optional(&self.pool)
             .await?)
+    }
+
+    async fn object_key(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<ObjectKey>> {
+        Ok(sqlx::query_as(sql::OBJECT_KEY.as_str())
+            .bind(media)
+            .bind(integration)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn key_census(&self) -> Result<KeyCensus> {
+        let objects_by_master: Vec<(String, i64)> =
+            sqlx::query_as(sql::OBJECTS_BY_MASTER).fetch_all(&self.pool).await?;
+        let plaintext_objects: i64 = sqlx::query_scalar(sql::PLAINTEXT_OBJECTS).fetch_one(&self.pool).await?;
+        let secrets: Vec<Secret> = sqlx::query_as(sql::ALL_SECRETS.as_str()).fetch_all(&self.pool).await?;
+        let mut census = KeyCensus {
+            objects_by_master: objects_by_master.into_iter().collect(),
+            plaintext_objects,
+            ..KeyCensus::default()
+        };
+        for secret in &secrets {
+            match sealed_secret_under(secret.secret.expose_secret()) {
+                Some(id) => *census.secrets_by_master.entry(id.to_owned()).or_default() += 1,
+                None => census.plaintext_secrets += 1,
+            }
+        }
+        Ok(census)
+    }
+
+    async fn object_keys_not_under(&self, master_key_id: &str, limit: i64) -> Result<Vec<ObjectKey>> {
+        Ok(sqlx::query_as(sql::OBJECT_KEYS_NOT_UNDER.as_str())
+            .bind(master_key_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn rewrap(&self, old: &ObjectKey, new: &ObjectKey) -> Result<bool> {
+        let done = sqlx::query(sql::REWRAP)
+            .bind(&old.media_id)
+            .bind(&old.master_key_id)
+            .bind(&new.master_key_id)
+            .bind(&new.wrapped)
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&done) == 1)
+    }
+
+    async fn plaintext_media(&self, after: &str, limit: i64) -> Result<Vec<Media>> {
+        Ok(sqlx::query_as(sql::PLAINTEXT_MEDIA.as_str())
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    async fn seal_media(&self, key: &ObjectKey, blob_key: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let moved = sqlx::query(sql::MOVE_MEDIA_BLOB)
+            .bind(&key.media_id)
+            .bind(blob_key)
+            .execute(&mut *tx)
+            .await?;
+        if DB::rows_affected(&moved) == 0 {
+            // Deleted meanwhile: nothing to record.
+            return Ok(false);
+        }
+        table::insert([key], "").build().execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn reseal_secrets(&self) -> Result<u64> {
+        let keys = self.keys.as_ref().ok_or(KeyError::NoMasterKey)?;
+        let current = keys.current().id();
+        let stored: Vec<Secret> = sqlx::query_as(sql::ALL_SECRETS.as_str()).fetch_all(&self.pool).await?;
+        let mut resealed = 0;
+        for row in stored {
+            if sealed_secret_under(row.secret.expose_secret()) == Some(current) {
+                continue;
+            }
+            let opened = self.open(&row.secret, &row.integration_id)?;
+            let done = sqlx::query(sql::RESEAL_SECRET)
+                .bind(&row.integration_id)
+                .bind(&row.secret)
+                .bind(self.seal(&opened, &row.integration_id))
+                .execute(&self.pool)
+                .await?;
+            resealed += DB::rows_affected(&done);
+        }
+        Ok(resealed)
     }
 
     async fn delete_session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<String>> {

@@ -24,13 +24,16 @@ pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachabil
 pub use outbox::{ENQUEUED, decision_object};
 pub use postgres::PostgresStore;
 pub use rows::{
-    Attempt, Credentials, Decision, Evidence, Integration, Media, Secret, Session, SharedSecret, Webhook,
+    Attempt, Credentials, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session, SharedSecret, Webhook,
     WebhookAttempt,
 };
 pub use sqlite::SqliteStore;
 pub use table::Columns;
 
-use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId, WebhookId};
+use crate::{
+    ids::{AttemptId, IntegrationId, MediaId, SessionId, WebhookId},
+    keys::KeyRing,
+};
 
 /// Errors of the store layer. `NotFound` and `Conflict` are outcomes a caller
 /// acts on; `Database` is a failure to log and report as 500.
@@ -58,6 +61,8 @@ pub enum StoreError {
     LockFile(std::path::PathBuf, std::io::Error),
     #[error("database file {0}: {1}")]
     DatabaseFile(std::path::PathBuf, std::io::Error),
+    #[error(transparent)]
+    Key(#[from] crate::keys::KeyError),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -79,6 +84,19 @@ pub struct Totals {
     pub objects: i64,
     /// The sum of their sizes in bytes.
     pub bytes: i64,
+}
+
+/// What is sealed under which master key, over every tenant: what the
+/// server checks before it starts, and what `keys` commands report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyCensus {
+    /// Objects whose data key each master key (by id) wraps.
+    pub objects_by_master: std::collections::BTreeMap<String, i64>,
+    /// Media rows with no data key: their objects are stored in plaintext.
+    pub plaintext_objects: i64,
+    /// Shared secrets sealed under each master key.
+    pub secrets_by_master: std::collections::BTreeMap<String, i64>,
+    pub plaintext_secrets: i64,
 }
 
 /// A moment's view of the connection pool.
@@ -141,8 +159,15 @@ pub trait Store: Send + Sync {
     /// opening one (with `new_attempt`) when there is none, atomically:
     /// concurrent uploads land in one attempt. Returns the attempt it went
     /// into; `Conflict` when the session no longer accepts media.
-    /// `media.attempt_id` is ignored. The evidence is the analysis's JSON.
-    async fn insert_media(&self, media: &Media, evidence: &str, new_attempt: &AttemptId) -> Result<AttemptId>;
+    /// `media.attempt_id` is ignored. The evidence is the analysis's JSON;
+    /// `key` the object's wrapped data key, none for a plaintext object.
+    async fn insert_media(
+        &self,
+        media: &Media,
+        key: Option<&ObjectKey>,
+        evidence: &str,
+        new_attempt: &AttemptId,
+    ) -> Result<AttemptId>;
     /// Closes the open attempt (opening an empty one when there is none) as
     /// `submitted`, or directly as the session's automatic decision.
     async fn submit(
@@ -177,6 +202,27 @@ pub trait Store: Send + Sync {
     /// by score, then upload order; `None` when the integration has no such attempt.
     async fn attempt_media(&self, integration: &IntegrationId, attempt: &AttemptId) -> Result<Option<AttemptMedia>>;
     async fn media(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<Media>>;
+    /// The wrapped data key of a media's object; `None` when the
+    /// integration has no such media, or its object is plaintext.
+    async fn object_key(&self, integration: &IntegrationId, media: &MediaId) -> Result<Option<ObjectKey>>;
+    /// Over every tenant (the start-up check, `keys` commands).
+    async fn key_census(&self) -> Result<KeyCensus>;
+    /// Up to `limit` data keys wrapped by another master key than this one
+    /// (`keys rotate`, a batch at a time).
+    async fn object_keys_not_under(&self, master_key_id: &str, limit: i64) -> Result<Vec<ObjectKey>>;
+    /// Replaces `old` with `new` if the row still holds `old`'s master key
+    /// id; `false` when it did not (deleted, or re-wrapped meanwhile).
+    async fn rewrap(&self, old: &ObjectKey, new: &ObjectKey) -> Result<bool>;
+    /// Up to `limit` media rows whose objects have no data key, with ids
+    /// after `after`, in id order (`keys encrypt-existing`).
+    async fn plaintext_media(&self, after: &str, limit: i64) -> Result<Vec<Media>>;
+    /// Records, in one transaction, that a media's object is sealed now,
+    /// under `blob_key`, with this data key; `false` when the media was
+    /// deleted meanwhile.
+    async fn seal_media(&self, key: &ObjectKey, blob_key: &str) -> Result<bool>;
+    /// Seals every shared secret not sealed under the current master key
+    /// (plaintext ones included); returns how many it sealed.
+    async fn reseal_secrets(&self) -> Result<u64>;
     /// Deletes the session with its attempts, media rows and evidence;
     /// returns the blob keys the caller must now erase.
     async fn delete_session(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<String>>;
@@ -248,16 +294,18 @@ pub fn serve_lock(url: &str) -> Result<Option<std::fs::File>> {
 
 /// Opens the store a database URL names, running its migrations.
 /// `max_connections` sizes a PostgreSQL pool; SQLite keeps its own.
-pub async fn connect(url: &str, max_connections: u32) -> Result<Arc<dyn Store>> {
-    Ok(match open(url, max_connections).await? {
+/// `keys` seals shared secrets; `None` writes them in plaintext.
+pub async fn connect(url: &str, max_connections: u32, keys: Option<Arc<KeyRing>>) -> Result<Arc<dyn Store>> {
+    Ok(match open(url, max_connections, keys).await? {
         Opened::Sqlite(store) => Arc::new(store),
         Opened::Postgres(store) => Arc::new(store),
     })
 }
 
-/// The same database, opened for `migrate-db`'s whole-row copy instead.
+/// The same database, opened for `migrate-db`'s whole-row copy instead,
+/// which copies sealed secrets as they are stored, without opening them.
 pub async fn connect_for_copy(url: &str, max_connections: u32) -> Result<Arc<dyn RowCopy>> {
-    Ok(match open(url, max_connections).await? {
+    Ok(match open(url, max_connections, None).await? {
         Opened::Sqlite(store) => Arc::new(store),
         Opened::Postgres(store) => Arc::new(store),
     })
@@ -268,11 +316,11 @@ enum Opened {
     Postgres(PostgresStore),
 }
 
-async fn open(url: &str, max_connections: u32) -> Result<Opened> {
+async fn open(url: &str, max_connections: u32, keys: Option<Arc<KeyRing>>) -> Result<Opened> {
     if url.starts_with("sqlite:") {
-        Ok(Opened::Sqlite(sqlite::connect(url).await?))
+        Ok(Opened::Sqlite(sqlite::connect(url, keys).await?))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Opened::Postgres(postgres::connect(url, max_connections).await?))
+        Ok(Opened::Postgres(postgres::connect(url, max_connections, keys).await?))
     } else {
         Err(StoreError::UnsupportedUrl(redacted(url)))
     }

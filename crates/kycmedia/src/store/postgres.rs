@@ -1,7 +1,13 @@
 //! PostgreSQL, for several servers sharing one database. Same schema, same
 //! statements and same answers as SQLite (see `engine`).
 
-use std::{str::FromStr, sync::LazyLock, time::Duration};
+use std::{
+    str::FromStr,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
+
+use crate::keys::KeyRing;
 
 use sqlx::{
     Connection, Postgres,
@@ -26,7 +32,7 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
 /// Connects and migrates. sqlx holds a PostgreSQL advisory lock while it
 /// migrates, so servers started together apply each migration once.
-pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
+pub async fn connect(url: &str, max_connections: u32, keys: Option<Arc<KeyRing>>) -> Result<PostgresStore> {
     let options = PgConnectOptions::from_str(url)?.application_name("kycmedia");
     // sqlx pings every connection it takes from the pool by default: a
     // second round trip per query. Only one idle long enough to have been
@@ -47,7 +53,7 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
-    Ok(SqlStore::new(pool))
+    Ok(SqlStore::new(pool, keys))
 }
 
 impl Driver for Postgres {}

@@ -94,6 +94,20 @@ table! {
 }
 
 table! {
+    /// A stored object's data key, wrapped by a master key (`keys`). It is
+    /// deleted with its media row: the object cannot be opened after that.
+    pub struct ObjectKey in "object_keys" {
+        pub media_id: MediaId,
+        /// With the media id, what the key is bound to (`objects::identity`).
+        pub integration_id: IntegrationId,
+        /// The master key's id, also inside `wrapped`: `keys rotate` finds
+        /// the keys it has still to re-wrap by it.
+        pub master_key_id: String,
+        pub wrapped: Vec<u8>,
+    }
+}
+
+table! {
     /// The analysis behind a media row's rank, as JSON text: a table apart,
     /// because only the analysis endpoints read it, never the hot list.
     pub struct Evidence in "media_evidence" {

@@ -11,7 +11,7 @@
 use std::sync::LazyLock;
 
 use super::{
-    rows::{Attempt, Decision, Integration, Media, Secret, Session, Webhook, WebhookAttempt},
+    rows::{Attempt, Decision, Integration, Media, ObjectKey, Secret, Session, Webhook, WebhookAttempt},
     table::Columns,
 };
 
@@ -34,6 +34,17 @@ pub static SECRETS: Statement = LazyLock::new(|| {
         Secret::COLUMNS
     )
 });
+/// $1 API key: the integration's secrets as stored (sealed, usually).
+pub static SECRETS_BY_KEY: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM integration_secrets WHERE integration_id = (SELECT id FROM integrations WHERE api_key = $1)",
+        Secret::COLUMNS
+    )
+});
+pub static ALL_SECRETS: Statement = LazyLock::new(|| format!("SELECT {} FROM integration_secrets", Secret::COLUMNS));
+pub const INTEGRATION_ID_BY_KEY: &str = "SELECT id FROM integrations WHERE api_key = $1";
+/// $1 integration, $2 the secret as stored now, $3 as it is to be stored.
+pub const RESEAL_SECRET: &str = "UPDATE integration_secrets SET secret = $3 WHERE integration_id = $1 AND secret = $2";
 pub const SECRET_COUNT: &str =
     "SELECT COUNT(*) FROM integration_secrets s JOIN integrations i ON i.id = s.integration_id WHERE i.api_key = $1";
 pub static INTEGRATION_BY_KEY: Statement =
@@ -127,7 +138,38 @@ pub static MEDIA: Statement = LazyLock::new(|| {
         Media::COLUMNS
     )
 });
-/// Their evidence goes with them (`ON DELETE CASCADE`).
+/// $1 media, $2 integration: the wrapped data key of its object.
+pub static OBJECT_KEY: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM object_keys WHERE media_id = $1
+         AND EXISTS (SELECT 1 FROM media m WHERE m.id = $1 AND m.integration_id = $2)",
+        ObjectKey::COLUMNS
+    )
+});
+pub const OBJECTS_BY_MASTER: &str = "SELECT master_key_id, COUNT(*) FROM object_keys GROUP BY master_key_id";
+pub const PLAINTEXT_OBJECTS: &str =
+    "SELECT COUNT(*) FROM media m WHERE NOT EXISTS (SELECT 1 FROM object_keys k WHERE k.media_id = m.id)";
+/// $1 master key id, $2 limit: keys wrapped by any other.
+pub static OBJECT_KEYS_NOT_UNDER: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM object_keys WHERE master_key_id <> $1 ORDER BY media_id LIMIT $2",
+        ObjectKey::COLUMNS
+    )
+});
+/// $1 media, $2 the old master key id, $3 new id, $4 new wrapped key.
+pub const REWRAP: &str =
+    "UPDATE object_keys SET master_key_id = $3, wrapped = $4 WHERE media_id = $1 AND master_key_id = $2";
+/// $1 after this id, $2 limit: media whose object has no key (plaintext).
+pub static PLAINTEXT_MEDIA: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM media m WHERE m.id > $1
+         AND NOT EXISTS (SELECT 1 FROM object_keys k WHERE k.media_id = m.id) ORDER BY m.id LIMIT $2",
+        Media::COLUMNS
+    )
+});
+/// $1 media, $2 the blob key its sealed object is under now.
+pub const MOVE_MEDIA_BLOB: &str = "UPDATE media SET blob_key = $2 WHERE id = $1";
+/// Their evidence and object keys go with them (`ON DELETE CASCADE`).
 pub const DELETE_SESSION_MEDIA: &str =
     "DELETE FROM media WHERE session_id = $1 AND integration_id = $2 RETURNING blob_key";
 

@@ -1,7 +1,13 @@
 //! The embedded default: one SQLite file in WAL mode, `synchronous=FULL`, so
 //! that a commit is durable before the API answers.
 
-use std::{str::FromStr, sync::LazyLock, time::Duration};
+use std::{
+    str::FromStr,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
+
+use crate::keys::KeyRing;
 
 use sqlx::{
     Sqlite,
@@ -42,7 +48,7 @@ pub fn database_file(url: &str) -> Result<Option<std::path::PathBuf>> {
 }
 
 /// Opens (creating when missing) the database file and migrates it.
-pub async fn connect(url: &str) -> Result<SqliteStore> {
+pub async fn connect(url: &str, keys: Option<Arc<KeyRing>>) -> Result<SqliteStore> {
     let options = SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -67,7 +73,7 @@ pub async fn connect(url: &str) -> Result<SqliteStore> {
         .connect_with(options)
         .await?;
     MIGRATOR.run(&pool).await?;
-    Ok(SqlStore::new(pool))
+    Ok(SqlStore::new(pool, keys))
 }
 
 impl Driver for Sqlite {}

@@ -9,10 +9,7 @@ use kycmedia_proto::signing::{Scheme, sign};
 use serde_json::Value;
 
 fn kycmedia(args: &[&str]) -> (bool, Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
+    let out = crate::helpers::binary().args(args).output().expect("the binary runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
     (
@@ -77,7 +74,7 @@ fn commands_on_an_unknown_key_or_session_fail_with_a_message() {
 fn every_flag_is_also_read_from_its_environment_variable() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("env.db").display());
-    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let out = crate::helpers::binary()
         .args(["integration", "create", "--name", "env"])
         .env("KYCMEDIA_DATABASE", &db)
         .output()
@@ -106,10 +103,7 @@ fn every_command_has_help() {
         vec!["integration", "list", "--help"],
         vec!["integration", "disable", "--help"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
-            .args(&args)
-            .output()
-            .unwrap();
+        let out = crate::helpers::binary().args(&args).output().unwrap();
         assert!(out.status.success(), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
     }
@@ -117,7 +111,7 @@ fn every_command_has_help() {
 
 #[tokio::test]
 async fn the_demo_prints_credentials_first_and_serves_the_three_seed_attempts() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let mut child = crate::helpers::binary()
         .args(["demo", "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -180,7 +174,7 @@ async fn the_demo_prints_credentials_first_and_serves_the_three_seed_attempts() 
 
 /// `kycmedia analyze` output: one parsed JSON value per stdout line.
 fn analyze(args: &[&str]) -> (bool, Vec<Value>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let out = crate::helpers::binary()
         .arg("analyze")
         .args(args)
         .output()
@@ -260,7 +254,7 @@ fn a_database_password_never_reaches_an_error_message() {
 fn migrate_db_refuses_a_sqlite_database_a_server_is_serving() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("k.db").display());
-    let mut server = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let mut server = crate::helpers::binary()
         .args(["serve", "--listen", "127.0.0.1:0", "--database", &db])
         .args(["--storage", &format!("file://{}", dir.path().join("media").display())])
         .stderr(Stdio::piped())
@@ -287,7 +281,7 @@ fn sign_prints_what_openssl_computes_for_an_argument_and_for_stdin_bytes() {
     let secret = "a shared secret";
     let (ok, _, _) = kycmedia(&["sign", "--secret", secret, "--help"]);
     assert!(ok);
-    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let out = crate::helpers::binary()
         .args(["sign", "f04bdb47-d3be-4b28-b028-a652feb060b5"])
         .env("KYCMEDIA_SHARED_SECRET", secret)
         .output()
@@ -298,7 +292,7 @@ fn sign_prints_what_openssl_computes_for_an_argument_and_for_stdin_bytes() {
     );
     // A body is signed exactly as sent: a trailing newline is part of it.
     let body = b"{\"verification\":{}}\n";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let mut child = crate::helpers::binary()
         .args(["sign", "--secret", secret, "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -5,7 +5,7 @@
 use std::{collections::BTreeSet, path::Path, process::Command};
 
 fn kycmedia(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kycmedia"));
+    let mut command = crate::helpers::binary();
     command.args(args).env_remove("KYCMEDIA_CONFIG");
     for (name, value) in env {
         command.env(name, value);
@@ -236,7 +236,7 @@ fn serve_in_a_fresh_folder_creates_its_private_data_directory() {
     use std::io::{BufRead, BufReader};
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let mut server = crate::helpers::binary()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .current_dir(dir.path())
         .env_remove("KYCMEDIA_DATABASE")
@@ -263,7 +263,7 @@ fn serve_in_a_fresh_folder_creates_its_private_data_directory() {
 fn a_refused_request_is_logged_with_its_code_and_reason_and_a_latency_without_float_noise() {
     use std::io::{BufRead, BufReader, Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let mut server = crate::helpers::binary()
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .current_dir(dir.path())
         .env_remove("KYCMEDIA_CONFIG")
@@ -337,7 +337,7 @@ fn a_parsed_command_line_never_prints_a_shared_secret() {
 async fn an_integration_never_prints_its_shared_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("k.db").display());
-    let store = kycmedia::store::connect(&url, 1).await.unwrap();
+    let store = kycmedia::store::connect(&url, 1, None).await.unwrap();
     let created = kycmedia::admin::create_integration(store.as_ref(), "n").await.unwrap();
     let secret = secrecy::ExposeSecret::expose_secret(&created.secrets[0]).to_owned();
     assert!(!format!("{created:?}").contains(&secret), "{created:?}");

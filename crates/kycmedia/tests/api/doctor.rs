@@ -1,11 +1,11 @@
 //! `kycmedia doctor`: an installation checked before it is started, each
 //! finding in words, failing only on what would stop `serve` or expose data.
 
-use std::{os::unix::fs::PermissionsExt, path::Path, process::Command};
+use std::{os::unix::fs::PermissionsExt, path::Path};
 
 /// Runs `kycmedia doctor` in `dir` with `args`; (success, stdout).
 fn doctor(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kycmedia"));
+    let mut command = crate::helpers::binary();
     command
         .arg("doctor")
         .args(["--listen", "127.0.0.1:0"])
@@ -51,7 +51,7 @@ fn a_fresh_folder_is_fine_and_doctor_creates_nothing_there() {
 #[test]
 fn an_installation_serve_made_is_all_ok_with_its_migrations_applied() {
     let dir = tempfile::tempdir().unwrap();
-    let created = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let created = crate::helpers::binary()
         .args(["integration", "create", "--name", "n"])
         .current_dir(dir.path())
         .env_remove("KYCMEDIA_DATABASE")
@@ -84,7 +84,7 @@ fn a_database_file_other_users_can_read_fails_with_the_command_that_fixes_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
     let url = format!("sqlite://{}", db.display());
-    let created = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let created = crate::helpers::binary()
         .args(["integration", "create", "--name", "n", "--database", &url])
         .output()
         .unwrap();
@@ -168,7 +168,7 @@ fn storage_that_cannot_hold_objects_fails_and_a_busy_listen_address_is_a_warning
     let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = busy.local_addr().unwrap().to_string();
     let storage = format!("file://{}", not_a_dir.display());
-    let out = Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let out = crate::helpers::binary()
         .args(["doctor", "--storage", &storage, "--listen", &address])
         .current_dir(dir.path())
         .env_remove("KYCMEDIA_CONFIG")

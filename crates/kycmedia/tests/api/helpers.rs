@@ -33,6 +33,32 @@ pub struct Place {
     pub storage: String,
     pub storage_endpoint: Option<String>,
     pub storage_options: Vec<(String, String)>,
+    /// The master key file, in the temporary directory.
+    pub master_key_file: std::path::PathBuf,
+}
+
+/// The master key file every test server and command of this build uses,
+/// made once, as an operator makes one (a test of keys themselves makes its
+/// own): one key for all means a command run on any test's data opens it.
+pub fn master_key_file() -> &'static Path {
+    static PATH: std::sync::LazyLock<std::path::PathBuf> = std::sync::LazyLock::new(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("master.key");
+        if !path.exists() {
+            // Written aside and renamed: the test binaries start side by side.
+            let aside = path.with_extension(format!("key.{}", std::process::id()));
+            std::fs::write(&aside, kycmedia::keys::generate_line() + "\n").expect("a key file");
+            std::fs::rename(&aside, &path).expect("a key file");
+        }
+        path
+    });
+    &PATH
+}
+
+/// The kycmedia binary, with the tests' master key.
+pub fn binary() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"));
+    command.env("KYCMEDIA_MASTER_KEY_FILE", master_key_file());
+    command
 }
 
 impl Place {
@@ -53,6 +79,7 @@ impl Place {
             storage: format!("file://{}", dir.path().join("media").display()),
             storage_endpoint: None,
             storage_options: Vec::new(),
+            master_key_file: master_key_file().to_owned(),
             _dir: dir,
         })
     }
@@ -60,12 +87,14 @@ impl Place {
     /// A new database and bucket on the test services.
     pub async fn postgres() -> Option<Arc<Place>> {
         let services = crate::services::services()?;
+        let dir = tempfile::tempdir().expect("a temp dir");
         Some(Arc::new(Place {
             database: services.database().await,
             storage: format!("s3://{}/media", services.bucket().await),
             storage_endpoint: Some(services.s3_endpoint.clone()),
             storage_options: services.s3_options(),
-            _dir: tempfile::tempdir().expect("a temp dir"),
+            master_key_file: master_key_file().to_owned(),
+            _dir: dir,
         }))
     }
 
@@ -76,6 +105,8 @@ impl Place {
             self.database.clone(),
             "--storage".to_owned(),
             self.storage.clone(),
+            "--master-key-file".to_owned(),
+            self.master_key_file.display().to_string(),
         ];
         if let Some(endpoint) = &self.storage_endpoint {
             args.extend(["--storage-endpoint".to_owned(), endpoint.clone()]);
@@ -156,9 +187,17 @@ pub async fn spawn_app_with(extra: &[&str]) -> Option<TestApp> {
     Some(spawn_app_in(Place::fresh().await?, extra).await)
 }
 
-/// Spawns a server on an existing place, with extra flags.
+/// Spawns a server on an existing place, with extra flags; with
+/// `--insecure-plaintext` among them, without the master key.
 pub async fn spawn_app_in(place: Arc<Place>, extra: &[&str]) -> TestApp {
     let mut flags = place.serve_args();
+    if extra.contains(&"--insecure-plaintext") {
+        let at = flags
+            .iter()
+            .position(|f| f == "--master-key-file")
+            .expect("the key flag");
+        flags.drain(at..at + 2);
+    }
     flags.extend(extra.iter().map(|a| a.to_string()));
     let mut config = testing::serve_config(&flags);
     config.storage.storage_options = place.storage_options.clone();

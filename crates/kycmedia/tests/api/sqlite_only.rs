@@ -25,7 +25,7 @@ async fn the_ranked_list_index_holds_every_media_column() {
 async fn a_second_server_on_the_same_sqlite_database_refuses_to_start() {
     let Some(app) = spawn_app().await else { return };
     let database = app.place.database.clone();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let out = crate::helpers::binary()
         .args(["serve", "--listen", "127.0.0.1:0", "--database", &database])
         .output()
         .unwrap();
@@ -36,7 +36,7 @@ async fn a_second_server_on_the_same_sqlite_database_refuses_to_start() {
         "{stderr}"
     );
     // Commands that are not servers still work beside it.
-    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let listed = crate::helpers::binary()
         .args(["integration", "list", "--database", &database])
         .output()
         .unwrap();
@@ -69,7 +69,7 @@ async fn uploaded_media_are_stored_in_private_files_and_directories() {
 
 /// `kycmedia serve` as a process of its own, delivering to this machine.
 fn serve(place: &crate::helpers::Place) -> std::process::Child {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    crate::helpers::binary()
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(place.serve_args())
         .args([
@@ -100,7 +100,10 @@ async fn a_server_killed_mid_delivery_leaves_its_webhooks_to_the_next_which_send
     // Two committed changes, written before any server runs: a submit and
     // its decision, each with its webhook in the outbox.
     let place = crate::helpers::Place::sqlite();
-    let store = kycmedia::store::connect(&place.database, 1).await.unwrap();
+    let keys = kycmedia::keys::KeyRing::load(&place.master_key_file).unwrap();
+    let store = kycmedia::store::connect(&place.database, 1, Some(std::sync::Arc::new(keys)))
+        .await
+        .unwrap();
     let created = admin::create_integration(store.as_ref(), "killed").await.unwrap();
     let receiver = Receiver::start().await;
     receiver.answer([Answer::Hang]);

@@ -155,6 +155,8 @@ async fn serve_in_a_fresh_folder_creates_its_directories_0700_and_its_files_0600
         database.clone(),
         "--storage".to_owned(),
         storage,
+        "--master-key-file".to_owned(),
+        crate::helpers::master_key_file().display().to_string(),
     ]);
     let app = Application::build(&config)
         .await

@@ -41,7 +41,7 @@ impl Drop for Server {
 }
 
 fn command(place: &Place) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kycmedia"));
+    let mut command = crate::helpers::binary();
     if place.storage_endpoint.is_some()
         && let Some(services) = crate::services::services()
     {

@@ -343,7 +343,7 @@ async fn a_receiver_that_hangs_holds_up_only_its_own_webhooks() {
 
 /// Runs `kycmedia ARGS --database …` against the app's database; its JSON.
 fn cli(app: &TestApp, args: &[&str]) -> Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let out = crate::helpers::binary()
         .args(args)
         .args(["--database", &app.place.database])
         .output()
@@ -424,7 +424,7 @@ async fn webhooks_listen_prints_each_webhook_with_its_signature_check_and_forwar
 
     let handler = Receiver::start().await;
     handler.answer([Answer::Status(200), Answer::Status(500)]);
-    let mut listen = std::process::Command::new(env!("CARGO_BIN_EXE_kycmedia"))
+    let mut listen = crate::helpers::binary()
         .args(["webhooks", "listen", "--listen", "127.0.0.1:0", "--secret", "s3cret"])
         .args(["--forward-to", &format!("{}/mine", handler.base)])
         .env_remove("KYCMEDIA_SHARED_SECRET")
