@@ -14,6 +14,7 @@ mod command_line;
 mod decisions;
 mod docs_page;
 mod doctor;
+mod encryption;
 mod errors;
 mod helpers;
 mod interop;

@@ -12,6 +12,8 @@ mod auth;
 mod capture;
 #[path = "../api/decisions.rs"]
 mod decisions;
+#[path = "../api/encryption.rs"]
+mod encryption;
 #[path = "../api/errors.rs"]
 mod errors;
 #[path = "../api/helpers.rs"]
