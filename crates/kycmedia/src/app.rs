@@ -88,6 +88,8 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        // The answered requests' audit rows, before the process ends.
+        self.core.audit.flush().await;
         sweeper.abort();
         upkeep.abort();
         store_metrics.abort();

@@ -12,8 +12,8 @@ use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     media_cache::MediaListCache,
     store::{
-        Attempt, AttemptMedia, Credentials, Decision, Integration, KeyCensus, Media, ObjectKey, PoolStats, Replay,
-        Result, Session, SharedSecret, Store, Totals, Webhook, WebhookAttempt,
+        Attempt, AttemptMedia, AuditFilter, AuditHead, AuditRecord, Credentials, Decision, Integration, KeyCensus,
+        Media, ObjectKey, PoolStats, Replay, Result, Session, SharedSecret, Store, Totals, Webhook, WebhookAttempt,
     },
 };
 
@@ -71,6 +71,18 @@ impl Store for InvalidatingStore {
 
     async fn reseal_secrets(&self) -> Result<u64> {
         self.inner.reseal_secrets().await
+    }
+
+    async fn append_audit(&self, rows: &mut [AuditRecord]) -> Result<()> {
+        self.inner.append_audit(rows).await
+    }
+
+    async fn audit_records(&self, filter: &AuditFilter, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>> {
+        self.inner.audit_records(filter, after_seq, limit).await
+    }
+
+    async fn audit_head(&self) -> Result<AuditHead> {
+        self.inner.audit_head().await
     }
 
     async fn ping(&self) -> Result<()> {

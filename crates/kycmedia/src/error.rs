@@ -57,6 +57,16 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl AppError {
+    /// The HTTP status it answers with.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Api(rejection) => rejection.error.http_status(),
+            AppError::Internal(_) => 500,
+        }
+    }
+}
+
 impl From<ApiError> for AppError {
     fn from(e: ApiError) -> Self {
         AppError::Api(e.into())

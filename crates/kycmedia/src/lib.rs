@@ -7,6 +7,8 @@ pub mod admin;
 pub mod analyze;
 /// The server process: bind, open the state, serve, shut down.
 pub mod app;
+/// The access audit trail: one hash-chained row per access.
+pub mod audit;
 /// Media bytes in an object store.
 pub mod blobs;
 /// Reading JSON request bodies with the contract's error codes.

@@ -23,6 +23,8 @@ pub struct Core {
     pub blobs: Blobs,
     /// Seals new objects and opens stored ones; `None` with `--insecure-plaintext`.
     pub keys: Option<Arc<KeyRing>>,
+    /// Where every access is recorded.
+    pub audit: crate::audit::Trail,
     /// Without a trailing slash.
     pub public_url: String,
     pub limits: LimitArgs,
@@ -71,6 +73,7 @@ impl Core {
             .await
             .with_context(|| format!("storage {} does not answer", storage.storage))?;
         Ok(Arc::new(Core {
+            audit: crate::audit::Trail::start(store.clone()),
             store,
             blobs,
             keys,

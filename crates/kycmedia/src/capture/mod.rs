@@ -117,7 +117,7 @@ async fn rate_limit(State(capture): State<Arc<Capture>>, request: Request, next:
 /// this machine (the deployment docs/operations.md describes), whose
 /// `X-Forwarded-For` names the client it saw last; without that, every
 /// person behind the proxy would share one limit.
-fn client_address(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
     if !peer.is_loopback() {
         return peer;
     }
@@ -339,6 +339,7 @@ async fn upload(
 ) -> Result<Response, PageError> {
     let session = capture.open_session(&token).await?;
     let step = steps::find(FLOW, &context).ok_or(PageError::Ended(Ended::Unknown))?;
+    let client = client_of(&request);
     let limit = capture.core.limits.max_body_bytes;
     let bytes = axum::body::to_bytes(request.into_body(), limit)
         .await
@@ -350,7 +351,19 @@ async fn upload(
         context: step.context,
         bytes: bytes.to_vec(),
     };
-    let (_, evidence) = ingest::upload_file(&capture.core, &session, upload).await?;
+    let stored = ingest::upload_file(&capture.core, &session, upload).await;
+    let media = stored.as_ref().ok().map(|(media, _)| media.id.clone());
+    let status = stored.as_ref().map_or_else(|e| e.http_status(), |_| 201);
+    record(
+        &capture,
+        &session,
+        "POST /v/{token}/captures/{context}",
+        client,
+        status,
+        media,
+    )
+    .await;
+    let (_, evidence) = stored?;
     let hints: Vec<String> = feedback::hints(&evidence).into_iter().map(|h| h.code()).collect();
     Ok((
         StatusCode::CREATED,
@@ -362,14 +375,62 @@ async fn upload(
 /// `POST /v/{token}/submit`: submits as `PATCH /v1/sessions/{id}` does;
 /// where to send the person next (the session's `callback`, when it is a
 /// web address).
-async fn submit(State(capture): State<Arc<Capture>>, Path(token): Path<String>) -> Result<Response, PageError> {
+async fn submit(
+    State(capture): State<Arc<Capture>>,
+    Path(token): Path<String>,
+    request: Request,
+) -> Result<Response, PageError> {
     let session = capture.open_session(&token).await?;
-    lifecycle::submit_session(&capture.core, &session.integration_id, &session.id).await?;
+    let submitted = lifecycle::submit_session(&capture.core, &session.integration_id, &session.id).await;
+    let status = submitted.as_ref().map_or_else(|e| e.http_status(), |_| 200);
+    record(
+        &capture,
+        &session,
+        "POST /v/{token}/submit",
+        client_of(&request),
+        status,
+        None,
+    )
+    .await;
+    submitted?;
     let redirect = session
         .callback
         .as_deref()
         .filter(|url| url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")));
     Ok(Json(json!({ "redirect": redirect })).into_response())
+}
+
+/// The client's address, as the audit trail records it.
+fn client_of(request: &Request) -> Option<String> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| client_address(peer.ip(), request.headers()).to_string())
+}
+
+/// Records what the end user did to their session, and how it ended.
+async fn record(
+    capture: &Capture,
+    session: &Session,
+    action: &str,
+    client: Option<String>,
+    status: u16,
+    media: Option<crate::ids::MediaId>,
+) {
+    let access = crate::audit::Access {
+        actor: crate::audit::Actor::Capture,
+        integration: Some(session.integration_id.clone()),
+        secret_index: None,
+        action: action.to_owned(),
+        subject: crate::audit::Subject {
+            session: Some(session.id.clone()),
+            attempt: None,
+            media,
+        },
+        client,
+        status,
+    };
+    capture.core.audit.record(access).await;
 }
 
 #[cfg(test)]

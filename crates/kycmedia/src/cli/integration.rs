@@ -74,17 +74,42 @@ pub(super) async fn run(command: IntegrationCommand) -> anyhow::Result<Value> {
     };
     let store = database.connect().await?;
     let store = store.as_ref();
-    Ok(match &command {
-        Create { name, .. } => admin::created_json(&admin::create_integration(store, name).await?),
-        AddSecret { api_key, .. } => admin::add_secret(store, api_key).await?,
-        RevokeSecret { api_key, secret, .. } => admin::revoke_secret(store, api_key, secret.expose_secret()).await?,
-        List { .. } => admin::list(store).await?,
-        Disable { api_key, .. } => admin::disable(store, api_key).await?,
+    let (output, done, integration) = match &command {
+        Create { name, .. } => {
+            let created = admin::create_integration(store, name).await?;
+            let id = created.integration.id.clone();
+            (admin::created_json(&created), "integration create", Some(id))
+        }
+        AddSecret { api_key, .. } => (admin::add_secret(store, api_key).await?, "integration add-secret", None),
+        RevokeSecret { api_key, secret, .. } => (
+            admin::revoke_secret(store, api_key, secret.expose_secret()).await?,
+            "integration revoke-secret",
+            None,
+        ),
+        List { .. } => return Ok(admin::list(store).await?),
+        Disable { api_key, .. } => (admin::disable(store, api_key).await?, "integration disable", None),
         SetWebhooks {
             api_key,
             decisions,
             events,
             ..
-        } => admin::set_webhooks(store, api_key, decisions.as_deref(), events.as_deref()).await?,
-    })
+        } => (
+            admin::set_webhooks(store, api_key, decisions.as_deref(), events.as_deref()).await?,
+            "integration set-webhooks",
+            None,
+        ),
+    };
+    let integration = match (integration, &command) {
+        (Some(id), _) => Some(id),
+        (
+            None,
+            AddSecret { api_key, .. }
+            | RevokeSecret { api_key, .. }
+            | Disable { api_key, .. }
+            | SetWebhooks { api_key, .. },
+        ) => super::audit::integration_of(store, api_key).await,
+        (None, _) => None,
+    };
+    super::audit::operator(store, done, integration, None).await?;
+    Ok(output)
 }

@@ -52,7 +52,9 @@ pub(super) async fn run(command: KeysCommand) -> anyhow::Result<Option<Value>> {
         KeysCommand::Rotate { database } => {
             let ring = database.keys.ring()?.context("keys rotate needs --master-key-file")?;
             let store = database.connect_with(Some(ring.clone())).await?;
-            serde_json::to_value(rekey::rotate(store.as_ref(), &ring).await?)?
+            let report = rekey::rotate(store.as_ref(), &ring).await?;
+            super::audit::operator(store.as_ref(), "keys rotate", None, None).await?;
+            serde_json::to_value(report)?
         }
         KeysCommand::EncryptExisting { database, storage } => {
             let ring = database
@@ -63,7 +65,9 @@ pub(super) async fn run(command: KeysCommand) -> anyhow::Result<Option<Value>> {
             let _lock = store::serve_lock(&database.database)?;
             let store = database.connect_with(Some(ring.clone())).await?;
             let blobs = storage.open()?;
-            serde_json::to_value(rekey::encrypt_existing(store.as_ref(), &blobs, &ring).await?)?
+            let report = rekey::encrypt_existing(store.as_ref(), &blobs, &ring).await?;
+            super::audit::operator(store.as_ref(), "keys encrypt-existing", None, None).await?;
+            serde_json::to_value(report)?
         }
     }))
 }

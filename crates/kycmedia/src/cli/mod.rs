@@ -13,10 +13,12 @@ use kycmedia_proto::{
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
+mod audit;
 mod integration;
 mod keys;
 mod webhooks;
 
+pub use audit::{AuditArgs, AuditCommand};
 pub use integration::IntegrationCommand;
 pub use keys::KeysCommand;
 pub use webhooks::WebhooksCommand;
@@ -68,6 +70,9 @@ pub enum Command {
     /// Master keys: make one, rotate to a new one, seal data stored before.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The access audit trail: every request and command that read personal
+    /// data or changed state, oldest first; `audit verify` checks its chain.
+    Audit(AuditArgs),
     /// Record a decision on a submitted session.
     Decide {
         /// The session's id, as `POST /v1/sessions` answered it.
@@ -260,6 +265,7 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
         Command::Integration(command) => integration::run(command).await.map(Some),
         Command::Webhooks(command) => webhooks::run(command).await,
         Command::Keys(command) => keys::run(command).await,
+        Command::Audit(args) => audit::run(args).await,
         Command::Analyze { context, files, decode } => {
             let limits = decode.media();
             let all_ok = tokio::task::spawn_blocking(move || analyze::run(&context, &files, &limits)).await??;
@@ -273,9 +279,10 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             database,
         } => {
             let store = database.connect().await?;
-            Ok(Some(
-                admin::decide(store.as_ref(), &session_id.into(), decision.into(), reason_code).await?,
-            ))
+            let session = crate::ids::SessionId::from(session_id);
+            let decided = admin::decide(store.as_ref(), &session, decision.into(), reason_code).await?;
+            audit::operator(store.as_ref(), "decide", None, Some(session)).await?;
+            Ok(Some(decided))
         }
         Command::MigrateDb {
             from,

@@ -45,7 +45,7 @@ pub enum WebhooksCommand {
 }
 
 /// An RFC 3339 time as stored milliseconds.
-fn parse_time(text: &str) -> Result<i64, String> {
+pub(super) fn parse_time(text: &str) -> Result<i64, String> {
     let at = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map_err(|e| format!("{text:?} is not an RFC 3339 time such as 2026-12-01T00:00:00Z: {e}"))?;
     Ok((at.unix_timestamp_nanos() / 1_000_000) as i64)
@@ -81,7 +81,13 @@ pub(super) async fn run(command: WebhooksCommand) -> anyhow::Result<Option<Value
                 (None, None, None) => anyhow::bail!("name a webhook, --session or --failed-since"),
             };
             let store = database.connect().await?;
-            admin::replay_webhooks(store.as_ref(), &which).await?
+            let replayed = admin::replay_webhooks(store.as_ref(), &which).await?;
+            let session = match &which {
+                Replay::Session(session) => Some(session.clone()),
+                _ => None,
+            };
+            super::audit::operator(store.as_ref(), "webhooks replay", None, session).await?;
+            replayed
         }
     }))
 }

@@ -22,6 +22,7 @@ use kycmedia_proto::{
 };
 
 use crate::{
+    audit,
     error::AppError,
     http::error::unauthenticated,
     state::Core,
@@ -138,13 +139,56 @@ pub async fn authenticate(State(gate): State<Gate>, request: Request, next: Next
         Ok(verified) => verified,
         Err(refusal) => return refusal,
     };
+    let mut access = access(&parts, &caller);
     let mut parts = parts;
     parts.extensions.insert(caller.clone());
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    access.status = response.status().as_u16();
+    if let Some(created) = response.extensions().get::<audit::Subject>() {
+        let subject = &mut access.subject;
+        subject.session = subject.session.take().or_else(|| created.session.clone());
+        subject.attempt = subject.attempt.take().or_else(|| created.attempt.clone());
+        subject.media = subject.media.take().or_else(|| created.media.clone());
+    }
+    gate.core.audit.record(access).await;
     if response.extensions().get::<PreSigned>().is_some() {
         return response;
     }
     sign_response(response, &caller).await
+}
+
+/// A verified request's audit row, but for its outcome: the route, the
+/// caller, the client, and the id the path names (when it is one: another
+/// string is a 404 and names nothing).
+fn access(parts: &Parts, caller: &Caller) -> audit::Access {
+    let route = parts.extensions.get::<MatchedPath>().map_or("", |m| m.as_str());
+    let id = signed_id(route, parts.uri.path());
+    let id = uuid::Uuid::try_parse(id).ok().map(|u| u.hyphenated().to_string());
+    let named = route
+        .split('/')
+        .zip(route.split('/').skip(1))
+        .find(|(_, next)| *next == "{id}")
+        .map(|(kind, _)| kind);
+    let mut subject = audit::Subject::default();
+    match (named, id) {
+        (Some("sessions"), Some(id)) => subject.session = Some(id.into()),
+        (Some("attempts"), Some(id)) => subject.attempt = Some(id.into()),
+        (Some("media"), Some(id)) => subject.media = Some(id.into()),
+        _ => {}
+    }
+    let client = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| crate::capture::client_address(info.0.ip(), &parts.headers).to_string());
+    audit::Access {
+        actor: audit::Actor::Integration,
+        integration: Some(caller.integration().id.clone()),
+        secret_index: Some(caller.secret_index),
+        action: format!("{} {route}", parts.method),
+        subject,
+        client,
+        status: 0,
+    }
 }
 
 /// Checks the API key, reads the body (bounded) and checks the signature;

@@ -17,6 +17,7 @@ use kycmedia_proto::{
 };
 
 use crate::{
+    audit,
     blobs::BlobError,
     error::{AppError, AppResult},
     http::{
@@ -77,8 +78,13 @@ pub async fn upload(
     Extension(caller): Extension<Caller>,
     PathId(id): PathId<SessionId>,
     body: Bytes,
-) -> AppResult<(StatusCode, Json<UploadResponse>)> {
+) -> AppResult<(StatusCode, Extension<audit::Subject>, Json<UploadResponse>)> {
     let media = ingest::upload(&core, caller.integration(), &id, &body).await?;
+    let stored = audit::Subject {
+        attempt: Some(media.attempt_id.clone()),
+        media: Some(media.id.clone()),
+        ..Default::default()
+    };
     let object = Some(media_object(&core, &media));
     let (image, video) = match media.kind {
         MediaKind::Image => (object, None),
@@ -86,6 +92,7 @@ pub async fn upload(
     };
     Ok((
         StatusCode::CREATED,
+        Extension(stored),
         Json(UploadResponse {
             status: SUCCESS.to_owned(),
             image,

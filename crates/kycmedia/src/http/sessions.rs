@@ -10,6 +10,7 @@ use kycmedia_proto::{
 };
 
 use crate::{
+    audit,
     error::AppResult,
     http::{auth::Caller, ids::PathId},
     ids::{SessionId, rfc3339_ms},
@@ -43,10 +44,18 @@ pub async fn create(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
     body: Bytes,
-) -> AppResult<(StatusCode, Json<SessionResponse>)> {
+) -> AppResult<(StatusCode, Extension<audit::Subject>, Json<SessionResponse>)> {
     let request = lifecycle::parse_session_request(&body)?;
     let session = lifecycle::create_session(&core, caller.integration(), request).await?;
-    Ok((StatusCode::CREATED, Json(session_response(&core, &session))))
+    let created = audit::Subject {
+        session: Some(session.id.clone()),
+        ..Default::default()
+    };
+    Ok((
+        StatusCode::CREATED,
+        Extension(created),
+        Json(session_response(&core, &session)),
+    ))
 }
 
 /// Submit the session: closes its current attempt for a decision.

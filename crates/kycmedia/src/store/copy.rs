@@ -16,8 +16,8 @@ use secrecy::ExposeSecret;
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Attempt, Decision, Evidence, Integration, Media, ObjectKey, Result, Secret, Session, Webhook, WebhookAttempt,
-    driver::Driver, engine::SqlStore, table,
+    Attempt, AuditHead, AuditRecord, Decision, Evidence, Integration, Media, ObjectKey, Result, Secret, Session,
+    Webhook, WebhookAttempt, driver::Driver, engine::SqlStore, table,
 };
 
 /// The tables, parents before children: copying in this order never writes
@@ -34,10 +34,12 @@ pub enum Table {
     Evidence,
     Webhooks,
     WebhookAttempts,
+    AuditLog,
+    AuditHead,
 }
 
 impl Table {
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 12] = [
         Table::Integrations,
         Table::Secrets,
         Table::Sessions,
@@ -48,6 +50,8 @@ impl Table {
         Table::Evidence,
         Table::Webhooks,
         Table::WebhookAttempts,
+        Table::AuditLog,
+        Table::AuditHead,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +67,8 @@ impl Table {
             Table::Decisions => Decision::NAME,
             Table::Webhooks => Webhook::NAME,
             Table::WebhookAttempts => WebhookAttempt::NAME,
+            Table::AuditLog => AuditRecord::NAME,
+            Table::AuditHead => AuditHead::NAME,
         }
     }
 
@@ -72,13 +78,27 @@ impl Table {
             Table::Secrets => ("integration_id", Some("secret")),
             Table::Evidence | Table::ObjectKeys => ("media_id", None),
             Table::Decisions => ("attempt_id", None),
+            Table::AuditLog => ("seq", None),
+            Table::AuditHead => ("id", None),
             _ => ("id", None),
         }
+    }
+
+    /// Whether the key is a number (the audit trail's), compared as one:
+    /// keys travel as text, and "10" sorts before "9".
+    fn numeric_key(self) -> bool {
+        matches!(self, Table::AuditLog | Table::AuditHead)
     }
 
     /// Rows after ($1, $2) in key order, at most $3 of them.
     fn select(self, columns: &str) -> String {
         let name = self.name();
+        if self.numeric_key() {
+            let (a, _) = self.key();
+            return format!(
+                "SELECT {columns} FROM {name} WHERE {a} > COALESCE(CAST(NULLIF($1, '') AS BIGINT), -1) ORDER BY {a} LIMIT $3"
+            );
+        }
         match self.key() {
             (a, Some(b)) => {
                 format!("SELECT {columns} FROM {name} WHERE ({a}, {b}) > ($1, $2) ORDER BY {a}, {b} LIMIT $3")
@@ -89,6 +109,10 @@ impl Table {
 
     fn last(self) -> String {
         let name = self.name();
+        if self.numeric_key() {
+            let (a, _) = self.key();
+            return format!("SELECT CAST({a} AS TEXT), '' FROM {name} ORDER BY {a} DESC LIMIT 1");
+        }
         match self.key() {
             (a, Some(b)) => format!("SELECT {a}, {b} FROM {name} ORDER BY {a} DESC, {b} DESC LIMIT 1"),
             (a, None) => format!("SELECT {a}, '' FROM {name} ORDER BY {a} DESC LIMIT 1"),
@@ -114,6 +138,8 @@ pub enum Rows {
     Decisions(Vec<Decision>),
     Webhooks(Vec<Webhook>),
     WebhookAttempts(Vec<WebhookAttempt>),
+    AuditLog(Vec<AuditRecord>),
+    AuditHead(Vec<AuditHead>),
 }
 
 impl Rows {
@@ -129,6 +155,8 @@ impl Rows {
             Rows::Decisions(r) => r.len(),
             Rows::Webhooks(r) => r.len(),
             Rows::WebhookAttempts(r) => r.len(),
+            Rows::AuditLog(r) => r.len(),
+            Rows::AuditHead(r) => r.len(),
         }
     }
 
@@ -152,6 +180,8 @@ impl Rows {
             Rows::Decisions(r) => r.last().map(|r| id(r.attempt_id.as_str())),
             Rows::Webhooks(r) => r.last().map(|r| id(r.id.as_str())),
             Rows::WebhookAttempts(r) => r.last().map(|r| id(r.id.as_str())),
+            Rows::AuditLog(r) => r.last().map(|r| id(&r.seq.to_string())),
+            Rows::AuditHead(r) => r.last().map(|r| id(&r.id.to_string())),
         }
     }
 }
@@ -216,6 +246,8 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
             Table::Decisions => page!(Decisions, Decision),
             Table::Webhooks => page!(Webhooks, Webhook),
             Table::WebhookAttempts => page!(WebhookAttempts, WebhookAttempt),
+            Table::AuditLog => page!(AuditLog, AuditRecord),
+            Table::AuditHead => page!(AuditHead, AuditHead),
         })
     }
 
@@ -243,6 +275,8 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
             Rows::Decisions(records) => insert!(records),
             Rows::Webhooks(records) => insert!(records),
             Rows::WebhookAttempts(records) => insert!(records),
+            Rows::AuditLog(records) => insert!(records),
+            Rows::AuditHead(records) => insert!(records),
         }
         tx.commit().await?;
         Ok(inserted)

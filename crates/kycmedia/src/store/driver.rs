@@ -13,7 +13,10 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::{
     engine::Dialect,
-    rows::{Attempt, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session, Webhook, WebhookAttempt},
+    rows::{
+        Attempt, AuditHead, AuditRecord, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session, Webhook,
+        WebhookAttempt,
+    },
     table::Row,
 };
 use crate::{
@@ -51,6 +54,8 @@ pub trait Driver:
     + Imply<Media, Is: Row<Self>>
     + Imply<Evidence, Is: Row<Self>>
     + Imply<ObjectKey, Is: Row<Self>>
+    + Imply<AuditRecord, Is: Row<Self>>
+    + Imply<AuditHead, Is: Row<Self>>
     + Imply<Decision, Is: Row<Self>>
     + Imply<Webhook, Is: Row<Self>>
     + Imply<WebhookAttempt, Is: Row<Self>>
@@ -74,6 +79,9 @@ pub trait Driver:
     + Imply<Option<i64>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<bool, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Option<SessionId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<IntegrationId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<AttemptId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<MediaId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<Option<WebhookId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<WebhookId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<SharedSecret, Is: for<'q> Encode<'q, Self> + Type<Self>>

@@ -3,6 +3,7 @@
 //! for several servers. One implementation serves both (`engine`), with the
 //! statements in `sql` and the few differences in each backend's `Dialect`.
 
+pub mod audit;
 pub mod copy;
 mod driver;
 mod engine;
@@ -19,13 +20,14 @@ use std::{collections::HashMap, sync::Arc};
 use async_trait::async_trait;
 use kycmedia_proto::{Status, webhook::WebhookState};
 
+pub use audit::AuditFilter;
 pub use copy::RowCopy;
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
 pub use outbox::{ENQUEUED, decision_object};
 pub use postgres::PostgresStore;
 pub use rows::{
-    Attempt, Credentials, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session, SharedSecret, Webhook,
-    WebhookAttempt,
+    Attempt, AuditHead, AuditRecord, Credentials, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session,
+    SharedSecret, Webhook, WebhookAttempt,
 };
 pub use sqlite::SqliteStore;
 pub use table::Columns;
@@ -253,6 +255,15 @@ pub trait Store: Send + Sync {
     /// Sends the chosen webhooks again from the start of the retry
     /// schedule; returns how many.
     async fn replay_webhooks(&self, which: &Replay, now: i64) -> Result<u64>;
+
+    /// Appends to the audit trail, in order, in one transaction: numbers
+    /// the rows on from the chain's end and links each to the one before
+    /// (`seq` and `hash` are filled in).
+    async fn append_audit(&self, rows: &mut [AuditRecord]) -> Result<()>;
+    /// Up to `limit` audit rows after `after_seq`, in order.
+    async fn audit_records(&self, filter: &AuditFilter, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;
+    /// The chain's end, as the last append left it.
+    async fn audit_head(&self) -> Result<AuditHead>;
 }
 
 /// Which webhooks `replay_webhooks` sends again.

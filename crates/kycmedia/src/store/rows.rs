@@ -165,6 +165,43 @@ table! {
     }
 }
 
+table! {
+    /// One access to personal data or change of state (`audit`), in the
+    /// order written. Ids only, never personal data.
+    pub struct AuditRecord in "audit_log" {
+        /// From 1, without gaps: a missing number is a deleted row.
+        pub seq: i64,
+        pub at: i64,
+        /// `integration` (an API request), `capture` (the end user's page)
+        /// or `operator` (a command).
+        pub actor: String,
+        pub integration_id: Option<IntegrationId>,
+        /// Which of the integration's secrets signed the request (0 newest).
+        pub secret_index: Option<i64>,
+        /// The route (`GET /v1/media/{id}`) or the command (`kycmedia decide`).
+        pub action: String,
+        pub session_id: Option<SessionId>,
+        pub attempt_id: Option<AttemptId>,
+        pub media_id: Option<MediaId>,
+        /// The client's address, for a request.
+        pub client: Option<String>,
+        /// The HTTP status answered; 0 for a command that succeeded.
+        pub status: i64,
+        /// SHA-256 of the previous row's hash and this row's other fields
+        /// (`store::audit::link`).
+        pub hash: Vec<u8>,
+    }
+}
+
+table! {
+    /// The audit chain's end: its last row's `seq` and `hash`; one row.
+    pub struct AuditHead in "audit_head" {
+        pub id: i64,
+        pub seq: i64,
+        pub hash: Vec<u8>,
+    }
+}
+
 /// An integration with its shared secrets, newest first: what a request is
 /// verified against.
 #[derive(Debug, Clone)]

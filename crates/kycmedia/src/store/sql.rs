@@ -11,7 +11,10 @@
 use std::sync::LazyLock;
 
 use super::{
-    rows::{Attempt, Decision, Integration, Media, ObjectKey, Secret, Session, Webhook, WebhookAttempt},
+    rows::{
+        Attempt, AuditHead, AuditRecord, Decision, Integration, Media, ObjectKey, Secret, Session, Webhook,
+        WebhookAttempt,
+    },
     table::Columns,
 };
 
@@ -138,6 +141,24 @@ pub static MEDIA: Statement = LazyLock::new(|| {
         Media::COLUMNS
     )
 });
+/// $1 the genesis hash: the chain's end before its first row, written by
+/// the first append (a database copied by `migrate-db` gets the source's).
+pub const START_AUDIT_HEAD: &str =
+    "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1) ON CONFLICT (id) DO NOTHING";
+/// A write that changes nothing: it locks the chain's end until commit.
+pub const LOCK_AUDIT_HEAD: &str = "UPDATE audit_head SET seq = seq WHERE id = 1";
+pub static AUDIT_HEAD: Statement =
+    LazyLock::new(|| format!("SELECT {} FROM audit_head WHERE id = 1", AuditHead::COLUMNS));
+pub const SET_AUDIT_HEAD: &str = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+/// $1 after seq, $2 session or NULL, $3 since or NULL, $4 limit.
+pub static AUDIT_RECORDS: Statement = LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM audit_log WHERE seq > $1
+         AND ($2 IS NULL OR session_id = $2) AND ($3 IS NULL OR at >= $3) ORDER BY seq LIMIT $4",
+        AuditRecord::COLUMNS
+    )
+});
+
 /// $1 media, $2 integration: the wrapped data key of its object.
 pub static OBJECT_KEY: Statement = LazyLock::new(|| {
     format!(

@@ -41,7 +41,7 @@ fn kycmedia(place: &Place, key_file: &Path, args: &[&str]) -> (bool, Value, Stri
 /// A key file of its own, beside nothing else.
 fn new_key_file(dir: &Path, name: &str, keys: &[String]) -> std::path::PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, keys.join("\n") + "\n").unwrap();
+    crate::helpers::write_private(&path, &(keys.join("\n") + "\n"));
     path
 }
 

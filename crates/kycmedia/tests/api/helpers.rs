@@ -46,12 +46,19 @@ pub fn master_key_file() -> &'static Path {
         if !path.exists() {
             // Written aside and renamed: the test binaries start side by side.
             let aside = path.with_extension(format!("key.{}", std::process::id()));
-            std::fs::write(&aside, kycmedia::keys::generate_line() + "\n").expect("a key file");
+            write_private(&aside, &(kycmedia::keys::generate_line() + "\n"));
             std::fs::rename(&aside, &path).expect("a key file");
         }
         path
     });
     &PATH
+}
+
+/// Writes a file only its owner may read, as a key file must be.
+pub fn write_private(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).expect("a private file");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("mode 0600");
 }
 
 /// The kycmedia binary, with the tests' master key.

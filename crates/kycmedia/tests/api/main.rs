@@ -4,6 +4,7 @@
 //! S3; the modules that name no backend are shared by both.
 
 mod api_command;
+mod audit;
 mod auth;
 mod browser;
 mod capture;

@@ -6,6 +6,8 @@
 //! The shared modules are the very files of `tests/api`; only `BACKEND`
 //! differs, and `helpers` gives each test a database and bucket of its own.
 
+#[path = "../api/audit.rs"]
+mod audit;
 #[path = "../api/auth.rs"]
 mod auth;
 #[path = "../api/capture.rs"]

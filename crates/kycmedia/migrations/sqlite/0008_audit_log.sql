@@ -1,0 +1,29 @@
+-- The access audit trail (issue 14): one row per access to personal data or
+-- change of state, append-only. Each row's hash is SHA-256 of the previous
+-- row's hash and its own fields, so a row deleted or altered breaks the
+-- chain from there on (`kycmedia audit verify`). Ids only, never personal
+-- data: the rows outlive the sessions they name.
+CREATE TABLE audit_log (
+    seq            BIGINT PRIMARY KEY NOT NULL,
+    at             BIGINT NOT NULL,
+    actor          TEXT NOT NULL,
+    integration_id TEXT,
+    secret_index   BIGINT,
+    action         TEXT NOT NULL,
+    session_id     TEXT,
+    attempt_id     TEXT,
+    media_id       TEXT,
+    client         TEXT,
+    status         BIGINT NOT NULL,
+    hash           BLOB NOT NULL
+);
+CREATE INDEX audit_log_session ON audit_log(session_id, seq);
+CREATE INDEX audit_log_at ON audit_log(at);
+
+-- The chain's end: the last row's seq and hash; the first append writes it.
+-- Every append locks this row, so writers on several servers take turns.
+CREATE TABLE audit_head (
+    id   BIGINT PRIMARY KEY NOT NULL,
+    seq  BIGINT NOT NULL,
+    hash BLOB NOT NULL
+);
