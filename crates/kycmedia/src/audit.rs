@@ -107,7 +107,12 @@ impl Trail {
 
     /// Queues an access's row; waits only when the writer is `QUEUE` rows behind.
     pub async fn record(&self, access: Access) {
-        if self.queue.send(Message::Row(Box::new(access.into_record()))).await.is_err() {
+        if self
+            .queue
+            .send(Message::Row(Box::new(access.into_record())))
+            .await
+            .is_err()
+        {
             tracing::error!("the audit writer has stopped: an access went unrecorded");
         }
     }
