@@ -275,7 +275,7 @@ async fn sigkills_during_uploads_and_deletes_lose_nothing_acknowledged_and_leave
             listed.insert(image["id"].as_str().unwrap().to_owned(), session.clone());
         }
     }
-    for (id, (session, bytes)) in &told.uploads {
+    for (id, (session, _)) in &told.uploads {
         if told.deleted.contains(session) {
             continue;
         }
