@@ -31,6 +31,7 @@ pub struct ClientBuilder {
     max_backoff: Duration,
     user_agent: String,
     max_json_body: usize,
+    replay_protection: bool,
 }
 
 /// Secrets are never printed: a builder may end up in a log line.
@@ -61,6 +62,7 @@ impl ClientBuilder {
             max_backoff: Duration::from_secs(10),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             max_json_body: 16 * 1024 * 1024,
+            replay_protection: false,
         }
     }
 
@@ -123,6 +125,15 @@ impl ClientBuilder {
         self
     }
 
+    /// Signs every request under kycmedia's replay protection (docs/api.md
+    /// §1.7): a timestamp and a fresh nonce, with the method and path, for
+    /// an integration set to require it. Off by default: the provider's
+    /// service and integrations without it do not know these headers.
+    pub fn replay_protection(mut self, on: bool) -> Self {
+        self.replay_protection = on;
+        self
+    }
+
     /// The largest JSON response body accepted, in bytes; protects the caller
     /// from a server (or impostor) that streams without end. Downloads are
     /// streamed and not subject to it.
@@ -173,6 +184,7 @@ impl ClientBuilder {
                     max_backoff: self.max_backoff,
                 },
                 max_json_body: self.max_json_body,
+                replay_protection: self.replay_protection,
             }),
         })
     }

@@ -7,7 +7,10 @@ use bytes::{Bytes, BytesMut};
 use kycmedia_proto::{
     FailBody,
     headers::{REASON_HEADER, REQUEST_ID_HEADER},
-    signing::{AUTH_CLIENT_HEADER, HMAC_HEADER, Scheme, parse_signature, sign, verify},
+    signing::{
+        AUTH_CLIENT_HEADER, HMAC_HEADER, NONCE_HEADER, Scheme, TIMESTAMP_HEADER, parse_signature,
+        replay_protected_payload, sign, verify,
+    },
 };
 use reqwest::{Method, StatusCode, Url, header::HeaderMap};
 use serde::de::DeserializeOwned;
@@ -35,6 +38,8 @@ pub(crate) struct Inner {
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_json_body: usize,
+    /// Sign with a timestamp and nonce (`ClientBuilder::replay_protection`).
+    pub(crate) replay_protection: bool,
 }
 
 /// When and how often idempotent calls are repeated.
@@ -114,8 +119,23 @@ impl Client {
                 .inner
                 .http
                 .request(call.method.clone(), url.clone())
-                .header(AUTH_CLIENT_HEADER, &self.inner.api_key)
-                .header(HMAC_HEADER, &signature);
+                .header(AUTH_CLIENT_HEADER, &self.inner.api_key);
+            request = if self.inner.replay_protection {
+                // A fresh nonce and time for each try: a retry is a new request.
+                let timestamp = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+                    .to_string();
+                let nonce = uuid::Uuid::new_v4().simple().to_string();
+                let payload =
+                    replay_protected_payload(&timestamp, &nonce, call.method.as_str(), url.path(), call.signed);
+                request
+                    .header(TIMESTAMP_HEADER, timestamp)
+                    .header(NONCE_HEADER, nonce)
+                    .header(HMAC_HEADER, sign(Scheme::Hmac, secret, &payload))
+            } else {
+                request.header(HMAC_HEADER, &signature)
+            };
             if let Some(body) = &call.body {
                 request = request
                     .header(reqwest::header::CONTENT_TYPE, "application/json")

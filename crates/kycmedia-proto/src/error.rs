@@ -53,6 +53,9 @@ pub enum ApiError {
     Timeout,
     /// (ours) The path exists but not with this method.
     MethodNotAllowed,
+    /// (ours) Replay protection refused the request: no timestamp or nonce,
+    /// a time outside the window, or a nonce seen before.
+    Replayed,
     Internal,
 }
 
@@ -70,7 +73,8 @@ impl ApiError {
             | IdSignatureMismatch
             | BodySignatureMismatch
             | LegacyIdSignatureMismatch
-            | LegacyBodySignatureMismatch => 401,
+            | LegacyBodySignatureMismatch
+            | Replayed => 401,
             NotFound => 404,
             MethodNotAllowed => 405,
             Timeout => 408,
@@ -108,7 +112,8 @@ impl ApiError {
             ImagePropertyMissing => "1403",
             VendorDataTooLong => "1500",
             VendorDataNotString => "1501",
-            ValidationFailed | NotFound | MethodNotAllowed | Conflict | PayloadTooLarge | Timeout | Internal => "1101",
+            ValidationFailed | NotFound | MethodNotAllowed | Conflict | PayloadTooLarge | Timeout | Replayed
+            | Internal => "1101",
         }
     }
 
@@ -149,6 +154,7 @@ impl ApiError {
             PayloadTooLarge => "Request body is too large",
             Timeout => "Request timed out",
             MethodNotAllowed => "Method not allowed",
+            Replayed => "Request is stale, replayed, or lacks its timestamp and nonce",
             Internal => "Something went wrong",
         };
         text.to_owned()
@@ -226,6 +232,7 @@ mod tests {
             Timeout,
             Conflict,
             PayloadTooLarge,
+            Replayed,
             Internal,
         ];
         // No wildcard: a new variant stops this compiling until it is listed above.
@@ -260,6 +267,7 @@ mod tests {
                 | PayloadTooLarge
                 | Timeout
                 | MethodNotAllowed
+                | Replayed
                 | Internal => {}
             }
         }

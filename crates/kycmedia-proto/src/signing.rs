@@ -16,6 +16,31 @@ pub const HMAC_HEADER: &str = "x-hmac-signature";
 pub const LEGACY_HEADER: &str = "x-signature";
 /// Header carrying the API key, on requests and echoed on responses.
 pub const AUTH_CLIENT_HEADER: &str = "x-auth-client";
+/// Replay protection (kycmedia, opt-in per integration): the request's
+/// time, in Unix seconds.
+pub const TIMESTAMP_HEADER: &str = "x-kycmedia-timestamp";
+/// Replay protection: a value the client never sends twice (16 to 128 of
+/// `A-Z a-z 0-9 - _`).
+pub const NONCE_HEADER: &str = "x-kycmedia-nonce";
+
+/// What a request signs under replay protection (docs/api.md §1.7): the
+/// provider's payload (the body, or the bare id) behind the time, the
+/// nonce, the method and the path, so that a captured signature is good
+/// for this one request only: not later, not twice, not as another method
+/// or on another path.
+pub fn replay_protected_payload(timestamp: &str, nonce: &str, method: &str, path: &str, payload: &[u8]) -> Vec<u8> {
+    let mut out = format!("kycmedia-replay-v1\n{timestamp}\n{nonce}\n{method}\n{path}\n").into_bytes();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Whether a nonce is of the accepted form.
+pub fn well_formed_nonce(nonce: &str) -> bool {
+    (16..=128).contains(&nonce.len())
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// Which signature scheme a request used; the response answers in kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,6 +20,7 @@ pub async fn create_integration(store: &dyn Store, name: &str) -> Result<Credent
         created_at: now_ms(),
         decision_webhook_url: None,
         event_webhook_url: None,
+        replay_window_secs: None,
     };
     store
         .create_integration(&integration, &SharedSecret::from(new_id()))
@@ -43,6 +44,16 @@ pub async fn add_secret(store: &dyn Store, api_key: &str) -> Result<Value, Store
         .add_secret(api_key, &SharedSecret::from(secret.as_str()), now_ms())
         .await?;
     Ok(json!({ "sharedSecret": secret }))
+}
+
+/// Turns replay protection on (`Some` window, seconds) or off.
+pub async fn set_replay_window(
+    store: &dyn Store,
+    api_key: &str,
+    window_secs: Option<i64>,
+) -> Result<Value, StoreError> {
+    store.set_replay_window(api_key, window_secs).await?;
+    Ok(json!({ "apiKey": api_key, "replayWindowSecs": window_secs }))
 }
 
 pub async fn revoke_secret(store: &dyn Store, api_key: &str, secret: &str) -> Result<Value, StoreError> {

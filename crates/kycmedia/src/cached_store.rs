@@ -13,7 +13,8 @@ use crate::{
     media_cache::MediaListCache,
     store::{
         Attempt, AttemptMedia, AuditFilter, AuditHead, AuditRecord, Credentials, Decision, Integration, KeyCensus,
-        Media, ObjectKey, PoolStats, Replay, Result, Session, SharedSecret, Store, Totals, Webhook, WebhookAttempt,
+        Media, ObjectKey, PoolStats, Replay, RequestNonce, Result, Session, SharedSecret, Store, Totals, Webhook,
+        WebhookAttempt,
     },
 };
 
@@ -83,6 +84,18 @@ impl Store for InvalidatingStore {
 
     async fn audit_head(&self) -> Result<AuditHead> {
         self.inner.audit_head().await
+    }
+
+    async fn set_replay_window(&self, api_key: &str, window_secs: Option<i64>) -> Result<()> {
+        self.inner.set_replay_window(api_key, window_secs).await
+    }
+
+    async fn use_nonce(&self, nonce: &RequestNonce) -> Result<bool> {
+        self.inner.use_nonce(nonce).await
+    }
+
+    async fn forget_nonces(&self, before: i64) -> Result<u64> {
+        self.inner.forget_nonces(before).await
     }
 
     async fn ping(&self) -> Result<()> {

@@ -59,6 +59,12 @@ pub async fn every_hour(core: Arc<Core>, grace: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        // Replay windows are an hour at most: a nonce two hours old can
+        // only come with a timestamp outside any window.
+        let before = crate::ids::now_ms() - 2 * 3600 * 1000;
+        if let Err(e) = core.store.forget_nonces(before).await {
+            tracing::warn!(error = %e, "forgetting old request nonces failed");
+        }
         match run(core.store.as_ref(), &core.blobs, grace).await {
             Ok(r) if r.erased > 0 => {
                 tracing::info!(scanned = r.scanned, erased = r.erased, "sweep erased orphaned media")

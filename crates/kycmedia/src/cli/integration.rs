@@ -46,6 +46,21 @@ pub enum IntegrationCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Require replay protection of the integration's requests (docs/api.md
+    /// §1.7: a signed timestamp within the window and a fresh nonce), or
+    /// with --off go back to the provider's scheme.
+    SetReplayWindow {
+        /// The integration's API key.
+        api_key: String,
+        /// How far a request's timestamp may be from the server's clock.
+        #[arg(long, value_parser = clap::value_parser!(i64).range(1..=3600), required_unless_present = "off")]
+        secs: Option<i64>,
+        /// Turn replay protection off.
+        #[arg(long, conflicts_with = "secs")]
+        off: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Set where the integration's webhooks go; a URL left out stays as it
     /// was, an empty one stops those webhooks.
     SetWebhooks {
@@ -70,6 +85,7 @@ pub(super) async fn run(command: IntegrationCommand) -> anyhow::Result<Value> {
         | RevokeSecret { database, .. }
         | List { database }
         | Disable { database, .. }
+        | SetReplayWindow { database, .. }
         | SetWebhooks { database, .. } => database,
     };
     let store = database.connect().await?;
@@ -88,6 +104,11 @@ pub(super) async fn run(command: IntegrationCommand) -> anyhow::Result<Value> {
         ),
         List { .. } => return Ok(admin::list(store).await?),
         Disable { api_key, .. } => (admin::disable(store, api_key).await?, "integration disable", None),
+        SetReplayWindow { api_key, secs, .. } => (
+            admin::set_replay_window(store, api_key, *secs).await?,
+            "integration set-replay-window",
+            None,
+        ),
         SetWebhooks {
             api_key,
             decisions,
@@ -106,6 +127,7 @@ pub(super) async fn run(command: IntegrationCommand) -> anyhow::Result<Value> {
             AddSecret { api_key, .. }
             | RevokeSecret { api_key, .. }
             | Disable { api_key, .. }
+            | SetReplayWindow { api_key, .. }
             | SetWebhooks { api_key, .. },
         ) => super::audit::integration_of(store, api_key).await,
         (None, _) => None,

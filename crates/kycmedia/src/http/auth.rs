@@ -23,10 +23,10 @@ use kycmedia_proto::{
 
 use crate::{
     audit,
-    error::AppError,
-    http::error::unauthenticated,
+    error::{AppError, Rejection},
+    http::error::{rejection_response, unauthenticated},
     state::Core,
-    store::{Credentials, Integration},
+    store::{Credentials, Integration, RequestNonce},
 };
 
 /// Who made a request, and how to sign the answer.
@@ -226,12 +226,21 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
     } else {
         Bytes::new()
     };
-    let payload: &[u8] = if with_body {
+    let provider_payload: &[u8] = if with_body {
         &body
     } else {
         let route = parts.extensions.get::<MatchedPath>().map_or("", |m| m.as_str());
         signed_id(route, parts.uri.path()).as_bytes()
     };
+    // Replay protection, for an integration that opted in: the signature
+    // covers time, nonce, method and path too (docs/api.md §1.7).
+    let protected = match credentials.integration.replay_window_secs {
+        Some(window) => {
+            Some(replay_guard(parts, window, provider_payload).map_err(|reason| replayed(reason, sent_key.clone()))?)
+        }
+        None => None,
+    };
+    let payload: &[u8] = protected.as_ref().map_or(provider_payload, |(bytes, _)| bytes);
 
     let caller = match signature_header(&parts.headers) {
         None if gate.signature == Signature::Optional && !credentials.secrets.is_empty() => Caller {
@@ -258,7 +267,54 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
             }
         }
     };
+    if let Some((_, nonce)) = protected {
+        if caller.scheme != Scheme::Hmac {
+            return Err(fail(ApiError::Replayed));
+        }
+        let seen = RequestNonce {
+            integration_id: credentials.integration.id.clone(),
+            nonce,
+            seen_at: crate::ids::now_ms(),
+        };
+        match core.store.use_nonce(&seen).await {
+            Ok(true) => {}
+            Ok(false) => return Err(replayed("this nonce was used before".to_owned(), sent_key)),
+            Err(e) => return Err(AppError::from(e).into_response()),
+        }
+    }
     Ok((caller, body))
+}
+
+/// Replay protection's refusal, with the reason and the API key echoed.
+fn replayed(reason: String, api_key: Option<HeaderValue>) -> Response {
+    let mut response = rejection_response(&Rejection::new(ApiError::Replayed, reason));
+    if let Some(key) = api_key {
+        response.headers_mut().insert(AUTH_CLIENT_HEADER, key);
+    }
+    response
+}
+
+/// The bytes a replay-protected request signs, and its nonce; or why the
+/// request cannot be one (the reason, for the `X-Kycmedia-Reason` header).
+fn replay_guard(parts: &Parts, window_secs: i64, payload: &[u8]) -> Result<(Vec<u8>, String), String> {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(timestamp), Some(nonce)) = (header(signing::TIMESTAMP_HEADER), header(signing::NONCE_HEADER)) else {
+        return Err("this integration requires X-Kycmedia-Timestamp and X-Kycmedia-Nonce".to_owned());
+    };
+    let Ok(at) = timestamp.parse::<i64>() else {
+        return Err("X-Kycmedia-Timestamp must be Unix seconds".to_owned());
+    };
+    let skew = crate::ids::now_ms() / 1000 - at;
+    if skew.abs() > window_secs {
+        return Err(format!(
+            "X-Kycmedia-Timestamp is {skew} s from the server's clock, outside the {window_secs} s window"
+        ));
+    }
+    if !signing::well_formed_nonce(nonce) {
+        return Err("X-Kycmedia-Nonce must be 16 to 128 of A-Z a-z 0-9 - _".to_owned());
+    }
+    let signed = signing::replay_protected_payload(timestamp, nonce, parts.method.as_str(), parts.uri.path(), payload);
+    Ok((signed, nonce.to_owned()))
 }
 
 /// Signs the exact bytes of a buffered response body.

@@ -14,8 +14,8 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 use super::{
     engine::Dialect,
     rows::{
-        Attempt, AuditHead, AuditRecord, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session, Webhook,
-        WebhookAttempt,
+        Attempt, AuditHead, AuditRecord, Decision, Evidence, Integration, Media, ObjectKey, RequestNonce, Secret,
+        Session, Webhook, WebhookAttempt,
     },
     table::Row,
 };
@@ -56,6 +56,7 @@ pub trait Driver:
     + Imply<ObjectKey, Is: Row<Self>>
     + Imply<AuditRecord, Is: Row<Self>>
     + Imply<AuditHead, Is: Row<Self>>
+    + Imply<RequestNonce, Is: Row<Self>>
     + Imply<Decision, Is: Row<Self>>
     + Imply<Webhook, Is: Row<Self>>
     + Imply<WebhookAttempt, Is: Row<Self>>

@@ -23,8 +23,8 @@ use secrecy::ExposeSecret;
 
 use super::{
     Attempt, AttemptMedia, AuditFilter, AuditHead, AuditRecord, Credentials, Decision, Evidence, Integration,
-    KeyCensus, MAX_SECRETS, Media, ObjectKey, PoolStats, Replay, Result, Secret, Session, SharedSecret, Store,
-    StoreError, Totals, Webhook, WebhookAttempt, audit, driver::Driver, outbox, sql, table,
+    KeyCensus, MAX_SECRETS, Media, ObjectKey, PoolStats, Replay, RequestNonce, Result, Secret, Session, SharedSecret,
+    Store, StoreError, Totals, Webhook, WebhookAttempt, audit, driver::Driver, outbox, sql, table,
 };
 use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
@@ -234,6 +234,31 @@ impl<DB: Driver> Store for SqlStore<DB> {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_replay_window(&self, api_key: &str, window_secs: Option<i64>) -> Result<()> {
+        let done = sqlx::query(sql::SET_REPLAY_WINDOW)
+            .bind(api_key)
+            .bind(window_secs)
+            .execute(&self.pool)
+            .await?;
+        if DB::rows_affected(&done) == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn use_nonce(&self, nonce: &RequestNonce) -> Result<bool> {
+        let done = table::insert([nonce], " ON CONFLICT DO NOTHING")
+            .build()
+            .execute(&self.pool)
+            .await?;
+        Ok(DB::rows_affected(&done) == 1)
+    }
+
+    async fn forget_nonces(&self, before: i64) -> Result<u64> {
+        let done = sqlx::query(sql::FORGET_NONCES).bind(before).execute(&self.pool).await?;
+        Ok(DB::rows_affected(&done))
     }
 
     async fn disable_integration(&self, api_key: &str) -> Result<()> {

@@ -26,8 +26,8 @@ pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachabil
 pub use outbox::{ENQUEUED, decision_object};
 pub use postgres::PostgresStore;
 pub use rows::{
-    Attempt, AuditHead, AuditRecord, Credentials, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session,
-    SharedSecret, Webhook, WebhookAttempt,
+    Attempt, AuditHead, AuditRecord, Credentials, Decision, Evidence, Integration, Media, ObjectKey, RequestNonce,
+    Secret, Session, SharedSecret, Webhook, WebhookAttempt,
 };
 pub use sqlite::SqliteStore;
 pub use table::Columns;
@@ -149,6 +149,14 @@ pub trait Store: Send + Sync {
     /// Fails with `Invalid` when it is the last secret, `NotFound` when unknown.
     async fn revoke_secret(&self, api_key: &str, secret: &str) -> Result<()>;
     async fn disable_integration(&self, api_key: &str) -> Result<()>;
+    /// Turns replay protection on with this window, or off with `None`.
+    async fn set_replay_window(&self, api_key: &str, window_secs: Option<i64>) -> Result<()>;
+    /// Records a replay-protected request's nonce; `false` when the
+    /// integration used it before (within the window: older ones are
+    /// forgotten, see `forget_nonces`).
+    async fn use_nonce(&self, nonce: &RequestNonce) -> Result<bool>;
+    /// Forgets nonces seen before `before` (ms), over every tenant.
+    async fn forget_nonces(&self, before: i64) -> Result<u64>;
     /// Replaces both webhook URLs; `None` sends no such webhooks.
     async fn set_webhooks(&self, api_key: &str, decisions: Option<&str>, events: Option<&str>) -> Result<()>;
 

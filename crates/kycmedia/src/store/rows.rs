@@ -24,6 +24,20 @@ table! {
         pub decision_webhook_url: Option<String>,
         /// Where event webhooks (`started`, `submitted`) go.
         pub event_webhook_url: Option<String>,
+        /// Replay protection (docs/api.md §1.7): requests must carry a
+        /// signed time within this many seconds, and a fresh nonce. `None`
+        /// keeps the provider's scheme.
+        pub replay_window_secs: Option<i64>,
+    }
+}
+
+table! {
+    /// A nonce an integration under replay protection has used, kept for
+    /// its window. Not copied by `migrate-db`: it lapses within minutes.
+    pub struct RequestNonce in "request_nonces" {
+        pub integration_id: IntegrationId,
+        pub nonce: String,
+        pub seen_at: i64,
     }
 }
 

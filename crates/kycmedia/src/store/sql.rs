@@ -72,6 +72,8 @@ pub const SET_WEBHOOKS: &str =
     "UPDATE integrations SET decision_webhook_url = $2, event_webhook_url = $3 WHERE api_key = $1";
 /// The same, by id alone (operator commands).
 pub const LOCK_ANY_SESSION: &str = "UPDATE sessions SET status = status WHERE id = $1";
+pub const SET_REPLAY_WINDOW: &str = "UPDATE integrations SET replay_window_secs = $2 WHERE api_key = $1";
+pub const FORGET_NONCES: &str = "DELETE FROM request_nonces WHERE seen_at < $1";
 pub const DISABLE_INTEGRATION: &str = "UPDATE integrations SET active = FALSE WHERE api_key = $1";
 
 pub const SESSION_STATUS: &str = "SELECT status FROM sessions WHERE id = $1 AND integration_id = $2";

@@ -28,6 +28,7 @@ mod ranking;
 mod readme;
 mod reasons;
 mod receiver;
+mod replay;
 mod schema;
 #[allow(dead_code, reason = "only the PostgreSQL suite starts the services")]
 mod services;

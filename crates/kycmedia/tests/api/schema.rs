@@ -5,18 +5,22 @@
 //! statement.
 
 use kycmedia::store::{
-    Attempt, Columns, Decision, Evidence, Integration, Media, ObjectKey, Secret, Session, Webhook, WebhookAttempt,
+    Attempt, AuditHead, AuditRecord, Columns, Decision, Evidence, Integration, Media, ObjectKey, RequestNonce, Secret,
+    Session, Webhook, WebhookAttempt,
 };
 
 use crate::helpers::{Backend, spawn_app};
 
-const TABLES: [(&str, &str); 10] = [
+const TABLES: [(&str, &str); 13] = [
     (Integration::NAME, Integration::COLUMNS),
     (Secret::NAME, Secret::COLUMNS),
     (Session::NAME, Session::COLUMNS),
     (Attempt::NAME, Attempt::COLUMNS),
     (Media::NAME, Media::COLUMNS),
     (ObjectKey::NAME, ObjectKey::COLUMNS),
+    (AuditRecord::NAME, AuditRecord::COLUMNS),
+    (AuditHead::NAME, AuditHead::COLUMNS),
+    (RequestNonce::NAME, RequestNonce::COLUMNS),
     (Evidence::NAME, Evidence::COLUMNS),
     (Decision::NAME, Decision::COLUMNS),
     (Webhook::NAME, Webhook::COLUMNS),

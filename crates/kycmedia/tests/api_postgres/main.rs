@@ -35,6 +35,8 @@ mod ops;
 mod ranking;
 #[path = "../api/receiver.rs"]
 mod receiver;
+#[path = "../api/replay.rs"]
+mod replay;
 mod scale_out;
 #[path = "../api/schema.rs"]
 mod schema;

@@ -1,0 +1,12 @@
+-- Opt-in replay protection per integration (issue 14, docs/api.md §1.7):
+-- the window in seconds, none for the provider's scheme unchanged.
+ALTER TABLE integrations ADD COLUMN replay_window_secs BIGINT;
+
+-- Nonces seen within the window, per integration; older ones are forgotten.
+CREATE TABLE request_nonces (
+    integration_id TEXT NOT NULL REFERENCES integrations(id) ON DELETE CASCADE,
+    nonce          TEXT NOT NULL,
+    seen_at        BIGINT NOT NULL,
+    PRIMARY KEY (integration_id, nonce)
+);
+CREATE INDEX request_nonces_seen ON request_nonces(seen_at);
