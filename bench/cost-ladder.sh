@@ -35,6 +35,8 @@ trap 'exit 130' INT TERM
 (cd "$ROOT" && cargo build --release -p kycmedia) >&2
 
 DB="sqlite://$TMP/k.db"
+(umask 077 && "$BIN/kycmedia" keys generate >"$TMP/master.key")
+export KYCMEDIA_MASTER_KEY_FILE="$TMP/master.key"
 created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>/dev/null)
 API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
 SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")

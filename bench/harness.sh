@@ -75,6 +75,10 @@ open_backend() {
         BACKEND_NAME="SQLite + files"
     fi
     say "backend: $BACKEND_NAME"
+    # Media and secrets are sealed under a master key; every kycmedia
+    # command of the run reads it from the environment.
+    (umask 077 && "$BIN/kycmedia" keys generate >"$TMP/master.key")
+    export KYCMEDIA_MASTER_KEY_FILE="$TMP/master.key"
     local created
     created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>>"$TMP/kycmedia.log")
     API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")

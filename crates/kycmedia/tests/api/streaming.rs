@@ -64,6 +64,10 @@ async fn downloading_a_large_file_does_not_grow_the_servers_memory_by_its_size()
                 &format!("127.0.0.1:{port}"),
                 "--max-body-bytes",
                 "80000000",
+                // A memory test, not a deadline test: on a busy machine the
+                // 53 MB upload takes longer than the default 30 s.
+                "--request-timeout-secs",
+                "600",
             ])
             .args(place.serve_args())
             .env("RUST_LOG", "warn")
