@@ -4,11 +4,18 @@
 //! A request does not wait for its row's commit: rows go to one writer task
 //! per server (`Trail`), which appends whatever has queued up in one
 //! transaction. Under load the batches grow, so the trail costs a hot read
-//! a queue push, not a commit. The price: rows of the last moment before a
-//! crash can be lost (a graceful stop writes them all, `Trail::flush`).
+//! a queue push, not a commit; identical accesses within a batch (a client
+//! polling one list) become one row with their count and the times of the
+//! first and last, so a hot loop writes a row per batch, not per request.
+//! The price: rows of the last moment before a crash can be lost (a
+//! graceful stop writes them all, `Trail::flush`).
 //! Commands append their row themselves, synchronously (`append_now`).
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    sync::Arc,
+    time::Duration,
+};
 
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
@@ -22,7 +29,7 @@ use crate::{
 };
 
 /// Rows a server may hold before requests wait for the writer.
-const QUEUE: usize = 65_536;
+const QUEUE: usize = 16_384;
 /// Rows per transaction at most.
 const BATCH: usize = 4096;
 
@@ -70,9 +77,12 @@ pub struct Access {
 
 impl Access {
     fn into_record(self) -> AuditRecord {
+        let at = now_ms();
         AuditRecord {
             seq: 0,
-            at: now_ms(),
+            at,
+            count: 1,
+            last_at: at,
             actor: self.actor.as_str().to_owned(),
             integration_id: self.integration,
             secret_index: self.secret_index.map(|i| i as i64),
@@ -129,11 +139,22 @@ impl Trail {
 async fn write_forever(store: Arc<dyn Store>, mut incoming: mpsc::Receiver<Message>) {
     let mut messages = Vec::with_capacity(BATCH);
     while incoming.recv_many(&mut messages, BATCH).await > 0 {
-        let mut rows = Vec::with_capacity(messages.len());
+        let mut rows: Vec<AuditRecord> = Vec::with_capacity(messages.len());
+        let mut same: HashMap<Key, usize> = HashMap::new();
         let mut flushed = Vec::new();
         for message in messages.drain(..) {
             match message {
-                Message::Row(row) => rows.push(*row),
+                Message::Row(row) => match same.entry(Key::of(&row)) {
+                    Entry::Occupied(at) => {
+                        let kept = &mut rows[*at.get()];
+                        kept.count += 1;
+                        kept.last_at = kept.last_at.max(row.at);
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(rows.len());
+                        rows.push(*row);
+                    }
+                },
                 Message::Flush(done) => flushed.push(done),
             }
         }
@@ -147,6 +168,36 @@ async fn write_forever(store: Arc<dyn Store>, mut incoming: mpsc::Receiver<Messa
         }
         for done in flushed {
             let _ = done.send(());
+        }
+    }
+}
+
+/// What makes two accesses the same: every field but the time.
+#[derive(PartialEq, Eq, Hash)]
+struct Key {
+    actor: String,
+    integration: Option<IntegrationId>,
+    secret_index: Option<i64>,
+    action: String,
+    session: Option<SessionId>,
+    attempt: Option<AttemptId>,
+    media: Option<MediaId>,
+    client: Option<String>,
+    status: i64,
+}
+
+impl Key {
+    fn of(row: &AuditRecord) -> Key {
+        Key {
+            actor: row.actor.clone(),
+            integration: row.integration_id.clone(),
+            secret_index: row.secret_index,
+            action: row.action.clone(),
+            session: row.session_id.clone(),
+            attempt: row.attempt_id.clone(),
+            media: row.media_id.clone(),
+            client: row.client.clone(),
+            status: row.status,
         }
     }
 }
@@ -178,6 +229,9 @@ pub struct Shown {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     pub status: i64,
+    /// Identical accesses this row stands for, the last at `lastAt`.
+    pub count: i64,
+    pub last_at: String,
 }
 
 impl From<AuditRecord> for Shown {
@@ -194,6 +248,8 @@ impl From<AuditRecord> for Shown {
             media_id: r.media_id.map(|i| i.to_string()),
             client: r.client,
             status: r.status,
+            count: r.count,
+            last_at: crate::ids::rfc3339_ms(r.last_at),
         }
     }
 }

@@ -15,6 +15,10 @@ CREATE TABLE audit_log (
     media_id       TEXT,
     client         TEXT,
     status         BIGINT NOT NULL,
+    -- Identical accesses within one write (a client polling a list) are
+    -- one row: how many, and the time of the last (`at` is the first's).
+    count          BIGINT NOT NULL,
+    last_at        BIGINT NOT NULL,
     hash           BLOB NOT NULL
 );
 CREATE INDEX audit_log_session ON audit_log(session_id, seq);

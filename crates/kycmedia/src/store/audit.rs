@@ -34,6 +34,8 @@ pub fn link(previous: &[u8], row: &AuditRecord) -> Vec<u8> {
     field(row.media_id.as_ref().map(|id| id.as_str().as_bytes()));
     field(row.client.as_deref().map(str::as_bytes));
     field(Some(&row.status.to_be_bytes()));
+    field(Some(&row.count.to_be_bytes()));
+    field(Some(&row.last_at.to_be_bytes()));
     hash.finalize().to_vec()
 }
 

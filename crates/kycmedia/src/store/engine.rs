@@ -797,7 +797,7 @@ impl<DB: Driver> Store for SqlStore<DB> {
             hash = audit::link(&hash, row);
             row.hash = hash.clone();
         }
-        // 12 columns: 500 rows stay under both databases' parameter limits.
+        // 14 columns: 500 rows stay under both databases' parameter limits.
         for chunk in rows.chunks(500) {
             table::insert(chunk, "").build().execute(&mut *tx).await?;
         }

@@ -201,6 +201,11 @@ table! {
         pub client: Option<String>,
         /// The HTTP status answered; 0 for a command that succeeded.
         pub status: i64,
+        /// Accesses this row stands for: identical ones (every field but
+        /// the time) within one write of the trail are one row.
+        pub count: i64,
+        /// The time of the last of them; `at` is the first's.
+        pub last_at: i64,
         /// SHA-256 of the previous row's hash and this row's other fields
         /// (`store::audit::link`).
         pub hash: Vec<u8>,

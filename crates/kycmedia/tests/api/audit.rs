@@ -227,3 +227,33 @@ async fn audit_verify_holds_on_the_chain_and_names_a_deleted_or_altered_row() {
     assert!(!ok);
     assert!(err.contains("row 2 is missing"), "{err}");
 }
+
+#[tokio::test]
+async fn identical_accesses_in_one_write_are_one_row_that_counts_them_all() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, json!({})).await;
+    let path = format!("/v1/sessions/{session}/attempts");
+    let polls: Vec<_> = (0..64)
+        .map(|_| app.signed(Method::GET, &tenant, &path, &session))
+        .collect();
+    for reply in futures::future::join_all(polls).await {
+        assert_eq!(reply.status, 200);
+    }
+    let polled: Vec<AuditRecord> = rows(&app)
+        .await
+        .into_iter()
+        .filter(|r| r.action == "GET /v1/sessions/{id}/attempts")
+        .collect();
+    assert_eq!(
+        polled.iter().map(|r| r.count).sum::<i64>(),
+        64,
+        "every access is counted"
+    );
+    assert!(polled.len() <= 64);
+    for row in &polled {
+        assert!(row.last_at >= row.at);
+    }
+    let (ok, out, err) = kycmedia(&app, &["audit", "verify"]);
+    assert!(ok, "{err}{out}");
+}
