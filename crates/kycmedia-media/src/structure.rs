@@ -94,7 +94,7 @@ pub(crate) fn jpeg_data_fills(bytes: &[u8], width: u32, height: u32) -> Result<(
     let room = (layout.entropy_bytes as u64).saturating_mul(MAX_JPEG_PIXELS_PER_SCAN_BYTE);
     if pixels > room {
         return Err(corrupt(format!(
-            "jpeg: the frame declares {width}×{height} pixels but holds {} bytes of image data",
+            "jpeg: the frame declares {width}x{height} pixels but holds {} bytes of image data",
             layout.entropy_bytes
         )));
     }
@@ -107,6 +107,22 @@ struct Bmff {
     kind: [u8; 4],
     body: usize,
     end: usize,
+}
+
+/// Box types a refusal may name; any other four bytes may be a stranger's
+/// content (text after a header), which a reason never repeats.
+const NAMED_BOXES: [&[u8; 4]; 16] = [
+    b"ftyp", b"moov", b"mdat", b"meta", b"free", b"skip", b"wide", b"moof", b"mfra", b"uuid", b"iinf", b"iloc",
+    b"iprp", b"idat", b"hdlr", b"pitm",
+];
+
+/// A box type as a refusal names it: `` `moov` `` for a known one, "a"
+/// (as in "a box") otherwise.
+fn named(kind: &[u8; 4]) -> String {
+    match NAMED_BOXES.iter().find(|k| **k == kind) {
+        Some(k) => format!("`{}`", String::from_utf8_lossy(*k)),
+        None => "a".to_owned(),
+    }
 }
 
 /// The boxes laid end to end in `bytes[from..to]`, each checked to end
@@ -122,7 +138,7 @@ fn boxes(what: &str, bytes: &[u8], from: usize, to: usize) -> Result<Vec<Bmff>, 
             .ok_or_else(|| corrupt(format!("{what}: a box header is cut short")))?;
         let size = u32::from_be_bytes([header[0], header[1], header[2], header[3]]);
         let kind = [header[4], header[5], header[6], header[7]];
-        let shown = String::from_utf8_lossy(&kind).into_owned();
+        let shown = named(&kind);
         let (body, end) = match size {
             0 => (at + 8, to),
             1 => {
@@ -130,17 +146,17 @@ fn boxes(what: &str, bytes: &[u8], from: usize, to: usize) -> Result<Vec<Bmff>, 
                     .get(at + 8..at + 16)
                     .and_then(|s| s.first_chunk::<8>())
                     .map(|s| u64::from_be_bytes(*s))
-                    .ok_or_else(|| corrupt(format!("{what}: `{shown}` box header is cut short")))?;
+                    .ok_or_else(|| corrupt(format!("{what}: {shown} box header is cut short")))?;
                 let end = usize::try_from(large).ok().and_then(|n| at.checked_add(n));
                 (at + 16, end.unwrap_or(usize::MAX))
             }
             n => (at + 8, at.saturating_add(n as usize)),
         };
         if end < body {
-            return Err(corrupt(format!("{what}: `{shown}` box is smaller than its header")));
+            return Err(corrupt(format!("{what}: {shown} box is smaller than its header")));
         }
         if end > to {
-            return Err(corrupt(format!("{what}: `{shown}` box runs past the end of the file")));
+            return Err(corrupt(format!("{what}: {shown} box runs past the end of the file")));
         }
         out.push(Bmff { kind, body, end });
         at = end;
@@ -304,8 +320,14 @@ struct Extent {
     length: u64,
 }
 
+/// Most extents [`item_extents`] reads. With zero-width fields an extent
+/// takes no bytes, so the body's length alone does not bound the count; a
+/// real photo has a few dozen (one per grid tile, thumbnail and metadata).
+const MAX_EXTENTS: usize = 10_000;
+
 /// Every extent in an `iloc` body (ISO/IEC 14496-12 §8.11.3); `None` when
-/// the body is shorter than its own counts say.
+/// the body is shorter than its own counts say or locates more than
+/// [`MAX_EXTENTS`].
 fn item_extents(body: &[u8]) -> Option<Vec<Extent>> {
     let mut r = Reader { bytes: body, at: 0 };
     let version = r.uint(1)?;
@@ -326,6 +348,9 @@ fn item_extents(body: &[u8]) -> Option<Vec<Extent>> {
             }
             let offset = base.saturating_add(r.uint(offset_size)?);
             let length = r.uint(length_size)?;
+            if out.len() == MAX_EXTENTS {
+                return None;
+            }
             out.push(Extent {
                 method,
                 reference,
@@ -403,6 +428,18 @@ mod tests {
         large.extend_from_slice(b"mdat");
         large.extend_from_slice(&u64::MAX.to_be_bytes());
         assert!(boxes("test", &large, 0, large.len()).is_err());
+    }
+
+    #[test]
+    fn item_locations_of_zero_width_fields_are_capped_in_number() {
+        // Version 0, all field widths 0, 65535 items of 65535 extents each:
+        // nine bytes of body would otherwise list four billion extents.
+        let mut body = vec![0, 0, 0, 0, 0, 0, 0xFF, 0xFF];
+        body.extend_from_slice(&[0, 1, 0, 0, 0xFF, 0xFF]);
+        assert!(item_extents(&body).is_none());
+        let mut one = vec![0, 0, 0, 0, 0, 0, 0, 1];
+        one.extend_from_slice(&[0, 1, 0, 0, 0, 1]);
+        assert_eq!(item_extents(&one).map(|e| e.len()), Some(1));
     }
 
     #[test]

@@ -69,7 +69,8 @@ fn a_heic_header_followed_by_html_is_corrupt() {
     meta.extend_from_slice(&heic_properties(4032, 3024));
     bytes.extend_from_slice(&boxed(b"meta", &meta));
     bytes.extend_from_slice(HTML);
-    assert!(corrupt_detail(&bytes).contains("heif"));
+    let detail = corrupt_detail(&bytes);
+    assert!(detail.starts_with("heif: a box runs past the end"), "{detail}");
     let ranked = analyse(context("face"), &bytes, &Limits::default());
     assert!(matches!(ranked, Err(MediaError::Corrupt(_))), "{ranked:?}");
 }
@@ -140,7 +141,7 @@ fn a_jpeg_declaring_10000_by_10000_pixels_over_a_few_bytes_of_data_is_refused_be
     let bomb = jpeg_declaring(10_000, 10_000);
     assert!(bomb.len() < 1_000, "{} bytes", bomb.len());
     let detail = corrupt_detail(&bomb);
-    assert!(detail.contains("declares 10000×10000 pixels"), "{detail}");
+    assert!(detail.contains("declares 10000x10000 pixels"), "{detail}");
     let out = analyse(context("face"), &bomb, &Limits::default());
     assert!(matches!(out, Err(MediaError::Corrupt(_))), "{out:?}");
     // The same file at its true size is fine.

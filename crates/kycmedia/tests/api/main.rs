@@ -11,6 +11,7 @@ mod capture_browser;
 mod capture_sdk;
 mod cli;
 mod command_line;
+mod content;
 mod decisions;
 mod docs_page;
 mod doctor;

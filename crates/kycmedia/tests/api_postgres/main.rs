@@ -10,6 +10,8 @@
 mod auth;
 #[path = "../api/capture.rs"]
 mod capture;
+#[path = "../api/content.rs"]
+mod content;
 #[path = "../api/decisions.rs"]
 mod decisions;
 #[path = "../api/errors.rs"]
