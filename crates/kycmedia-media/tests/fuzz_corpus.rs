@@ -27,12 +27,22 @@ fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     read
 }
 
-/// Runs `target` over each file of its corpus, naming the file that fails.
+/// Runs `target` over each file of its corpus, naming the file that fails,
+/// on every core (the analysis corpus is seconds of CPU).
 fn replay(name: &str, target: fn(&[u8])) {
-    for (path, bytes) in corpus(name) {
-        eprintln!("{path}");
-        target(&bytes);
-    }
+    let files = corpus(name);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = files.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        for chunk in files.chunks(share) {
+            scope.spawn(move || {
+                for (path, bytes) in chunk {
+                    eprintln!("{path}");
+                    target(bytes);
+                }
+            });
+        }
+    });
 }
 
 #[test]
