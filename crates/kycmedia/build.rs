@@ -23,7 +23,12 @@ fn main() {
         if let Some(reference) = git(&["rev-parse", "--git-path", &name]) {
             println!("cargo:rerun-if-changed={reference}");
         }
-        if let Some(packed) = git(&["rev-parse", "--git-path", "packed-refs"]) {
+        // Only a file that exists: cargo reruns a build script on every
+        // build while one of its watched paths is missing, and a checkout
+        // whose refs were never packed has no `packed-refs`.
+        if let Some(packed) = git(&["rev-parse", "--git-path", "packed-refs"])
+            && std::path::Path::new(&packed).exists()
+        {
             println!("cargo:rerun-if-changed={packed}");
         }
     }

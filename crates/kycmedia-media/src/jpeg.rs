@@ -95,47 +95,56 @@ fn blockiness(width: usize, height: usize, grey: &[u8]) -> f32 {
     (mean(across) + 1.0) / (mean(inside) + 1.0)
 }
 
+/// Where the main image ends, and how much entropy-coded data it holds.
+pub(crate) struct Layout {
+    /// Just past the main image's end-of-image marker.
+    pub end: usize,
+    /// Bytes of entropy-coded scan data, across all scans.
+    pub entropy_bytes: usize,
+}
+
 /// Whether the main image's marker stream reaches its end-of-image marker.
+pub(crate) fn is_complete(bytes: &[u8]) -> bool {
+    layout(bytes).is_some()
+}
+
+/// Walks the main image's marker stream to its end-of-image marker; `None`
+/// when it never gets there (the file is cut short).
 ///
 /// Walks the segments from SOI by their length fields (so an EXIF
 /// thumbnail's own EOI inside APP1 is skipped), scans entropy-coded data for
 /// the next real marker (`FF` followed by anything but a stuffed `00` or a
 /// restart `D0`–`D7`), and stops at the first EOI: whatever follows it (a
 /// motion photo's MP4, vendor trailers) is not part of the image.
-pub(crate) fn is_complete(bytes: &[u8]) -> bool {
+pub(crate) fn layout(bytes: &[u8]) -> Option<Layout> {
     if bytes.get(..2) != Some(&[0xFF, 0xD8]) {
-        return false;
+        return None;
     }
     let mut i = 2;
+    let mut entropy_bytes = 0;
     loop {
         // Tolerate stray bytes and fill bytes before a marker, as decoders do.
-        let Some(ff) = bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == 0xFF)) else {
-            return false;
-        };
-        i += ff;
+        i += bytes.get(i..)?.iter().position(|&b| b == 0xFF)?;
         while bytes.get(i) == Some(&0xFF) {
             i += 1;
         }
-        let Some(&marker) = bytes.get(i) else {
-            return false;
-        };
+        let marker = *bytes.get(i)?;
         i += 1;
         match marker {
-            0xD9 => return true,
+            0xD9 => return Some(Layout { end: i, entropy_bytes }),
             0x01 | 0xD0..=0xD7 => {}
             _ => {
-                let Some(&[hi, lo]) = bytes.get(i..i + 2) else {
-                    return false;
+                let &[hi, lo] = bytes.get(i..i + 2)? else {
+                    return None;
                 };
                 let len = usize::from(u16::from_be_bytes([hi, lo]));
                 if len < 2 {
-                    return false;
+                    return None;
                 }
                 i += len;
                 if marker == 0xDA {
-                    let Some(end) = entropy_end(bytes, i) else {
-                        return false;
-                    };
+                    let end = entropy_end(bytes, i)?;
+                    entropy_bytes += end.saturating_sub(i);
                     i = end;
                 }
             }

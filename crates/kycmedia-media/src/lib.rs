@@ -30,6 +30,8 @@ mod probe;
 mod quality;
 /// Type detection from magic bytes.
 mod sniff;
+/// Whether a file is whole: its structure, not just its magic bytes.
+mod structure;
 /// Pages of print.
 mod text;
 
@@ -134,6 +136,8 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
         return Err(MediaError::WrongKind { mimetype });
     }
     let probe = probe(bytes, limits)?;
+    // What follows the image's end is not analysed, as it is not stored.
+    let bytes = bytes.get(..probe.content_len).unwrap_or(bytes);
     let family = accuracy::Family::of(context);
     let mut evidence = Evidence {
         family: family.name(),

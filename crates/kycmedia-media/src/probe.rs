@@ -5,7 +5,7 @@
 use nom_exif::{EntryValue, MediaParser, MediaSource, TrackInfoTag};
 
 use crate::guard::guard;
-use crate::{Limits, MediaError, MediaKind, sniff};
+use crate::{Limits, MediaError, MediaKind, sniff, structure};
 
 /// What the headers say about a file of an accepted type.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +18,10 @@ pub struct Probe {
     pub height: Option<u32>,
     /// Always `Some` for videos, `None` for images.
     pub duration_ms: Option<u64>,
+    /// How many leading bytes are the media: less than the input when data
+    /// follows a JPEG's, PNG's or WebP's end, which the server does not
+    /// store (see `structure.rs` for why).
+    pub content_len: usize,
 }
 
 impl Probe {
@@ -33,31 +37,58 @@ impl Probe {
 /// [`MediaError::Unsupported`] for types we refuse, [`MediaError::TooLarge`]
 /// when the input exceeds `max_alloc` bytes or the picture exceeds
 /// `max_pixels`, and [`MediaError::Corrupt`] when a header cannot be read
-/// (a video without a readable duration included).
+/// (a video without a readable duration included) or the file is not whole
+/// (`structure.rs`): a HEIF that locates no image data inside itself, a PDF
+/// without objects and trailer, a video cut short or stating a duration its
+/// data could not fill, a JPEG declaring more pixels than its data codes.
 pub fn probe(bytes: &[u8], limits: &Limits) -> Result<Probe, MediaError> {
     let (mimetype, kind) = sniff(bytes)?;
     if bytes.len() as u64 > limits.max_alloc {
         return Err(MediaError::TooLarge);
     }
     let probe = match kind {
-        MediaKind::Image if mimetype == "application/pdf" => Probe {
-            mimetype,
-            kind,
-            width: None,
-            height: None,
-            duration_ms: None,
-        },
+        MediaKind::Image if mimetype == "application/pdf" => {
+            structure::pdf(bytes)?;
+            Probe {
+                mimetype,
+                kind,
+                width: None,
+                height: None,
+                duration_ms: None,
+                content_len: bytes.len(),
+            }
+        }
         MediaKind::Image => {
-            let (width, height) = image_size(bytes)?;
+            if matches!(mimetype, "image/heic" | "image/heif") {
+                structure::heif(bytes)?;
+            }
+            let content_len = structure::image_end(mimetype, bytes)?;
+            let image = bytes.get(..content_len).unwrap_or(bytes);
+            let (width, height) = image_size(image)?;
+            if u64::from(width) * u64::from(height) > limits.max_pixels {
+                return Err(MediaError::TooLarge);
+            }
+            if mimetype == "image/jpeg" {
+                structure::jpeg_data_fills(image, width, height)?;
+            }
             Probe {
                 mimetype,
                 kind,
                 width: Some(width),
                 height: Some(height),
                 duration_ms: None,
+                content_len,
             }
         }
-        MediaKind::Video => video_track(mimetype, bytes)?,
+        MediaKind::Video => {
+            let data = match mimetype {
+                "video/webm" => structure::webm(bytes)?,
+                _ => structure::iso_video(bytes)?,
+            };
+            let probe = video_track(mimetype, bytes)?;
+            structure::plausible_duration(probe.duration_ms.unwrap_or(0), data)?;
+            probe
+        }
     };
     if let (Some(w), Some(h)) = (probe.width, probe.height)
         && u64::from(w) * u64::from(h) > limits.max_pixels
@@ -103,6 +134,7 @@ fn video_track(mimetype: &'static str, bytes: &[u8]) -> Result<Probe, MediaError
         width: dimension(TrackInfoTag::Width),
         height: dimension(TrackInfoTag::Height),
         duration_ms: Some(duration_ms),
+        content_len: bytes.len(),
     })
 }
 
@@ -128,6 +160,7 @@ mod tests {
             width: None,
             height: None,
             duration_ms,
+            content_len: 0,
         }
     }
 
@@ -148,7 +181,8 @@ mod tests {
 
     #[test]
     fn a_pdf_has_no_dimensions() {
-        let p = probe(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", &Limits::default());
+        let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\nstartxref\n9\n%%EOF\n";
+        let p = probe(pdf, &Limits::default());
         assert!(matches!(
             p,
             Ok(Probe {

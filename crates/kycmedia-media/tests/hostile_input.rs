@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{context, fixture, natural_context};
+use common::{context, fixture, heic, natural_context};
 use kycmedia_media::{Limits, MediaError, analyse, probe, sniff};
 
 /// A PNG signature and IHDR chunk (valid CRC) claiming `width` × `height`
@@ -36,25 +36,6 @@ fn crc32(bytes: &[u8]) -> u32 {
         }
     }
     !crc
-}
-
-/// A HEIC header (ftyp + meta/iprp/ipco/ispe) stating `width` × `height`.
-fn heic_header(width: u32, height: u32) -> Vec<u8> {
-    fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
-        let mut out = u32::try_from(body.len() + 8).unwrap_or(0).to_be_bytes().to_vec();
-        out.extend_from_slice(kind);
-        out.extend_from_slice(body);
-        out
-    }
-    let mut ispe = vec![0; 4];
-    ispe.extend_from_slice(&width.to_be_bytes());
-    ispe.extend_from_slice(&height.to_be_bytes());
-    let ipco = boxed(b"ipco", &boxed(b"ispe", &ispe));
-    let mut meta = vec![0; 4];
-    meta.extend_from_slice(&boxed(b"iprp", &ipco));
-    let mut out = boxed(b"ftyp", b"heic\0\0\0\0mif1heic");
-    out.extend_from_slice(&boxed(b"meta", &meta));
-    out
 }
 
 #[test]
@@ -100,15 +81,15 @@ fn text_empty_gif_avif_and_mkv_bytes_are_unsupported() {
 }
 
 #[test]
-fn a_heic_header_probes_to_its_stated_size() {
-    let p = probe(&heic_header(4032, 3024), &Limits::default());
+fn a_heic_probes_to_its_stated_size() {
+    let p = probe(&heic(4032, 3024), &Limits::default());
     assert!(p.as_ref().is_ok_and(|p| p.mimetype == "image/heic"), "{p:?}");
     assert_eq!(p.ok().and_then(|p| p.width.zip(p.height)), Some((4032, 3024)));
 }
 
 #[test]
 fn a_heic_is_an_unverified_match_scored_on_resolution_alone() {
-    let a = analyse(context("face"), &heic_header(4032, 3024), &Limits::default());
+    let a = analyse(context("face"), &heic(4032, 3024), &Limits::default());
     assert!(a.is_ok_and(|a| a.quality == 0.5 && a.matches && a.evidence.pixels.is_none()));
 }
 
@@ -124,7 +105,7 @@ fn a_png_claiming_60000_by_60000_pixels_is_too_large() {
 
 #[test]
 fn a_heic_claiming_a_gigapixel_is_too_large() {
-    let bomb = heic_header(40_000, 40_000);
+    let bomb = heic(40_000, 40_000);
     assert!(matches!(probe(&bomb, &Limits::default()), Err(MediaError::TooLarge)));
 }
 

@@ -163,8 +163,12 @@ pub async fn store(
     session_id: &SessionId,
     upload: Upload,
 ) -> AppResult<(Media, Evidence)> {
-    let size = upload.bytes.len() as i64;
-    let (analysis, bytes) = analyse(core, upload.context, upload.bytes).await?;
+    let (analysis, mut bytes) = analyse(core, upload.context, upload.bytes).await?;
+    // Only the image is stored: data appended after its end (a ZIP or HTML
+    // page making a polyglot, a motion photo's clip) was not analysed and
+    // would be served under the image's type.
+    bytes.truncate(analysis.probe.content_len);
+    let size = bytes.len() as i64;
     let id = MediaId::random();
     let blob_key = format!("{integration}/{id}");
     let key = crate::objects::put(core, integration, &id, &blob_key, bytes).await?;

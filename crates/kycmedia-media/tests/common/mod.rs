@@ -68,3 +68,73 @@ pub fn natural_context(name: &str) -> Context {
         context("face")
     }
 }
+
+/// An ISO-BMFF box.
+pub fn boxed(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = u32::try_from(body.len() + 8).unwrap_or(0).to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(body);
+    out
+}
+
+/// The `ftyp` box of an Apple HEIC photo.
+pub fn heic_ftyp() -> Vec<u8> {
+    boxed(b"ftyp", b"heic\0\0\0\0mif1heic")
+}
+
+/// An `iprp` box whose `ispe` property states `width` × `height`.
+pub fn heic_properties(width: u32, height: u32) -> Vec<u8> {
+    let mut ispe = vec![0; 4];
+    ispe.extend_from_slice(&width.to_be_bytes());
+    ispe.extend_from_slice(&height.to_be_bytes());
+    boxed(b"iprp", &boxed(b"ipco", &boxed(b"ispe", &ispe)))
+}
+
+/// A HEIC of one `hvc1` item stating `width` × `height`, laid out as a
+/// camera writes it: `ftyp`, then `meta` (handler, primary item, item list,
+/// item locations, properties), then `mdat` holding the item's 64 bytes.
+/// `locate` turns the true offset of the item's data into the one `iloc`
+/// states (`|at| at` for an honest file).
+pub fn heic_locating(width: u32, height: u32, locate: impl Fn(u32) -> u32) -> Vec<u8> {
+    let data = [0x5A; 64];
+    let full = |kind: &[u8; 4], body: &[u8]| {
+        let mut b = vec![0; 4];
+        b.extend_from_slice(body);
+        boxed(kind, &b)
+    };
+    let meta = |at: u32| {
+        let mut iloc = vec![0x44, 0x00]; // 4-byte offsets and lengths, no base offset
+        iloc.extend_from_slice(&1u16.to_be_bytes()); // one item
+        iloc.extend_from_slice(&1u16.to_be_bytes()); // item 1
+        iloc.extend_from_slice(&0u16.to_be_bytes()); // in this file
+        iloc.extend_from_slice(&1u16.to_be_bytes()); // one extent
+        iloc.extend_from_slice(&at.to_be_bytes());
+        iloc.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut infe = vec![2, 0, 0, 0, 0, 1, 0, 0];
+        infe.extend_from_slice(b"hvc1\0");
+        let mut iinf = 1u16.to_be_bytes().to_vec();
+        iinf.extend_from_slice(&boxed(b"infe", &infe));
+        let mut body = vec![0; 4];
+        for child in [
+            full(b"hdlr", b"\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0"),
+            full(b"pitm", &1u16.to_be_bytes()),
+            full(b"iinf", &iinf),
+            full(b"iloc", &iloc),
+            heic_properties(width, height),
+        ] {
+            body.extend_from_slice(&child);
+        }
+        boxed(b"meta", &body)
+    };
+    let mut out = heic_ftyp();
+    // The meta box's length does not depend on the offset it states.
+    let at = (out.len() + meta(0).len() + 8) as u32;
+    out.extend_from_slice(&meta(locate(at)));
+    out.extend_from_slice(&boxed(b"mdat", &data));
+    out
+}
+
+/// An honest [`heic_locating`].
+pub fn heic(width: u32, height: u32) -> Vec<u8> {
+    heic_locating(width, height, |at| at)
+}

@@ -12,6 +12,7 @@ mod capture_browser;
 mod capture_sdk;
 mod cli;
 mod command_line;
+mod content;
 mod crash;
 mod decisions;
 mod docs_page;

@@ -12,6 +12,8 @@ mod audit;
 mod auth;
 #[path = "../api/capture.rs"]
 mod capture;
+#[path = "../api/content.rs"]
+mod content;
 #[path = "../api/crash.rs"]
 mod crash;
 #[path = "../api/decisions.rs"]
