@@ -29,7 +29,7 @@ use crate::{
 };
 
 /// Rows a server may hold before requests wait for the writer.
-const QUEUE: usize = 16_384;
+const QUEUE: usize = 65_536;
 /// Rows per transaction at most.
 const BATCH: usize = 4096;
 
