@@ -48,7 +48,10 @@ fn seal_and_open(c: &mut Criterion) {
         let sealed = object::seal(&key, IDENTITY, &plain);
         let pieces: Vec<Bytes> = {
             let all = Bytes::from(sealed.clone());
-            (0..all.len()).step_by(PIECE).map(|at| all.slice(at..(at + PIECE).min(all.len()))).collect()
+            (0..all.len())
+                .step_by(PIECE)
+                .map(|at| all.slice(at..(at + PIECE).min(all.len())))
+                .collect()
         };
         // 32 MiB takes tens of milliseconds an iteration: fewer samples.
         group.sample_size(if len >= 32 << 20 { 20 } else { 50 });
@@ -79,9 +82,10 @@ fn seal_and_open(c: &mut Criterion) {
             b.iter(|| {
                 // The stream must own its pieces: a clone of each (a reference count).
                 let stored = stream::iter(black_box(pieces).clone().into_iter().map(Ok::<_, KeyError>));
-                block_on(object::open_stream(&key, IDENTITY, stored).fold(0usize, |n, chunk| async move {
-                    n + chunk.expect("opens").len()
-                }))
+                block_on(
+                    object::open_stream(&key, IDENTITY, stored)
+                        .fold(0usize, |n, chunk| async move { n + chunk.expect("opens").len() }),
+                )
             })
         });
     }
