@@ -54,7 +54,7 @@ KYC_URL="http://127.0.0.1:$PORT"
 # Request logs are at info; at warn the server logs nothing per request, as a
 # production deployment that ships only problems would.
 RUST_LOG=warn "$BIN/kycmedia" serve --listen "127.0.0.1:$PORT" --database "$DB" \
-    "${STORAGE[@]}" 2>>"$TMP/kycmedia.log" &
+    "${STORAGE[@]}" "${KEY_FLAGS[@]}" 2>>"$TMP/kycmedia.log" &
 KYC_PID=$!
 PIDS+=("$KYC_PID")
 for _ in $(seq 100); do

@@ -7,12 +7,16 @@
 #     the caller starts; on exit (normal, error or Ctrl-C) every one of them
 #     and any wrk still running is killed, the services are stopped and TMP
 #     is removed;
-#   - the release build of kycmedia and the baseline, into BIN;
+#   - the release build of kycmedia and the baseline, into BIN (skipped
+#     with BENCH_PREBUILT=1: the binaries already there are run);
 #   - run_wrk, free_port and cpu_ticks;
-#   - open_backend: BACKEND's database and storage (DB, STORAGE,
-#     BACKEND_NAME) with one integration in it (API_KEY, SECRET);
-#   - serve_kycmedia FLAGS…: kycmedia on them, on a free port (KYC_URL),
-#     healthy before it returns.
+#   - open_backend [NAME [KEY FLAGS…]]: BACKEND's database and storage (DB,
+#     STORAGE, BACKEND_NAME) with one integration in it (API_KEY, SECRET),
+#     sealed at rest under a fresh master key unless other KEY_FLAGS are
+#     given (`--insecure-plaintext`); NAME tells two SQLite installations
+#     of one run apart;
+#   - serve_kycmedia FLAGS…: kycmedia on them, on a free port (KYC_URL,
+#     KYC_PID), healthy before it returns.
 
 # shellcheck source=bench/pg.sh
 source "$ROOT/bench/pg.sh"
@@ -35,8 +39,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "building release binaries into $BIN"
-(cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
+if [[ -n ${BENCH_PREBUILT:-} ]]; then
+    # Every cargo call reruns kycmedia's build script where git has no
+    # packed-refs file (it watches one), which rebuilds the crate: minutes on
+    # a busy 2-core machine. BENCH_PREBUILT=1 runs what BIN already holds.
+    say "using the binaries already in $BIN (BENCH_PREBUILT)"
+else
+    say "building release binaries into $BIN"
+    (cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
+fi
 
 # wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in
 # the foreground a Ctrl-C would end only the run, and the script would go on
@@ -60,9 +71,20 @@ cpu_ticks() { # pid: user + system clock ticks so far
 
 # The database and storage of BACKEND (sqlite or postgres), started when they
 # are services, with one integration: sets DB, STORAGE (serve flags),
-# BACKEND_NAME, API_KEY and SECRET.
-# shellcheck disable=SC2034 # the callers read what it sets
+# KEY_FLAGS (how the installation is keyed: the KEY FLAGS given, else a fresh
+# master key file in TMP, as production runs), BACKEND_NAME, API_KEY and
+# SECRET. NAME (default k) names the SQLite file and media directory.
+# shellcheck disable=SC2034,SC2120 # the callers read what it sets; NAME is optional
 open_backend() {
+    local name=${1:-k}
+    shift || true
+    if (($#)); then
+        KEY_FLAGS=("$@")
+    else
+        "$BIN/kycmedia" keys generate >"$TMP/$name.key"
+        chmod 600 "$TMP/$name.key"
+        KEY_FLAGS=(--master-key-file "$TMP/$name.key")
+    fi
     if [[ $BACKEND == postgres ]]; then
         pg_start
         DB=$(pg_createdb kycmedia)
@@ -70,8 +92,8 @@ open_backend() {
         STORAGE=(--storage s3://kycmedia-bench/media --storage-endpoint "$MOTO_ENDPOINT")
         BACKEND_NAME="PostgreSQL + S3 (moto)"
     else
-        DB="sqlite://$TMP/k.db"
-        STORAGE=(--storage "file://$TMP/media")
+        DB="sqlite://$TMP/$name.db"
+        STORAGE=(--storage "file://$TMP/$name-media")
         BACKEND_NAME="SQLite + files"
     fi
     say "backend: $BACKEND_NAME"
@@ -80,20 +102,22 @@ open_backend() {
     (umask 077 && "$BIN/kycmedia" keys generate >"$TMP/master.key")
     export KYCMEDIA_MASTER_KEY_FILE="$TMP/master.key"
     local created
-    created=$("$BIN/kycmedia" integration create --name bench --database "$DB" 2>>"$TMP/kycmedia.log")
+    created=$("$BIN/kycmedia" integration create --name bench --database "$DB" "${KEY_FLAGS[@]}" 2>>"$TMP/kycmedia.log")
     API_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
     SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")
 }
 
-# kycmedia serving DB and STORAGE with the extra serve FLAGS, logging at
-# BENCH_RUST_LOG (warn) to $TMP/kycmedia.log; sets KYC_URL once it answers.
+# kycmedia serving DB and STORAGE, keyed by KEY_FLAGS, with the extra serve
+# FLAGS, logging at BENCH_RUST_LOG (warn) to $TMP/kycmedia.log; sets KYC_URL
+# and KYC_PID once it answers.
 serve_kycmedia() {
     local port
     port=$(free_port)
     KYC_URL="http://127.0.0.1:$port"
     RUST_LOG=${BENCH_RUST_LOG:-warn} "$BIN/kycmedia" serve --listen "127.0.0.1:$port" --database "$DB" \
-        "${STORAGE[@]}" "$@" 2>>"$TMP/kycmedia.log" &
-    PIDS+=("$!")
+        "${STORAGE[@]}" "${KEY_FLAGS[@]}" "$@" 2>>"$TMP/kycmedia.log" &
+    KYC_PID=$!
+    PIDS+=("$KYC_PID")
     for _ in $(seq 100); do
         curl -fsS "$KYC_URL/healthz" >/dev/null 2>&1 && return 0
         sleep 0.1

@@ -1,8 +1,9 @@
--- wrk script: every request carries the headers of a correctly signed
--- `GET /v1/attempts/{id}/media`. The GET signature is the HMAC of the bare
--- attempt id, so it is the same for every request and computed once by the
--- calling script (BENCH_API_KEY, BENCH_SIGNATURE). The baseline gets the very
--- same request bytes and ignores the headers.
+-- wrk script: every request carries the headers of a correctly signed GET
+-- of one resource by id: `GET /v1/attempts/{id}/media` (attempt-media.sh) or
+-- `GET /v1/media/{id}` (at-rest.sh). A GET's signature is the HMAC of the
+-- bare id, so it is the same for every request and computed once by the
+-- calling script (BENCH_API_KEY, BENCH_SIGNATURE). The baseline of
+-- attempt-media.sh gets the very same request bytes and ignores the headers.
 
 wrk.headers["X-AUTH-CLIENT"] = os.getenv("BENCH_API_KEY")
 wrk.headers["X-HMAC-SIGNATURE"] = os.getenv("BENCH_SIGNATURE")

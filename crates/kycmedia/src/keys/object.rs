@@ -13,8 +13,11 @@
 //! so an object swapped between rows fails too. Opening runs chunk by
 //! chunk (`Opener`): memory stays flat however large the object.
 
-use aead_stream::{DecryptorBE32, EncryptorBE32, Nonce, StreamBE32, aead::Payload};
-use bytes::{Buf, Bytes, BytesMut};
+use aead_stream::{
+    DecryptorBE32, EncryptorBE32, Nonce, StreamBE32,
+    aead::{self, Buffer},
+};
+use bytes::Bytes;
 use chacha20poly1305::{XChaCha20Poly1305, aead::Generate};
 use futures::{Stream, StreamExt, stream::BoxStream};
 
@@ -28,6 +31,12 @@ const NONCE_PREFIX_LEN: usize = 19;
 /// Bytes before the first chunk.
 pub const HEADER_LEN: usize = MAGIC.len() + NONCE_PREFIX_LEN;
 
+type Prefix = Nonce<XChaCha20Poly1305, StreamBE32<XChaCha20Poly1305>>;
+
+fn forged() -> KeyError {
+    KeyError::Forged("a stored object")
+}
+
 /// Whether stored bytes begin as a sealed object does. No accepted upload
 /// can: each starts with its own format's signature.
 pub fn is_sealed(stored: &[u8]) -> bool {
@@ -39,30 +48,72 @@ pub fn sealed_len(plain: usize) -> usize {
     HEADER_LEN + plain + (plain / CHUNK + 1) * TAG_LEN
 }
 
-/// Seals a whole object (uploads are bounded, and in memory already).
+/// The decryptor of the object whose first `HEADER_LEN` bytes are `header`.
+fn decryptor(cipher: XChaCha20Poly1305, header: &[u8]) -> Result<DecryptorBE32<XChaCha20Poly1305>, KeyError> {
+    if !is_sealed(header) {
+        return Err(forged());
+    }
+    let prefix = Prefix::try_from(header.get(MAGIC.len()..HEADER_LEN).ok_or_else(forged)?).map_err(|_| forged())?;
+    Ok(DecryptorBE32::from_aead(cipher, &prefix))
+}
+
+/// The end of a buffer, from where `Tail::after` left it, as one AEAD
+/// message: a chunk is sealed or opened in its place in the output, never
+/// in a buffer of its own that is then copied there.
+struct Tail<'a> {
+    buf: &'a mut Vec<u8>,
+    start: usize,
+}
+
+impl<'a> Tail<'a> {
+    /// Appends `bytes` to `buf`; the tail is those bytes.
+    fn after(buf: &'a mut Vec<u8>, bytes: &[u8]) -> Tail<'a> {
+        let start = buf.len();
+        buf.extend_from_slice(bytes);
+        Tail { buf, start }
+    }
+}
+
+impl AsRef<[u8]> for Tail<'_> {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+}
+
+impl AsMut<[u8]> for Tail<'_> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[self.start..]
+    }
+}
+
+impl Buffer for Tail<'_> {
+    fn extend_from_slice(&mut self, other: &[u8]) -> aead::Result<()> {
+        self.buf.extend_from_slice(other);
+        Ok(())
+    }
+
+    fn truncate(&mut self, len: usize) {
+        self.buf.truncate(self.start + len);
+    }
+}
+
+/// Seals a whole object (uploads are bounded, and in memory already). Each
+/// chunk is copied once, to its place in the output, and sealed there.
 pub fn seal(key: &DataKey, identity: &[u8], plain: &[u8]) -> Vec<u8> {
-    let prefix = Nonce::<XChaCha20Poly1305, StreamBE32<XChaCha20Poly1305>>::generate();
+    let prefix = Prefix::generate();
     let mut out = Vec::with_capacity(sealed_len(plain.len()));
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&prefix);
     let mut encryptor = EncryptorBE32::from_aead(key.cipher(), &prefix);
     let mut chunks = plain.chunks_exact(CHUNK);
     for chunk in chunks.by_ref() {
-        let sealed = encryptor
-            .encrypt_next(Payload {
-                msg: chunk,
-                aad: identity,
-            })
+        encryptor
+            .encrypt_next_in_place(identity, &mut Tail::after(&mut out, chunk))
             .expect("a 64 KiB chunk seals; 2^32 chunks is 256 TiB, far past any upload");
-        out.extend_from_slice(&sealed);
     }
-    let last = encryptor
-        .encrypt_last(Payload {
-            msg: chunks.remainder(),
-            aad: identity,
-        })
+    encryptor
+        .encrypt_last_in_place(identity, &mut Tail::after(&mut out, chunks.remainder()))
         .expect("the last chunk seals");
-    out.extend_from_slice(&last);
     out
 }
 
@@ -71,7 +122,11 @@ pub struct Opener {
     cipher: Option<XChaCha20Poly1305>,
     decryptor: Option<DecryptorBE32<XChaCha20Poly1305>>,
     identity: Vec<u8>,
-    pending: BytesMut,
+    /// The header until it is whole, then the chunk being gathered: never
+    /// more than one sealed chunk, so each stored byte is copied once, to
+    /// here, and opened in place; the chunk's buffer becomes the `Bytes`
+    /// handed on.
+    pending: Vec<u8>,
 }
 
 impl Opener {
@@ -80,65 +135,71 @@ impl Opener {
             cipher: Some(key.cipher()),
             decryptor: None,
             identity: identity.to_vec(),
-            pending: BytesMut::new(),
+            pending: Vec::with_capacity(HEADER_LEN),
         }
     }
 
     /// Takes the next stored bytes; returns the plaintext chunks they
     /// complete. A chunk is opened only once more bytes follow it, since
     /// only the end of the stream tells the last chunk from the others.
-    pub fn push(&mut self, stored: &[u8]) -> Result<Vec<Bytes>, KeyError> {
-        self.pending.extend_from_slice(stored);
+    pub fn push(&mut self, mut stored: &[u8]) -> Result<Vec<Bytes>, KeyError> {
         if self.decryptor.is_none() {
+            let take = (HEADER_LEN - self.pending.len()).min(stored.len());
+            self.pending.extend_from_slice(&stored[..take]);
+            stored = &stored[take..];
             if self.pending.len() < HEADER_LEN {
                 return Ok(Vec::new());
             }
-            let header = self.pending.split_to(HEADER_LEN);
-            if !is_sealed(&header) {
-                return Err(KeyError::Forged("a stored object"));
-            }
-            let prefix = Nonce::<XChaCha20Poly1305, StreamBE32<XChaCha20Poly1305>>::try_from(&header[MAGIC.len()..])
-                .map_err(|_| KeyError::Forged("a stored object"))?;
-            let cipher = self.cipher.take().ok_or(KeyError::Forged("a stored object"))?;
-            self.decryptor = Some(DecryptorBE32::from_aead(cipher, &prefix));
+            let cipher = self.cipher.take().ok_or_else(forged)?;
+            self.decryptor = Some(decryptor(cipher, &self.pending)?);
+            self.pending = Vec::with_capacity(SEALED_CHUNK);
         }
+        let decryptor = self.decryptor.as_mut().ok_or_else(forged)?;
         let mut out = Vec::new();
-        while self.pending.len() > SEALED_CHUNK {
-            let sealed = self.pending.split_to(SEALED_CHUNK);
-            let decryptor = self.decryptor.as_mut().ok_or(KeyError::Forged("a stored object"))?;
-            let plain = decryptor
-                .decrypt_next(Payload {
-                    msg: &sealed,
-                    aad: &self.identity,
-                })
-                .map_err(|_| KeyError::Forged("a stored object"))?;
-            out.push(Bytes::from(plain));
+        while !stored.is_empty() {
+            if self.pending.len() == SEALED_CHUNK {
+                // More bytes follow, so this chunk is not the last.
+                let mut chunk = std::mem::replace(&mut self.pending, Vec::with_capacity(SEALED_CHUNK));
+                decryptor
+                    .decrypt_next_in_place(&self.identity, &mut chunk)
+                    .map_err(|_| forged())?;
+                out.push(Bytes::from(chunk));
+            }
+            let take = (SEALED_CHUNK - self.pending.len()).min(stored.len());
+            self.pending.extend_from_slice(&stored[..take]);
+            stored = &stored[take..];
         }
         Ok(out)
     }
 
     /// The stored bytes ended: opens the last chunk, which proves the end.
     pub fn finish(mut self) -> Result<Bytes, KeyError> {
-        let decryptor = self.decryptor.take().ok_or(KeyError::Forged("a stored object"))?;
-        let plain = decryptor
-            .decrypt_last(Payload {
-                msg: &self.pending,
-                aad: &self.identity,
-            })
-            .map_err(|_| KeyError::Forged("a stored object"))?;
-        self.pending.advance(self.pending.len());
-        Ok(Bytes::from(plain))
+        let decryptor = self.decryptor.take().ok_or_else(forged)?;
+        decryptor
+            .decrypt_last_in_place(&self.identity, &mut self.pending)
+            .map_err(|_| forged())?;
+        Ok(Bytes::from(std::mem::take(&mut self.pending)))
     }
 }
 
-/// Opens a whole sealed object held in memory.
+/// Opens a whole sealed object held in memory, each chunk copied once, to
+/// its place in the output, and opened there.
 pub fn open(key: &DataKey, identity: &[u8], stored: &[u8]) -> Result<Vec<u8>, KeyError> {
-    let mut opener = Opener::new(key, identity);
-    let mut out = Vec::with_capacity(stored.len());
-    for chunk in opener.push(stored)? {
-        out.extend_from_slice(&chunk);
+    let header = stored.get(..HEADER_LEN).ok_or_else(forged)?;
+    let mut decryptor = decryptor(key.cipher(), header)?;
+    let mut rest = &stored[HEADER_LEN..];
+    let mut out = Vec::with_capacity(rest.len());
+    // A chunk is the last one when no bytes follow it, as in `Opener`.
+    while rest.len() > SEALED_CHUNK {
+        let (chunk, after) = rest.split_at(SEALED_CHUNK);
+        decryptor
+            .decrypt_next_in_place(identity, &mut Tail::after(&mut out, chunk))
+            .map_err(|_| forged())?;
+        rest = after;
     }
-    out.extend_from_slice(&opener.finish()?);
+    decryptor
+        .decrypt_last_in_place(identity, &mut Tail::after(&mut out, rest))
+        .map_err(|_| forged())?;
     Ok(out)
 }
 
