@@ -87,13 +87,14 @@ export SCHEMATHESIS_IDS="$TMP/ids.json"
 
 REPORTS=${SCHEMATHESIS_REPORT_DIR:-$TMP/reports}
 mkdir -p "$REPORTS"
+REPORTS=$(cd "$REPORTS" && pwd)
 seed_args=()
 [[ -n ${SCHEMATHESIS_SEED:-} ]] && seed_args=(--seed "$SCHEMATHESIS_SEED")
 say "running: $MAX_EXAMPLES cases per operation and phase, $WORKERS workers"
 started=$(date +%s)
 status=0
 location=("$BASE/openapi.json")
-[[ -n ${SCHEMATHESIS_SCHEMA:-} ]] && location=("$SCHEMATHESIS_SCHEMA" --url "$BASE")
+[[ -n ${SCHEMATHESIS_SCHEMA:-} ]] && location=("$(realpath "$SCHEMATHESIS_SCHEMA")" --url "$BASE")
 # From the temporary directory: schemathesis keeps a cache of past failures
 # (.schemathesis/) in its working directory, and replays them; every run
 # here starts clean, and nothing is written into the repository.
