@@ -50,7 +50,7 @@ trap 'exit 130' INT TERM
 
 if [[ ! -x $VENV/bin/schemathesis ]]; then
     say "installing $SCHEMATHESIS_VERSION into $VENV"
-    python3 -m venv "$VENV"
+    python3 -m venv "$VENV" || die "python3 cannot make a virtualenv (Debian: apt-get install python3-venv)"
     "$VENV/bin/pip" install --quiet "$SCHEMATHESIS_VERSION"
 fi
 "$VENV/bin/schemathesis" --version >&2
