@@ -11,6 +11,7 @@ pub struct FailBody {
     /// Always `fail`.
     pub status: String,
     /// The error code, digits as a string.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}$"))]
     pub code: String,
     pub message: String,
 }

@@ -82,6 +82,20 @@ macro_rules! string_enum {
                 $name::parse(text).ok_or_else(|| format!(concat!("unknown ", stringify!($name), " {:?}"), text).into())
             }
         }
+
+        // In the OpenAPI document: a string, one of the wire spellings.
+        #[cfg(feature = "openapi")]
+        impl ::utoipa::PartialSchema for $name {
+            fn schema() -> ::utoipa::openapi::RefOr<::utoipa::openapi::schema::Schema> {
+                ::utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(::utoipa::openapi::schema::Type::String)
+                    .enum_values(Some($name::ALL.iter().map(|v| v.as_str())))
+                    .into()
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl ::utoipa::ToSchema for $name {}
     };
 }
 

@@ -39,6 +39,7 @@ impl Status {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MediaObject {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
     /// Always equal to `context`.
     pub name: String,
@@ -49,7 +50,9 @@ pub struct MediaObject {
     pub size: u64,
     pub mimetype: String,
     /// `<public base URL>/v1/media/<id>`.
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub url: String,
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub session_id: String,
     /// Whole seconds, rounded to nearest; present on videos only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,12 +87,18 @@ pub struct UploadResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionObject {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
     /// Where the end user would continue the flow.
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub url: String,
     pub vendor_data: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(format = "uri"))]
     pub host: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Status))]
     pub status: String,
+    /// 64 hex digits: the bearer token of the capture page.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub session_token: String,
 }
 
@@ -106,9 +115,12 @@ pub struct SessionResponse {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptObject {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Status))]
     pub status: String,
     /// RFC 3339, UTC, milliseconds: `2026-11-27T09:16:58.123Z`.
+    #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_time: String,
 }
 
@@ -124,6 +136,7 @@ pub struct AttemptList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeletedSession {
+    #[cfg_attr(feature = "openapi", schema(format = Uuid))]
     pub id: String,
 }
 
@@ -133,6 +146,93 @@ pub struct DeletedSession {
 pub struct DeleteResponse {
     pub status: String,
     pub verification: DeletedSession,
+}
+
+/// Request bodies as the OpenAPI document describes them. The server does
+/// not parse with these: it reads each body field by field (the server's
+/// `body.rs`), so that every fault gets its own code (docs/api.md §3); these
+/// types only tell generated clients and schema-driven testers the shape.
+#[cfg(feature = "openapi")]
+pub mod requests {
+    use crate::{ImageContext, VideoContext};
+
+    /// `POST /v1/sessions`.
+    #[derive(utoipa::ToSchema)]
+    pub struct CreateSessionRequest {
+        pub verification: SessionRequest,
+    }
+
+    /// The new session. Every field is optional, `null` counts as absent,
+    /// and other fields are ignored.
+    #[derive(utoipa::ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct SessionRequest {
+        /// An `https` URL (else 1302).
+        #[schema(format = "uri")]
+        pub callback: Option<String>,
+        /// At most 1000 characters (else 1500); not a string: 1501.
+        #[schema(max_length = 1000)]
+        pub vendor_data: Option<String>,
+        pub end_user_id: Option<String>,
+        pub person: Option<PersonRequest>,
+        /// Must be an object; nothing in it is read.
+        #[schema(value_type = Option<Object>)]
+        pub document: Option<serde_json::Value>,
+    }
+
+    /// `verification.person`: only `firstName` is read (`Approve`,
+    /// `Decline` or `Resubmit` decide a test integration's session at
+    /// submit); any other field is ignored.
+    #[derive(utoipa::ToSchema)]
+    #[serde(rename_all = "camelCase")]
+    pub struct PersonRequest {
+        pub first_name: Option<String>,
+    }
+
+    /// `POST /v1/sessions/{id}/media`: exactly one of `image` and `video`.
+    #[derive(utoipa::ToSchema)]
+    #[serde(untagged)]
+    pub enum UploadRequest {
+        Image { image: ImageUpload },
+        Video { video: VideoUpload },
+    }
+
+    /// One image: standard base64 with padding, or a
+    /// `data:<type>;base64,<data>` URI (the declared type is ignored: the
+    /// type is sniffed from the bytes).
+    #[derive(utoipa::ToSchema)]
+    pub struct ImageUpload {
+        pub context: ImageContext,
+        pub content: String,
+    }
+
+    /// One video, its content encoded as an image's is.
+    #[derive(utoipa::ToSchema)]
+    pub struct VideoUpload {
+        pub context: VideoContext,
+        pub content: String,
+    }
+
+    /// `PATCH /v1/sessions/{id}`.
+    #[derive(utoipa::ToSchema)]
+    pub struct SubmitRequest {
+        pub verification: SubmitVerification,
+    }
+
+    /// Only `submitted` may be asked for: another known status is 1304, an
+    /// unknown one 1303.
+    #[derive(utoipa::ToSchema)]
+    pub struct SubmitVerification {
+        #[schema(schema_with = submitted)]
+        pub status: String,
+    }
+
+    fn submitted() -> utoipa::openapi::Object {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(["submitted"]))
+            .build()
+    }
 }
 
 /// A video's `duration` on the wire: whole seconds, rounded to nearest.

@@ -21,6 +21,7 @@ use crate::{
 /// One media file's verdict and the evidence behind it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MediaAnalysis {
+    #[schema(format = Uuid)]
     pub id: String,
     pub context: String,
     pub mimetype: String,
@@ -41,6 +42,7 @@ pub struct MediaAnalysis {
 pub struct AttemptAnalysis {
     pub status: String,
     #[serde(rename = "attemptId")]
+    #[schema(format = Uuid)]
     pub attempt_id: String,
     /// In the order `GET /v1/attempts/{id}/media` lists them.
     pub media: Vec<MediaAnalysis>,
@@ -73,11 +75,12 @@ fn analysis(m: &Media, rank: Option<usize>, evidence: &HashMap<MediaId, String>)
 
 /// The analysis of every media file of an attempt, in ranked order.
 #[utoipa::path(get, path = "/kycmedia/v1/attempts/{id}/analysis", tag = "kycmedia",
-    params(("id" = String, Path, description = "Attempt id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the attempt id")),
-    responses((status = 200, body = AttemptAnalysis), (status = 400, body = FailBody), (status = 401, body = FailBody),
-              (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Attempt id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the attempt id, as sent in the path")),
+    responses((status = 200, body = AttemptAnalysis, description = "Every file's analysis, in ranked order."),
+              (status = 404, body = FailBody, description = "No such attempt for this integration.")))]
 pub async fn attempt(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -113,11 +116,12 @@ pub async fn attempt(
 
 /// The analysis of one media file.
 #[utoipa::path(get, path = "/kycmedia/v1/media/{id}/analysis", tag = "kycmedia",
-    params(("id" = String, Path, description = "Media id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the media id")),
-    responses((status = 200, body = OneAnalysis), (status = 400, body = FailBody), (status = 401, body = FailBody),
-              (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Media id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the media id, as sent in the path")),
+    responses((status = 200, body = OneAnalysis, description = "The file's analysis."),
+              (status = 404, body = FailBody, description = "No such media for this integration.")))]
 pub async fn media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,

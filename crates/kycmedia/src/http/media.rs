@@ -13,7 +13,7 @@ use futures::StreamExt;
 use kycmedia_proto::{
     ApiError, FailBody, MediaKind,
     signing::Signer,
-    wire::{MediaList, MediaObject, SUCCESS, UploadResponse, duration_secs},
+    wire::{MediaList, MediaObject, SUCCESS, UploadResponse, duration_secs, requests::UploadRequest},
 };
 
 use crate::{
@@ -67,12 +67,16 @@ fn media_list(core: &Core, media: &[Media]) -> MediaList {
 
 /// Upload one image or video (base64 or `data:` URI) into the session's open attempt.
 #[utoipa::path(post, path = "/v1/sessions/{id}/media", tag = "media",
-    params(("id" = String, Path, description = "Session id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the body")),
-    request_body(content = serde_json::Value, description = "`{\"image\":{\"context\":\"document-front\",\"content\":\"<base64>\"}}` or `{\"video\":{...}}`"),
-    responses((status = 201, body = UploadResponse), (status = 400, body = FailBody), (status = 401, body = FailBody),
-              (status = 404, body = FailBody), (status = 409, body = FailBody), (status = 413, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$", description = "HMAC-SHA256 of the body")),
+    request_body(content = UploadRequest),
+    responses((status = 201, body = UploadResponse, description = "The stored file's metadata, under `image` or `video`."),
+              (status = 400, body = FailBody, description = "Or the body or its file is refused: not a JSON object \
+                  (1101), no `context` (1102), a field of the wrong type, both keys, or bytes not accepted (1104), \
+                  no content (1400), not base64 (1401), a context not of the key's kind (1402), neither key (1403)."),
+              (status = 404, body = FailBody, description = "No such session for this integration."),
+              (status = 409, body = FailBody, description = "The session does not take media in its status.")))]
 pub async fn upload(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -137,11 +141,12 @@ async fn media_list_response(
 
 /// List an attempt's media metadata, each array sorted best first.
 #[utoipa::path(get, path = "/v1/attempts/{id}/media", tag = "media",
-    params(("id" = String, Path, description = "Attempt id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the attempt id")),
-    responses((status = 200, body = MediaList), (status = 400, body = FailBody), (status = 401, body = FailBody),
-              (status = 404, body = FailBody), (status = 500, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Attempt id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the attempt id, as sent in the path")),
+    responses((status = 200, body = MediaList, description = "The attempt's images and videos, best first."),
+              (status = 404, body = FailBody, description = "No such attempt for this integration.")))]
 pub async fn attempt_media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -161,10 +166,12 @@ pub async fn attempt_media(
 
 /// List the media of the session's latest attempt.
 #[utoipa::path(get, path = "/v1/sessions/{id}/media", tag = "media",
-    params(("id" = String, Path, description = "Session id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the session id")),
-    responses((status = 200, body = MediaList), (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the session id, as sent in the path")),
+    responses((status = 200, body = MediaList, description = "The latest attempt's images and videos, best first."),
+              (status = 404, body = FailBody, description = "No such session for this integration.")))]
 pub async fn session_media(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -213,14 +220,42 @@ async fn lost(core: &Core, caller: &Caller, media: &Media, error: BlobError) -> 
     error.into()
 }
 
+/// A download's body in the OpenAPI document: the file's bytes as stored.
+pub struct FileBytes;
+
+impl utoipa::PartialSchema for FileBytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{
+            ObjectBuilder, Type,
+            schema::{KnownFormat, SchemaFormat},
+        };
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FileBytes {}
+
 /// Download the stored bytes. The body is read twice, once to sign it and
 /// once to send it, so memory stays flat however large the file.
 #[utoipa::path(get, path = "/v1/media/{id}", tag = "media",
-    params(("id" = String, Path, description = "Media id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the media id")),
-    responses((status = 200, description = "The file, with its Content-Type"),
-              (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Media id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the media id, as sent in the path")),
+    responses((status = 200, description = "The file's bytes, typed as sniffed from them (docs/api.md §6), \
+                   signed over them; the signature headers come with `vrf-` copies.",
+               content((inline(FileBytes) = "image/jpeg"), (inline(FileBytes) = "image/png"),
+                       (inline(FileBytes) = "image/webp"), (inline(FileBytes) = "image/heic"),
+                       (inline(FileBytes) = "image/heif"), (inline(FileBytes) = "application/pdf"),
+                       (inline(FileBytes) = "video/mp4"), (inline(FileBytes) = "video/quicktime"),
+                       (inline(FileBytes) = "video/webm")),
+               headers(("X-Content-Type-Options" = String, description = "`nosniff`"),
+                       ("vrf-auth-client" = String, description = "The API key, as in X-AUTH-CLIENT"),
+                       ("vrf-hmac-signature" = String, description = "As X-HMAC-SIGNATURE"))),
+              (status = 404, body = FailBody, description = "No such media for this integration.")))]
 pub async fn download(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,

@@ -88,11 +88,11 @@ fn browser_sessions(origins: &[String]) -> tower_http::cors::CorsLayer {
 /// entry, from the same declarations the router serves.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let routes = api_routes();
-    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (_, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(routes.may_be_unsigned)
         .merge(routes.signed)
-        .split_for_parts()
-        .1
+        .split_for_parts();
+    openapi::complete(document)
 }
 
 /// The API behind authentication, beside the operator endpoints and the
@@ -122,7 +122,7 @@ fn with_layers(core: Arc<Core>, routes: ApiRoutes, browser_origins: &[String], p
     Router::new()
         .merge(api)
         .merge(ops)
-        .merge(openapi::docs(document))
+        .merge(openapi::docs(openapi::complete(document)))
         .with_state(core.clone())
         .merge(pages)
         .fallback(|| async { error::api_error_response(&ApiError::NotFound) })

@@ -6,7 +6,10 @@ use axum::{Extension, Json, body::Bytes, extract::State, http::StatusCode};
 use kycmedia_proto::{
     ApiError, FailBody,
     decision::{DecisionResponse, TechnicalData},
-    wire::{AttemptList, AttemptObject, DeleteResponse, DeletedSession, SUCCESS, SessionObject, SessionResponse},
+    wire::{
+        AttemptList, AttemptObject, DeleteResponse, DeletedSession, SUCCESS, SessionObject, SessionResponse,
+        requests::{CreateSessionRequest, SubmitRequest},
+    },
 };
 
 use crate::{
@@ -36,10 +39,14 @@ fn session_response(core: &Core, session: &Session) -> SessionResponse {
 /// Create a verification session. The signature is optional here, as on the
 /// hosted API; when sent it is checked.
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions",
-    params(("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = Option<String>, Header, description = "HMAC-SHA256 of the body")),
-    request_body(content = serde_json::Value, description = "`{\"verification\":{...}}`"),
-    responses((status = 201, body = SessionResponse), (status = 400, body = FailBody), (status = 401, body = FailBody)))]
+    params(("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = Option<String>, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the body (optional here)")),
+    request_body(content = CreateSessionRequest),
+    responses((status = 201, body = SessionResponse, description = "The session, created."),
+              (status = 400, body = FailBody, description = "The body is refused: not a JSON object (1101), \
+                  no `verification` (1102), a field of the wrong type (1104), `callback` not https (1302), \
+                  `vendorData` too long (1500) or not a string (1501).")))]
 pub async fn create(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -60,12 +67,15 @@ pub async fn create(
 
 /// Submit the session: closes its current attempt for a decision.
 #[utoipa::path(patch, path = "/v1/sessions/{id}", tag = "sessions",
-    params(("id" = String, Path, description = "Session id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the body")),
-    request_body(content = serde_json::Value, description = "`{\"verification\":{\"status\":\"submitted\"}}`"),
-    responses((status = 200, body = SessionResponse), (status = 400, body = FailBody),
-              (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$", description = "HMAC-SHA256 of the body")),
+    request_body(content = SubmitRequest),
+    responses((status = 200, body = SessionResponse, description = "The session, submitted."),
+              (status = 400, body = FailBody, description = "Or the body is refused: not a JSON object (1101), \
+                  `verification` or `status` missing (1102) or of the wrong type (1104), an unknown status (1303), \
+                  another status than `submitted`, or a session already submitted or decided (1304)."),
+              (status = 404, body = FailBody, description = "No such session for this integration.")))]
 pub async fn submit(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -78,10 +88,12 @@ pub async fn submit(
 
 /// Delete the session, its attempts, media rows and stored bytes.
 #[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sessions",
-    params(("id" = String, Path, description = "Session id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the session id")),
-    responses((status = 200, body = DeleteResponse), (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the session id, as sent in the path")),
+    responses((status = 200, body = DeleteResponse, description = "The session and everything in it, erased."),
+              (status = 404, body = FailBody, description = "No such session for this integration.")))]
 pub async fn delete(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -96,11 +108,12 @@ pub async fn delete(
 
 /// The session's decision: `verification` is `null` until there is one.
 #[utoipa::path(get, path = "/v1/sessions/{id}/decision", tag = "sessions",
-    params(("id" = String, Path, description = "Session id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the session id")),
-    responses((status = 200, body = DecisionResponse), (status = 400, body = FailBody),
-              (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the session id, as sent in the path")),
+    responses((status = 200, body = DecisionResponse, description = "The latest decision, or `null` before one."),
+              (status = 404, body = FailBody, description = "No such session for this integration.")))]
 pub async fn decision(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
@@ -122,10 +135,12 @@ pub async fn decision(
 
 /// List the session's attempts, newest first.
 #[utoipa::path(get, path = "/v1/sessions/{id}/attempts", tag = "sessions",
-    params(("id" = String, Path, description = "Session id"),
-           ("X-AUTH-CLIENT" = String, Header, description = "API key"),
-           ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the session id")),
-    responses((status = 200, body = AttemptList), (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+    params(("id" = uuid::Uuid, Path, description = "Session id"),
+           ("X-AUTH-CLIENT" = uuid::Uuid, Header, description = "API key"),
+           ("X-HMAC-SIGNATURE" = String, Header, pattern = "^[0-9a-fA-F]{64}$",
+            description = "HMAC-SHA256 of the session id, as sent in the path")),
+    responses((status = 200, body = AttemptList, description = "The session's attempts, newest first."),
+              (status = 404, body = FailBody, description = "No such session for this integration.")))]
 pub async fn attempts(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
