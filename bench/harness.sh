@@ -17,6 +17,14 @@
 # shellcheck source=bench/pg.sh
 source "$ROOT/bench/pg.sh"
 
+# The benchmarks load one tenant from one address far past the per-tenant
+# rate limits: they measure the server, not its limits (bench/fairness.sh
+# sets its own). The connection cap and timeouts stay as in production.
+export KYCMEDIA_INTEGRATION_REQUESTS_PER_SECOND=${KYCMEDIA_INTEGRATION_REQUESTS_PER_SECOND:-0}
+export KYCMEDIA_ADDRESS_REQUESTS_PER_SECOND=${KYCMEDIA_ADDRESS_REQUESTS_PER_SECOND:-0}
+export KYCMEDIA_SESSION_DELETES_PER_HOUR=${KYCMEDIA_SESSION_DELETES_PER_HOUR:-0}
+export KYCMEDIA_SESSION_DELETES_PER_DAY=${KYCMEDIA_SESSION_DELETES_PER_DAY:-0}
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/kycmedia-$BENCH_NAME.XXXXXX")
 PIDS=()
 WRK_PID=""

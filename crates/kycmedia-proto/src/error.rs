@@ -53,6 +53,12 @@ pub enum ApiError {
     Timeout,
     /// (ours) The path exists but not with this method.
     MethodNotAllowed,
+    /// Over a rate limit (per integration, per address, or the provider's
+    /// DELETE limit); sent with `Retry-After`.
+    TooManyRequests,
+    /// (ours) The server is at capacity (connections, or body bytes in
+    /// memory); sent with `Retry-After`.
+    Busy,
     Internal,
 }
 
@@ -76,7 +82,9 @@ impl ApiError {
             Timeout => 408,
             Conflict => 409,
             PayloadTooLarge => 413,
+            TooManyRequests => 429,
             Internal => 500,
+            Busy => 503,
             _ => 400,
         }
     }
@@ -108,7 +116,8 @@ impl ApiError {
             ImagePropertyMissing => "1403",
             VendorDataTooLong => "1500",
             VendorDataNotString => "1501",
-            ValidationFailed | NotFound | MethodNotAllowed | Conflict | PayloadTooLarge | Timeout | Internal => "1101",
+            ValidationFailed | NotFound | MethodNotAllowed | Conflict | PayloadTooLarge | Timeout | TooManyRequests
+            | Busy | Internal => "1101",
         }
     }
 
@@ -149,6 +158,8 @@ impl ApiError {
             PayloadTooLarge => "Request body is too large",
             Timeout => "Request timed out",
             MethodNotAllowed => "Method not allowed",
+            TooManyRequests => "Too many requests",
+            Busy => "Server is busy, retry later",
             Internal => "Something went wrong",
         };
         text.to_owned()
@@ -226,6 +237,8 @@ mod tests {
             Timeout,
             Conflict,
             PayloadTooLarge,
+            TooManyRequests,
+            Busy,
             Internal,
         ];
         // No wildcard: a new variant stops this compiling until it is listed above.
@@ -260,6 +273,8 @@ mod tests {
                 | PayloadTooLarge
                 | Timeout
                 | MethodNotAllowed
+                | TooManyRequests
+                | Busy
                 | Internal => {}
             }
         }

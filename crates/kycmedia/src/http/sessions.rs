@@ -72,7 +72,8 @@ pub async fn submit(
     params(("id" = String, Path, description = "Session id"),
            ("X-AUTH-CLIENT" = String, Header, description = "API key"),
            ("X-HMAC-SIGNATURE" = String, Header, description = "HMAC-SHA256 of the session id")),
-    responses((status = 200, body = DeleteResponse), (status = 401, body = FailBody), (status = 404, body = FailBody)))]
+    responses((status = 200, body = DeleteResponse), (status = 401, body = FailBody), (status = 404, body = FailBody),
+              (status = 429, body = FailBody, description = "Over the provider's delete limit: 5 an hour, 10 a day")))]
 pub async fn delete(
     State(core): State<Arc<Core>>,
     Extension(caller): Extension<Caller>,
