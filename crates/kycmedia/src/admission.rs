@@ -189,6 +189,21 @@ pub struct Admission {
     analyses: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
+/// Reads the rest of a refused body and throws it away, a frame at a time
+/// (no memory kept), up to `limit` bytes: a client that sends its whole
+/// body before it reads the answer then reads the refusal, instead of a
+/// connection reset under its upload. Returns `error`.
+async fn drained(mut frames: axum::body::BodyDataStream, limit: usize, error: ApiError) -> ApiError {
+    let mut seen = 0usize;
+    while seen <= limit {
+        match frames.next().await {
+            Some(Ok(chunk)) => seen += chunk.len(),
+            _ => break,
+        }
+    }
+    error
+}
+
 /// Room held for a body's bytes, given back when dropped.
 #[derive(Default)]
 pub struct BodyRoom(Option<OwnedSemaphorePermit>);
@@ -198,7 +213,8 @@ impl Admission {
     pub fn new(settings: &TenantArgs, analysis_slots: usize) -> Self {
         let body_units = u32::try_from(settings.max_body_bytes_in_flight.div_ceil(UNIT)).unwrap_or(u32::MAX);
         let share = match settings.analyses_per_integration {
-            0 => analysis_slots.div_ceil(2),
+            // Slots are two a core: a quarter of them is half the cores.
+            0 => analysis_slots / 4,
             n => n,
         };
         Admission {
@@ -230,11 +246,14 @@ impl Admission {
         let declared = declared.map_or(0, |len| len as usize);
         let mut room = BodyRoom(None);
         let mut reserved = 0;
+        let mut frames = body.into_data_stream();
         if declared > 0 {
-            reserved = self.reserve(&mut room, declared).await?;
+            match self.reserve(&mut room, declared).await {
+                Ok(held) => reserved = held,
+                Err(busy) => return Err(drained(frames, limit, busy).await),
+            }
         }
         let mut read = Vec::with_capacity(declared);
-        let mut frames = body.into_data_stream();
         while let Some(frame) = frames.next().await {
             let chunk = frame.map_err(|_| ApiError::PayloadTooLarge)?;
             let total = read.len() + chunk.len();
@@ -243,7 +262,13 @@ impl Admission {
             }
             if total > reserved {
                 let more = (total - reserved).max(STEP).min(limit - reserved);
-                reserved += self.reserve(&mut room, more).await?;
+                match self.reserve(&mut room, more).await {
+                    Ok(held) => reserved += held,
+                    Err(busy) => {
+                        drop(read);
+                        return Err(drained(frames, limit, busy).await);
+                    }
+                }
             }
             read.extend_from_slice(&chunk);
         }
@@ -422,7 +447,8 @@ mod tests {
 
     #[tokio::test]
     async fn one_integration_holds_at_most_its_share_of_the_analyses() {
-        let admission = Admission::new(&settings(), 4);
+        // Eight slots (four cores): one integration's share is two.
+        let admission = Admission::new(&settings(), 8);
         let first = admission.analysis_share("a").await.unwrap();
         let _second = admission.analysis_share("a").await.unwrap();
         let third = tokio::time::timeout(Duration::from_millis(50), admission.analysis_share("a")).await;

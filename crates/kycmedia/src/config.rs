@@ -42,7 +42,7 @@ pub mod defaults {
     /// 5 sessions an hour and 10 a day, per integration.
     pub const SESSION_DELETES_PER_HOUR: u32 = 5;
     pub const SESSION_DELETES_PER_DAY: u32 = 10;
-    /// Analyses one integration may run at once; 0: half the server's slots.
+    /// Analyses one integration may run at once; 0: a quarter of the slots.
     pub const ANALYSES_PER_INTEGRATION: usize = 0;
     pub const DECODE_MAX_ALLOC_BYTES: u64 = kycmedia_media::Limits::DEFAULT.max_alloc;
     pub const MAX_PIXELS: u64 = kycmedia_media::Limits::DEFAULT.max_pixels;
@@ -219,7 +219,8 @@ pub struct TenantArgs {
     #[arg(long, env = "KYCMEDIA_SESSION_DELETES_PER_DAY", default_value_t = defaults::SESSION_DELETES_PER_DAY)]
     pub session_deletes_per_day: u32,
     /// Analyses one integration may run at once, of the server's slots (two
-    /// per core); 0: half of them, so that another tenant always finds one.
+    /// per core); 0: a quarter of them (half the cores, at least one), so
+    /// that another tenant always finds a slot and the reads a core.
     #[arg(long, env = "KYCMEDIA_ANALYSES_PER_INTEGRATION", default_value_t = defaults::ANALYSES_PER_INTEGRATION)]
     pub analyses_per_integration: usize,
 }
