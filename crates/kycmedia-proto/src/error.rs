@@ -57,6 +57,12 @@ pub enum ApiError {
     /// (ours) Replay protection refused the request: no timestamp or nonce,
     /// a time outside the window, or a nonce seen before.
     Replayed,
+    /// Over a rate limit (per integration, per address, or the provider's
+    /// DELETE limit); sent with `Retry-After`.
+    TooManyRequests,
+    /// (ours) The server is at capacity (connections, or body bytes in
+    /// memory); sent with `Retry-After`.
+    Busy,
     Internal,
 }
 
@@ -81,7 +87,9 @@ impl ApiError {
             Timeout => 408,
             Conflict => 409,
             PayloadTooLarge => 413,
+            TooManyRequests => 429,
             Internal => 500,
+            Busy => 503,
             _ => 400,
         }
     }
@@ -114,7 +122,7 @@ impl ApiError {
             VendorDataTooLong => "1500",
             VendorDataNotString => "1501",
             ValidationFailed | NotFound | MethodNotAllowed | Conflict | PayloadTooLarge | Timeout | Replayed
-            | Internal => "1101",
+            | TooManyRequests | Busy | Internal => "1101",
         }
     }
 
@@ -156,6 +164,8 @@ impl ApiError {
             Timeout => "Request timed out",
             MethodNotAllowed => "Method not allowed",
             Replayed => "Request is stale, replayed, or lacks its timestamp and nonce",
+            TooManyRequests => "Too many requests",
+            Busy => "Server is busy, retry later",
             Internal => "Something went wrong",
         };
         text.to_owned()
@@ -234,6 +244,8 @@ mod tests {
             Conflict,
             PayloadTooLarge,
             Replayed,
+            TooManyRequests,
+            Busy,
             Internal,
         ];
         // No wildcard: a new variant stops this compiling until it is listed above.
@@ -269,6 +281,8 @@ mod tests {
                 | Timeout
                 | MethodNotAllowed
                 | Replayed
+                | TooManyRequests
+                | Busy
                 | Internal => {}
             }
         }

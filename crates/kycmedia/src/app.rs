@@ -22,6 +22,7 @@ pub struct Application {
     webhooks: WebhookArgs,
     session_lifetime: Duration,
     allowed_origins: Vec<String>,
+    metrics_token: Option<secrecy::SecretString>,
 }
 
 impl Application {
@@ -50,6 +51,7 @@ impl Application {
             webhooks: config.webhooks.clone(),
             session_lifetime: config.session_lifetime,
             allowed_origins: config.allowed_origins.clone(),
+            metrics_token: config.metrics_token.clone(),
         })
     }
 
@@ -79,15 +81,10 @@ impl Application {
             self.allowed_origins.clone(),
             self.session_lifetime,
         ));
-        let router = http::router(self.core.clone(), capture);
+        let router = http::router(self.core.clone(), capture, self.metrics_token.clone());
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
-        // The peer's address, for the capture page's per-address limit.
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        // Each request carries its peer's address, for the per-address limits.
+        let served = crate::conn::serve(self.listener, router, &self.core.limits.connections, shutdown).await;
         // The answered requests' audit rows, before the process ends.
         self.core.audit.flush().await;
         sweeper.abort();

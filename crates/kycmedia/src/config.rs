@@ -24,6 +24,27 @@ pub mod defaults {
     pub const STORAGE: &str = "file://./data/media";
     pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
     pub const REQUEST_TIMEOUT_SECS: u64 = 30;
+    /// A client that has not sent a whole request head by then is cut off
+    /// (slow or silent connections, and idle keep-alive ones).
+    pub const HEADER_READ_TIMEOUT_SECS: u64 = 10;
+    /// A connection on which no byte has moved either way for this long is
+    /// closed, after any response in flight.
+    pub const IDLE_TIMEOUT_SECS: u64 = 60;
+    /// Open connections served at once; the rest are answered 503 and closed.
+    pub const MAX_CONNECTIONS: usize = 4096;
+    /// Request body bytes all requests together may hold while they are read
+    /// and verified; past it a request waits a moment, then gets 503.
+    pub const MAX_BODY_BYTES_IN_FLIGHT: usize = 256 * 1024 * 1024;
+    /// Requests a second one integration may make (its bucket holds as many).
+    pub const INTEGRATION_REQUESTS_PER_SECOND: u32 = 100;
+    /// API requests a second one client address may make, whatever its key.
+    pub const ADDRESS_REQUESTS_PER_SECOND: u32 = 200;
+    /// The provider's documented limit on `DELETE /v1/sessions/{id}`:
+    /// 5 sessions an hour and 10 a day, per integration.
+    pub const SESSION_DELETES_PER_HOUR: u32 = 5;
+    pub const SESSION_DELETES_PER_DAY: u32 = 10;
+    /// Analyses one integration may run at once; 0: a quarter of the slots.
+    pub const ANALYSES_PER_INTEGRATION: usize = 0;
     pub const DECODE_MAX_ALLOC_BYTES: u64 = kycmedia_media::Limits::DEFAULT.max_alloc;
     pub const MAX_PIXELS: u64 = kycmedia_media::Limits::DEFAULT.max_pixels;
     pub const SWEEP_GRACE_SECS: u64 = 3600;
@@ -172,6 +193,88 @@ pub struct LimitArgs {
     pub request_timeout_secs: u64,
     #[command(flatten)]
     pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+    #[command(flatten)]
+    pub tenants: TenantArgs,
+}
+
+/// What one connection may cost, and how many are served at once.
+#[derive(Args, Debug, Clone)]
+pub struct ConnectionArgs {
+    /// Seconds a client has to send a request's whole head (request line and
+    /// headers), counted from when the server starts waiting for it: on a
+    /// new connection and between requests on a kept-alive one; then the
+    /// connection is closed.
+    #[arg(long, env = "KYCMEDIA_HEADER_READ_TIMEOUT_SECS", default_value_t = defaults::HEADER_READ_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may go without a byte moving either way; then it
+    /// is closed once its response in flight, if any, is sent, and cut off
+    /// after as long again.
+    #[arg(long, env = "KYCMEDIA_IDLE_TIMEOUT_SECS", default_value_t = defaults::IDLE_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// Most connections served at once (and never more than the open-files
+    /// limit leaves room for); beyond it a new connection is answered 503
+    /// with `Retry-After` and closed.
+    #[arg(long, env = "KYCMEDIA_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionArgs {
+    fn default() -> Self {
+        ConnectionArgs {
+            header_read_timeout_secs: defaults::HEADER_READ_TIMEOUT_SECS,
+            idle_timeout_secs: defaults::IDLE_TIMEOUT_SECS,
+            max_connections: defaults::MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// What one tenant, one address and all of them together may hold: rates
+/// answered with 429 and `Retry-After`, and a bound on body bytes in memory.
+/// A rate of 0 turns that limit off.
+#[derive(Args, Debug, Clone)]
+pub struct TenantArgs {
+    /// Request body bytes all requests together may hold while they are read
+    /// and their signature checked; past it a request waits a moment for
+    /// room, then gets 503 with `Retry-After`. 0: no bound.
+    #[arg(long, env = "KYCMEDIA_MAX_BODY_BYTES_IN_FLIGHT", default_value_t = defaults::MAX_BODY_BYTES_IN_FLIGHT)]
+    pub max_body_bytes_in_flight: usize,
+    /// API requests a second one integration may make, in a bucket of as
+    /// many; over it, 429.
+    #[arg(long, env = "KYCMEDIA_INTEGRATION_REQUESTS_PER_SECOND", default_value_t = defaults::INTEGRATION_REQUESTS_PER_SECOND)]
+    pub integration_requests_per_second: u32,
+    /// API requests a second one client address may make, whatever API key
+    /// it sends, in a bucket of as many; over it, 429.
+    #[arg(long, env = "KYCMEDIA_ADDRESS_REQUESTS_PER_SECOND", default_value_t = defaults::ADDRESS_REQUESTS_PER_SECOND)]
+    pub address_requests_per_second: u32,
+    /// Sessions one integration may delete an hour (the provider's limit).
+    #[arg(long, env = "KYCMEDIA_SESSION_DELETES_PER_HOUR", default_value_t = defaults::SESSION_DELETES_PER_HOUR)]
+    pub session_deletes_per_hour: u32,
+    /// Sessions one integration may delete a day (the provider's limit).
+    #[arg(long, env = "KYCMEDIA_SESSION_DELETES_PER_DAY", default_value_t = defaults::SESSION_DELETES_PER_DAY)]
+    pub session_deletes_per_day: u32,
+    /// Analyses one integration may run at once, of the server's slots (two
+    /// per core); 0: a quarter of them (half the cores, at least one), so
+    /// that another tenant always finds a slot and the reads a core.
+    #[arg(long, env = "KYCMEDIA_ANALYSES_PER_INTEGRATION", default_value_t = defaults::ANALYSES_PER_INTEGRATION)]
+    pub analyses_per_integration: usize,
+}
+
+impl Default for TenantArgs {
+    fn default() -> Self {
+        TenantArgs {
+            max_body_bytes_in_flight: defaults::MAX_BODY_BYTES_IN_FLIGHT,
+            integration_requests_per_second: defaults::INTEGRATION_REQUESTS_PER_SECOND,
+            address_requests_per_second: defaults::ADDRESS_REQUESTS_PER_SECOND,
+            session_deletes_per_hour: defaults::SESSION_DELETES_PER_HOUR,
+            session_deletes_per_day: defaults::SESSION_DELETES_PER_DAY,
+            analyses_per_integration: defaults::ANALYSES_PER_INTEGRATION,
+        }
+    }
 }
 
 impl LimitArgs {
@@ -292,6 +395,11 @@ pub struct ServeConfig {
     /// capture page in a frame (`@veriff/incontext-sdk`). None by default.
     #[arg(long, env = "KYCMEDIA_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub allowed_origins: Vec<String>,
+    /// Bearer token `GET /metrics` requires (`Authorization: Bearer …`).
+    /// Unset, only a client on this machine that came through no proxy
+    /// (no `X-Forwarded-For` or `Forwarded`) may read the metrics.
+    #[arg(long, env = "KYCMEDIA_METRICS_TOKEN", value_parser = secret)]
+    pub metrics_token: Option<SecretString>,
 }
 
 /// An origin as browsers send it: `scheme://host[:port]`, nothing after.

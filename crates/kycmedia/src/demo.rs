@@ -100,6 +100,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         },
         session_lifetime: crate::config::parse_duration(defaults::SESSION_LIFETIME).map_err(anyhow::Error::msg)?,
         allowed_origins: Vec::new(),
+        metrics_token: None,
     };
     let app = Application::build(&config).await?;
     let core: Arc<Core> = app.core();

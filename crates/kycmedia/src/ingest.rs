@@ -114,8 +114,15 @@ fn decode_content(content: &str) -> Result<Vec<u8>, Rejection> {
 }
 
 /// Measures the bytes off the async runtime: decoding pixels is CPU work.
-async fn analyse(core: &Core, context: Context, bytes: Vec<u8>) -> AppResult<(Analysis, Vec<u8>)> {
+async fn analyse(
+    core: &Core,
+    integration: &IntegrationId,
+    context: Context,
+    bytes: Vec<u8>,
+) -> AppResult<(Analysis, Vec<u8>)> {
     let limits = core.limits.media();
+    // First the integration's share, so that one tenant cannot hold every slot.
+    let _share = core.admission.analysis_share(integration.as_str()).await;
     // Waits for a slot: decoding is bounded by cores, not by how many clients upload at once.
     let _slot = core
         .analysis_slots
@@ -163,7 +170,7 @@ pub async fn store(
     session_id: &SessionId,
     upload: Upload,
 ) -> AppResult<(Media, Evidence)> {
-    let (analysis, mut bytes) = analyse(core, upload.context, upload.bytes).await?;
+    let (analysis, mut bytes) = analyse(core, integration, upload.context, upload.bytes).await?;
     // Only the image is stored: data appended after its end (a ZIP or HTML
     // page making a polyglot, a motion photo's clip) was not analysed and
     // would be served under the image's type.

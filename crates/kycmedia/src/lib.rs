@@ -3,6 +3,9 @@
 
 /// Operator commands: integrations, secrets, decisions.
 pub mod admin;
+/// What a tenant, an address and everyone together may hold: rates, body
+/// bytes in memory, analysis slots.
+pub mod admission;
 /// `kycmedia analyze`: the ranking analysis of local files.
 pub mod analyze;
 /// The server process: bind, open the state, serve, shut down.
@@ -25,6 +28,8 @@ pub mod cli;
 pub mod config;
 /// The TOML configuration file under the flags and environment.
 pub mod config_file;
+/// Serving connections: head and idle timeouts, a cap, graceful shutdown.
+pub mod conn;
 /// The self-contained demo.
 pub mod demo;
 /// `kycmedia doctor`: checking an installation before starting it.

@@ -36,6 +36,8 @@ pub struct Core {
     /// Concurrent analyses allowed: each may hold a decoded image, so their
     /// number, not the number of clients, bounds memory and CPU.
     pub analysis_slots: tokio::sync::Semaphore,
+    /// Rates, body bytes in memory and each tenant's share of the analyses.
+    pub admission: crate::admission::Admission,
 }
 
 impl Core {
@@ -72,6 +74,8 @@ impl Core {
             .check()
             .await
             .with_context(|| format!("storage {} does not answer", storage.storage))?;
+        let analysis_slots = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        let admission = crate::admission::Admission::new(&limits.tenants, analysis_slots);
         Ok(Arc::new(Core {
             audit: crate::audit::Trail::start(store.clone()),
             store,
@@ -82,9 +86,8 @@ impl Core {
             integrations: IntegrationCache::new(Duration::from_millis(500)),
             media_lists,
             _serve_lock: serve_lock,
-            analysis_slots: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
-            ),
+            analysis_slots: tokio::sync::Semaphore::new(analysis_slots),
+            admission,
         }))
     }
 

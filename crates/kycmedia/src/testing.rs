@@ -24,10 +24,25 @@ pub struct Tenant {
     pub secret: String,
 }
 
+/// The rate limits a test server runs without, unless its flags set them:
+/// suites race dozens of requests of one tenant, and delete more sessions
+/// than the provider's limit allows an hour. The tests of the limits set them.
+const UNLIMITED_IN_TESTS: [&str; 4] = [
+    "--integration-requests-per-second",
+    "--address-requests-per-second",
+    "--session-deletes-per-hour",
+    "--session-deletes-per-day",
+];
+
 /// `serve`'s configuration from its flags (`--database …`, `--storage …`).
 pub fn serve_config(flags: &[String]) -> ServeConfig {
+    let unlimited = UNLIMITED_IN_TESTS
+        .into_iter()
+        .filter(|flag| !flags.iter().any(|given| given == flag))
+        .flat_map(|flag| [flag, "0"]);
     let args = ["kycmedia", "serve", "--listen", "127.0.0.1:0"]
         .into_iter()
+        .chain(unlimited)
         .map(String::from)
         .chain(flags.iter().cloned());
     let Command::Serve(config) = Cli::parse_from(args).command else {

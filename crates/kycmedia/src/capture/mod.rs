@@ -11,16 +11,11 @@
 //! only the operator's allowed origins may frame it (`@veriff/incontext-sdk`).
 
 mod feedback;
-mod limits;
 mod page;
 pub mod steps;
 mod strings;
 
-use std::{
-    net::{IpAddr, SocketAddr},
-    sync::Arc,
-    time::Duration,
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
@@ -35,6 +30,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
+    admission::{Bucket, client_address, retry_after_secs},
     error::AppError,
     ids::now_ms,
     ingest::{self, Upload},
@@ -53,7 +49,6 @@ pub struct Capture {
     /// A session older than this takes nothing, even before the expiry
     /// task has marked it expired.
     pub session_lifetime: Duration,
-    limits: limits::Limits,
     /// The content security policy, built once from the allowed origins.
     policy: HeaderValue,
 }
@@ -65,7 +60,6 @@ impl Capture {
             core,
             allowed_origins,
             session_lifetime,
-            limits: limits::Limits::default(),
             policy,
         }
     }
@@ -91,44 +85,33 @@ pub fn router(capture: Arc<Capture>) -> Router {
         }))
 }
 
-/// Every request for a link counts against its token and its address; over
-/// either limit it gets `429` with `Retry-After`, before any work is done.
+/// Every request for a link counts against its token and its address, in
+/// the server's one set of rates (`admission`); over either limit it gets
+/// `429` with `Retry-After`, before any work is done.
 async fn rate_limit(State(capture): State<Arc<Capture>>, request: Request, next: Next) -> Response {
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
     let address = peer.map(|peer| client_address(peer, request.headers()));
-    let token = request.uri().path().split('/').nth(2).map(str::to_owned);
-    match capture.limits.check(address, token.as_deref()) {
+    let token = request.uri().path().split('/').nth(2).unwrap_or_default().to_owned();
+    let mut buckets = Vec::with_capacity(2);
+    // The address first, so that trying many links from one place counts against that place.
+    buckets.extend(address.map(Bucket::CaptureAddress));
+    buckets.push(Bucket::CaptureLink(&token));
+    match capture.core.admission.rates.check(&buckets) {
         Ok(()) => next.run(request).await,
-        Err(wait) => {
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(json!({ "error": "busy" }))).into_response();
-            if let Ok(value) = HeaderValue::from_str(&seconds.max(1).to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
+        Err(wait) => busy(StatusCode::TOO_MANY_REQUESTS, wait),
     }
 }
 
-/// The client's address: the peer's, unless the peer is a reverse proxy on
-/// this machine (the deployment docs/operations.md describes), whose
-/// `X-Forwarded-For` names the client it saw last; without that, every
-/// person behind the proxy would share one limit.
-pub(crate) fn client_address(peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-    if !peer.is_loopback() {
-        return peer;
+/// `{"error":"busy"}` with `Retry-After`.
+fn busy(status: StatusCode, wait: Duration) -> Response {
+    let mut response = (status, Json(json!({ "error": "busy" }))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&retry_after_secs(wait).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-    headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .next_back()
-        .and_then(|last| last.trim().parse().ok())
-        .unwrap_or(peer)
+    response
 }
 
 /// Headers on everything the page is made of: a strict content security
@@ -341,12 +324,18 @@ async fn upload(
     let step = steps::find(FLOW, &context).ok_or(PageError::Ended(Ended::Unknown))?;
     let client = client_of(&request);
     let limit = capture.core.limits.max_body_bytes;
-    let bytes = axum::body::to_bytes(request.into_body(), limit)
-        .await
-        .map_err(|_| PageError::Refused {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "too-large",
-        })?;
+    let (headers, body) = request.into_parts();
+    // `_room` holds the photo's bytes in the server's budget until it is stored.
+    let (bytes, _room) = match capture.core.admission.read_body(&headers.headers, body, limit).await {
+        Ok(read) => read,
+        Err(ApiError::Busy) => return Ok(busy(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(1))),
+        Err(_) => {
+            return Err(PageError::Refused {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "too-large",
+            });
+        }
+    };
     let upload = Upload {
         context: step.context,
         bytes: bytes.to_vec(),
@@ -436,26 +425,6 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_proxy_on_this_machine_names_the_client_and_no_one_else_can() {
-        let mut headers = HeaderMap::new();
-        headers.append("x-forwarded-for", HeaderValue::from_static("10.9.9.9, 203.0.113.5"));
-        let local: IpAddr = "127.0.0.1".parse().unwrap();
-        let remote: IpAddr = "198.51.100.1".parse().unwrap();
-        assert_eq!(
-            client_address(local, &headers),
-            "203.0.113.5".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            client_address(remote, &headers),
-            remote,
-            "a remote peer cannot claim an address"
-        );
-        assert_eq!(client_address(local, &HeaderMap::new()), local);
-        headers.insert("x-forwarded-for", HeaderValue::from_static("not an address"));
-        assert_eq!(client_address(local, &headers), local);
-    }
 
     #[test]
     fn an_origin_that_cannot_be_a_header_frames_nothing_rather_than_dropping_the_policy() {

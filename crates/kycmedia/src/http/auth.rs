@@ -5,14 +5,18 @@
 //! signature, hands the handler a `Caller`, then signs whatever the handler
 //! answers (errors included). Nothing here logs a header, key or secret.
 
-use std::sync::Arc;
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
 
 use secrecy::ExposeSecret;
 
 use axum::{
     body::{Body, Bytes, to_bytes},
-    extract::{MatchedPath, Request, State},
-    http::{HeaderMap, HeaderValue, Method, header::CONTENT_LENGTH, request::Parts},
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{HeaderMap, HeaderValue, Method, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -22,9 +26,10 @@ use kycmedia_proto::{
 };
 
 use crate::{
+    admission::{BodyRoom, Bucket, client_address},
     audit,
     error::{AppError, Rejection},
-    http::error::{rejection_response, unauthenticated},
+    http::error::{rejection_response, retry_later, unauthenticated},
     state::Core,
     store::{Credentials, Integration, RequestNonce},
 };
@@ -91,18 +96,6 @@ fn mismatch(scheme: Scheme, body: bool) -> ApiError {
     }
 }
 
-/// Reads the body up to the configured limit; over it is a 413.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    let declared = headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        return Err(ApiError::PayloadTooLarge);
-    }
-    to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge)
-}
-
 /// Whether a route's requests must carry a signature. Each route is
 /// declared in the group of its policy (`http::api_routes`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,10 +128,19 @@ fn signed_id<'a>(route: &str, path: &'a str) -> &'a str {
 /// signs its answer with the secret that verified the request.
 pub async fn authenticate(State(gate): State<Gate>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let (caller, body) = match verify(&gate, &parts, body).await {
+    // `_room` holds the body's bytes in the server's budget until the answer is made.
+    let (caller, body, _room) = match verify(&gate, &parts, body).await {
         Ok(verified) => verified,
         Err(refusal) => return refusal,
     };
+    if parts.method == Method::DELETE {
+        // The provider's limit on deletes, counted once the signature holds.
+        let integration = caller.integration().id.as_str();
+        if let Err(wait) = gate.core.admission.rates.check(&[Bucket::Delete(integration)]) {
+            let refusal = retry_later(ApiError::TooManyRequests, wait, None);
+            return sign_response(refusal, &caller).await;
+        }
+    }
     let mut access = access(&parts, &caller);
     let mut parts = parts;
     parts.extensions.insert(caller.clone());
@@ -176,10 +178,7 @@ fn access(parts: &Parts, caller: &Caller) -> audit::Access {
         (Some("media"), Some(id)) => subject.media = Some(id.into()),
         _ => {}
     }
-    let client = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| crate::capture::client_address(info.0.ip(), &parts.headers).to_string());
+    let client = client(parts).map(|address| address.to_string());
     audit::Access {
         actor: audit::Actor::Integration,
         integration: Some(caller.integration().id.clone()),
@@ -191,12 +190,28 @@ fn access(parts: &Parts, caller: &Caller) -> audit::Access {
     }
 }
 
+/// The client's address, when the connection gave its peer's.
+fn client(parts: &Parts) -> Option<IpAddr> {
+    let ConnectInfo(peer) = parts.extensions.get::<ConnectInfo<SocketAddr>>()?;
+    Some(client_address(peer.ip(), &parts.headers))
+}
+
 /// Checks the API key, reads the body (bounded) and checks the signature;
 /// returns who called and the body, or the unsigned refusal.
-async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes), Response> {
+async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes, BodyRoom), Response> {
     let core = &gate.core;
     let sent_key = parts.headers.get(AUTH_CLIENT_HEADER).cloned();
-    let fail = |e: ApiError| unauthenticated(e, sent_key.clone());
+    let fail = |e: ApiError| match e {
+        ApiError::Busy => retry_later(e, Duration::from_secs(1), sent_key.clone()),
+        e => unauthenticated(e, sent_key.clone()),
+    };
+    let rates = &core.admission.rates;
+    // Before any lookup: a flood of made-up keys counts against its address.
+    if let Some(address) = client(parts)
+        && let Err(wait) = rates.check(&[Bucket::Address(address)])
+    {
+        return Err(retry_later(ApiError::TooManyRequests, wait, sent_key.clone()));
+    }
 
     let Some(raw_key) = &sent_key else {
         return Err(fail(ApiError::MissingApiKey));
@@ -217,14 +232,19 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
     if !credentials.integration.active {
         return Err(fail(ApiError::InactiveIntegration));
     }
+    // Before the body is read: a tenant over its rate costs no memory.
+    if let Err(wait) = rates.check(&[Bucket::Integration(credentials.integration.id.as_str())]) {
+        return Err(retry_later(ApiError::TooManyRequests, wait, sent_key.clone()));
+    }
 
     let with_body = signs_body(&parts.method);
-    let body = if with_body {
-        read_body(&parts.headers, body, core.limits.max_body_bytes)
+    let (body, room) = if with_body {
+        core.admission
+            .read_body(&parts.headers, body, core.limits.max_body_bytes)
             .await
             .map_err(&fail)?
     } else {
-        Bytes::new()
+        (Bytes::new(), BodyRoom::default())
     };
     let provider_payload: &[u8] = if with_body {
         &body
@@ -282,7 +302,7 @@ async fn verify(gate: &Gate, parts: &Parts, body: Body) -> Result<(Caller, Bytes
             Err(e) => return Err(AppError::from(e).into_response()),
         }
     }
-    Ok((caller, body))
+    Ok((caller, body, room))
 }
 
 /// Replay protection's refusal, with the reason and the API key echoed.

@@ -54,6 +54,17 @@ pub fn unauthenticated(error: ApiError, api_key: Option<HeaderValue>) -> Respons
     response
 }
 
+/// A refusal for load (429 over a rate, 503 at capacity), with
+/// `Retry-After` in whole seconds; never signed, like the 401s.
+pub fn retry_later(error: ApiError, wait: std::time::Duration, api_key: Option<HeaderValue>) -> Response {
+    let mut response = unauthenticated(error, api_key);
+    let seconds = crate::admission::retry_after_secs(wait);
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {

@@ -30,9 +30,13 @@ use crate::{capture::Capture, state::Core};
 
 /// The API, the operator endpoints and the docs, and beside them the
 /// capture page (`capture`), under the same request ids, logs and metrics.
-pub fn router(core: Arc<Core>, capture: Arc<Capture>) -> Router {
+/// `metrics_token`, when set, is what `/metrics` requires.
+pub fn router(core: Arc<Core>, capture: Arc<Capture>, metrics_token: Option<secrecy::SecretString>) -> Router {
     let origins = capture.allowed_origins.clone();
-    with_layers(core, api_routes(), &origins, crate::capture::router(capture))
+    let metrics = ops::MetricsAccess {
+        token: metrics_token.map(Arc::new),
+    };
+    with_layers(core, api_routes(), &origins, crate::capture::router(capture), metrics)
 }
 
 /// The authenticated API's routes, each declared once: its method and path
@@ -97,7 +101,13 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 
 /// The API behind authentication, beside the operator endpoints and the
 /// docs, under request ids, logs and metrics.
-fn with_layers(core: Arc<Core>, routes: ApiRoutes, browser_origins: &[String], pages: Router) -> Router {
+fn with_layers(
+    core: Arc<Core>,
+    routes: ApiRoutes,
+    browser_origins: &[String],
+    pages: Router,
+    metrics: ops::MetricsAccess,
+) -> Router {
     let guard = |routes: OpenApiRouter<Arc<Core>>, signature| {
         let gate = auth::Gate {
             core: core.clone(),
@@ -118,7 +128,7 @@ fn with_layers(core: Arc<Core>, routes: ApiRoutes, browser_origins: &[String], p
     let ops = Router::new()
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .merge(Router::new().route("/metrics", get(ops::metrics)).with_state(metrics));
     Router::new()
         .merge(api)
         .merge(ops)
@@ -168,6 +178,8 @@ mod tests {
                     decode_max_alloc_bytes: 1 << 20,
                     max_pixels: 1 << 20,
                 },
+                connections: Default::default(),
+                tenants: Default::default(),
             },
             None,
             0,
@@ -180,7 +192,7 @@ mod tests {
         let secret = secrecy::ExposeSecret::expose_secret(&integration.secrets[0]).to_owned();
         let mut routes = api_routes();
         routes.signed = routes.signed.route("/v1/boom/{id}", get(boom));
-        let app = with_layers(core, routes, &[], Router::new());
+        let app = with_layers(core, routes, &[], Router::new(), ops::MetricsAccess::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -224,3 +224,35 @@ async fn an_upload_in_flight_when_the_server_is_stopped_still_completes() {
         "new connections are refused after stopping"
     );
 }
+
+#[tokio::test]
+async fn an_unauthenticated_scrape_of_the_metrics_is_refused_and_the_token_bearer_reads_them() {
+    let Some(app) = crate::helpers::spawn_app_with(&["--metrics-token", "scrape-me"]).await else {
+        return;
+    };
+    app.send(Method::GET, "/metrics", &[], None)
+        .await
+        .assert_error(401, "1815");
+    app.send(Method::GET, "/metrics", &[("authorization", "Bearer wrong")], None)
+        .await
+        .assert_error(401, "1815");
+    let allowed = app
+        .send(Method::GET, "/metrics", &[("authorization", "Bearer scrape-me")], None)
+        .await;
+    assert_eq!(allowed.status, 200);
+    assert!(String::from_utf8_lossy(&allowed.body).contains("http_requests_total"));
+}
+
+#[tokio::test]
+async fn without_a_token_a_scrape_that_came_through_a_proxy_is_refused() {
+    let Some(app) = spawn_app().await else {
+        return;
+    };
+    app.send(Method::GET, "/metrics", &[("x-forwarded-for", "203.0.113.9")], None)
+        .await
+        .assert_error(401, "1815");
+    app.send(Method::GET, "/metrics", &[("forwarded", "for=203.0.113.9")], None)
+        .await
+        .assert_error(401, "1815");
+    assert_eq!(app.send(Method::GET, "/metrics", &[], None).await.status, 200);
+}

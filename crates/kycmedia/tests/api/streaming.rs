@@ -100,6 +100,12 @@ async fn downloading_a_large_file_does_not_grow_the_servers_memory_by_its_size()
             .header("X-HMAC-SIGNATURE", hmac(secret, payload))
     };
 
+    // Made before the session, not between it and the upload: making it takes
+    // longer than the server keeps an idle connection open (the header-read
+    // timeout), and the client would send the upload down a closing one.
+    let video = big_video(SIZE);
+    let upload =
+        serde_json::to_vec(&json!({"video": {"context": "selfid_video", "content": STANDARD.encode(&video)}})).unwrap();
     let body = serde_json::to_vec(&json!({"verification": {}})).unwrap();
     let session: Value = signed(client.post(format!("{base}/v1/sessions")), &body)
         .header("content-type", "application/json")
@@ -111,12 +117,9 @@ async fn downloading_a_large_file_does_not_grow_the_servers_memory_by_its_size()
         .await
         .unwrap();
     let session = session["verification"]["id"].as_str().unwrap();
-    let video = big_video(SIZE);
-    let body =
-        serde_json::to_vec(&json!({"video": {"context": "selfid_video", "content": STANDARD.encode(&video)}})).unwrap();
-    let uploaded = signed(client.post(format!("{base}/v1/sessions/{session}/media")), &body)
+    let uploaded = signed(client.post(format!("{base}/v1/sessions/{session}/media")), &upload)
         .header("content-type", "application/json")
-        .body(body)
+        .body(upload)
         .send()
         .await
         .unwrap();
