@@ -7,7 +7,7 @@
 #     the caller starts; on exit (normal, error or Ctrl-C) every one of them
 #     and any wrk still running is killed, the services are stopped and TMP
 #     is removed;
-#   - the release build of kycmedia and the baseline, into BIN;
+#   - the release build of kycmedia and the baseline (and HARNESS_PACKAGES), into BIN;
 #   - run_wrk, free_port and cpu_ticks;
 #   - open_backend: BACKEND's database and storage (DB, STORAGE,
 #     BACKEND_NAME) with one integration in it (API_KEY, SECRET);
@@ -35,8 +35,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A caller that needs more binaries names them in HARNESS_PACKAGES (an
+# array of package names) before sourcing: one build, one feature set.
 say "building release binaries into $BIN"
-(cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
+(cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline \
+    ${HARNESS_PACKAGES:+$(printf -- ' -p %s' "${HARNESS_PACKAGES[@]}")}) >&2
 
 # wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in
 # the foreground a Ctrl-C would end only the run, and the script would go on
