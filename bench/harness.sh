@@ -37,9 +37,16 @@ trap 'exit 130' INT TERM
 
 # A caller that needs more binaries names them in HARNESS_PACKAGES (an
 # array of package names) before sourcing: one build, one feature set.
-say "building release binaries into $BIN"
-(cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline \
-    ${HARNESS_PACKAGES:+$(printf -- ' -p %s' "${HARNESS_PACKAGES[@]}")}) >&2
+# BENCH_NO_BUILD=1 uses the binaries already in BIN: the build script reruns
+# whenever any worktree of the repository moves a ref, and a rebuild of
+# kycmedia takes many minutes on a busy machine.
+if [[ -n ${BENCH_NO_BUILD:-} ]]; then
+    say "using the release binaries already in $BIN (BENCH_NO_BUILD)"
+else
+    say "building release binaries into $BIN"
+    (cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline \
+        ${HARNESS_PACKAGES:+$(printf -- ' -p %s' "${HARNESS_PACKAGES[@]}")}) >&2
+fi
 
 # wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in
 # the foreground a Ctrl-C would end only the run, and the script would go on

@@ -18,6 +18,7 @@
 #   BENCH_PEAK_SECS     seconds of each class's peak measurement [15]
 #   BENCH_SOAK_LOAD     fraction of the peak the soak runs at [0.5]
 #   BENCH_SESSIONS      read-set sessions, five images each [20]
+#   BENCH_KEEP_DIR      copy the raw samples and counts there as well []
 #   CARGO_TARGET_DIR    where cargo builds [<repo>/target]
 #
 # Progress goes to stderr; the Markdown result block to stdout. The exit status
@@ -73,7 +74,7 @@ for class in lists downloads cycles; do
     say "peak: $class, ${PEAK_SECS}s closed loop, ${CONCURRENCY[$class]} in flight"
     load peak --state "$TMP/state.json" --class "$class" --secs "$PEAK_SECS" \
         --concurrency "${CONCURRENCY[$class]}" >"$TMP/peak-$class.json"
-    say "  $(python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); print(f"{p[\"rate\"]:,.1f}/s, {p[\"failed\"]} failed")' "$TMP/peak-$class.json")"
+    say "  $(python3 -c 'import json, sys; p = json.load(open(sys.argv[1])); print("%.1f/s, %d failed" % (p["rate"], p["failed"]))' "$TMP/peak-$class.json")"
 done
 
 # The soak's rates: if each class alone fills the machine at its peak, these
@@ -141,7 +142,7 @@ import json, sys
 line = json.loads(open(sys.argv[1]).read().splitlines()[-1])
 ok = sum(k["ok"] for k in line["kinds"].values())
 bad = sum(sum(k["errors"].values()) for k in line["kinds"].values())
-print(f"t={line[\"t\"]:.0f}s: {ok} ok, {bad} failed, dropped {line[\"dropped\"]} in the last interval")' "$TMP/run.jsonl")"
+print("t=%.0fs: %d ok, %d failed, dropped %s in the last interval" % (line["t"], ok, bad, line["dropped"]))' "$TMP/run.jsonl")"
 done
 LOAD_STATUS=0
 wait "$LOAD_PID" || LOAD_STATUS=$?
@@ -166,4 +167,10 @@ export COMMAND BACKEND BACKEND_NAME SOAK_SECS PEAK_SECS SOAK_LOAD SESSIONS SOAK_
 HZ=$(getconf CLK_TCK)
 export LISTS_RATE DOWNLOADS_RATE CYCLES_RATE HZ CPU_TICKS=$((CPU_AFTER - CPU_BEFORE))
 export PG_VERSION=${PG_VERSION:-}
+if [[ -n ${BENCH_KEEP_DIR:-} ]]; then # the raw figures, for soak_report.py again later
+    mkdir -p "$BENCH_KEEP_DIR"
+    cp "$TMP"/{peak-*.json,run.jsonl,samples.txt,machine-*.txt,log-summary.txt} "$BENCH_KEEP_DIR/"
+    env | grep -E '^(COMMAND|BACKEND|BACKEND_NAME|SOAK_|PEAK_SECS|SESSIONS|LISTS_RATE|DOWNLOADS_RATE|CYCLES_RATE|HZ|CPU_TICKS|PG_VERSION)=' \
+        >"$BENCH_KEEP_DIR/env.txt"
+fi
 python3 "$ROOT/bench/soak_report.py" "$TMP"

@@ -25,10 +25,18 @@ start, end = float(env["SOAK_START"]), float(env["SOAK_END"])
 classes = {"lists": ("session-list", "attempt-list"), "downloads": ("download",), "cycles": ("cycle",)}
 asked = {"lists": float(env["LISTS_RATE"]), "downloads": float(env["DOWNLOADS_RATE"]), "cycles": float(env["CYCLES_RATE"])}
 peak = {c: json.load(open(f"{tmp}/peak-{c}.json")) for c in classes}
-lines = [json.loads(line) for line in open(f"{tmp}/run.jsonl") if line.strip()]
+lines, unreadable = [], 0
+for line in open(f"{tmp}/run.jsonl"):
+    try:
+        lines.append(json.loads(line))
+    except ValueError:  # a line cut short (a full disk, a killed run): said, not hidden
+        unreadable += 1
 
 samples = []
 for line in open(f"{tmp}/samples.txt"):
+    if len(line.split()) != 6 or not all(f.replace(".", "").isdigit() for f in line.split()):
+        unreadable += 1
+        continue
     epoch, rss, fds, conns, threads, dbbytes = line.split()
     t = float(epoch) - start
     if -1 <= t <= secs + 1:
@@ -119,8 +127,11 @@ print()
 before, after = open(f"{tmp}/machine-before.txt").read().split("\n"), open(f"{tmp}/machine-after.txt").read().split("\n")
 print(f"Machine: {os.cpu_count()} cores shared with other work; before the soak {before[0]}, after it {after[0]}. "
       "Busiest processes at the start: " + ", ".join(" ".join(l.split()[::-1]) + " %" for l in before[1:] if l.strip()) + ".")
+if unreadable:
+    print()
+    print(f"**{unreadable} report or sample lines were unreadable** (cut short) and are left out of the figures above.")
 log = open(f"{tmp}/log-summary.txt").read().strip()
 print()
 print("Server log, WARN and ERROR lines: " + ("none." if not log else "\n\n```\n" + log + "\n```"))
-passed = failed == 0 and rss_growth < 10 and fds_last <= fds_first and conns_last <= conns_first and min(held.values()) >= 0.99
+passed = unreadable == 0 and failed == 0 and rss_growth < 10 and fds_last <= fds_first and conns_last <= conns_first and min(held.values()) >= 0.99
 sys.exit(0 if passed else 1)

@@ -169,8 +169,8 @@ enum Expect {
     Images(usize),
 }
 
-const BUCKET_US: u64 = 50;
-const BUCKETS: usize = 4000; // 200 ms; slower answers share the last bucket
+const BUCKET_US: u64 = 100;
+const BUCKETS: usize = 30_000; // 3 s; slower answers share the last bucket
 
 #[derive(Default)]
 struct KindStats {
@@ -265,9 +265,10 @@ impl Load {
     ) -> Option<Bytes> {
         let start = Instant::now();
         let result: Result<Bytes, String> = async {
-            let response = request.send().await.map_err(|e| {
-                if e.is_timeout() { "timeout" } else { "transport" }.to_string()
-            })?;
+            let response = request
+                .send()
+                .await
+                .map_err(|e| (if e.is_timeout() { "timeout" } else { "transport" }).to_string())?;
             let got = response.status().as_u16();
             let body = response.bytes().await.map_err(|_| "transport (body)".to_string())?;
             if got != status {
@@ -316,11 +317,20 @@ impl Load {
     }
 
     async fn cycle_steps(&self) -> bool {
-        let Some(created) = self.send("create", self.post("/v1/sessions", &self.state.create), 201, Expect::Anything).await
+        let Some(created) = self
+            .send(
+                "create",
+                self.post("/v1/sessions", &self.state.create),
+                201,
+                Expect::Anything,
+            )
+            .await
         else {
             return false;
         };
-        let id = serde_json::from_slice::<Value>(&created).ok().and_then(|v| v["verification"]["id"].as_str().map(String::from));
+        let id = serde_json::from_slice::<Value>(&created)
+            .ok()
+            .and_then(|v| v["verification"]["id"].as_str().map(String::from));
         let Some(id) = id else {
             self.record("create", Duration::ZERO, Some("no session id"));
             return false;
@@ -332,7 +342,10 @@ impl Load {
             ok &= self.send("upload", request, 201, Expect::Anything).await.is_some();
         }
         let list = self.request(reqwest::Method::GET, &format!("/v1/sessions/{id}/media"), &signature);
-        ok &= self.send("cycle-list", list, 200, Expect::Images(CYCLE_UPLOADS)).await.is_some();
+        ok &= self
+            .send("cycle-list", list, 200, Expect::Images(CYCLE_UPLOADS))
+            .await
+            .is_some();
         let delete = self.request(reqwest::Method::DELETE, &format!("/v1/sessions/{id}"), &signature);
         ok &= self.send("delete", delete, 200, Expect::Anything).await.is_some();
         ok
@@ -347,8 +360,22 @@ impl Load {
     }
 }
 
+/// A line to stdout; a write that fails (a full disk) is said on stderr
+/// instead of panicking, so the load goes on.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            eprintln!("soak: writing a report line: {e}");
+        }
+    }};
+}
+
 fn epoch() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 async fn seed(load: &Load, fixtures: &std::path::Path, sessions: usize) -> anyhow::Result<State> {
@@ -361,46 +388,85 @@ async fn seed(load: &Load, fixtures: &std::path::Path, sessions: usize) -> anyho
         bodies.push(Signed { body, signature });
     }
     let body = json!({"verification": {}}).to_string();
-    let create = Signed { signature: sign(&load.secret, body.as_bytes()), body };
+    let create = Signed {
+        signature: sign(&load.secret, body.as_bytes()),
+        body,
+    };
     let (mut lists, mut downloads) = (Vec::new(), Vec::new());
     let must = |what: &str, body: Option<Bytes>| -> anyhow::Result<Value> {
         let body = body.with_context(|| format!("seeding: {what} failed (see the counts)"))?;
         Ok(serde_json::from_slice(&body)?)
     };
     for _ in 0..sessions {
-        let created = must("create", load.send("create", load.post("/v1/sessions", &create), 201, Expect::Anything).await)?;
-        let id = created["verification"]["id"].as_str().context("no session id")?.to_string();
+        let created = must(
+            "create",
+            load.send("create", load.post("/v1/sessions", &create), 201, Expect::Anything)
+                .await,
+        )?;
+        let id = created["verification"]["id"]
+            .as_str()
+            .context("no session id")?
+            .to_string();
         let signature = sign(&load.secret, id.as_bytes());
         for upload in &bodies {
             let path = format!("/v1/sessions/{id}/media");
-            let image = must("upload", load.send("upload", load.post(&path, upload), 201, Expect::Anything).await)?;
+            let image = must(
+                "upload",
+                load.send("upload", load.post(&path, upload), 201, Expect::Anything)
+                    .await,
+            )?;
             let media = image["image"]["id"].as_str().context("no media id")?.to_string();
             let size = image["image"]["size"].as_u64().context("no size")? as usize;
             let signature = sign(&load.secret, media.as_bytes());
-            downloads.push(Target { kind: "download".into(), path: format!("/v1/media/{media}"), signature, len: size });
+            downloads.push(Target {
+                kind: "download".into(),
+                path: format!("/v1/media/{media}"),
+                signature,
+                len: size,
+            });
         }
-        let submit = Signed { body: json!({"verification": {"status": "submitted"}}).to_string(), signature: String::new() };
-        let submit = Signed { signature: sign(&load.secret, submit.body.as_bytes()), ..submit };
+        let submit = json!({"verification": {"status": "submitted"}}).to_string();
         let patch = load
-            .request(reqwest::Method::PATCH, &format!("/v1/sessions/{id}"), &submit.signature)
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/v1/sessions/{id}"),
+                &sign(&load.secret, submit.as_bytes()),
+            )
             .header("Content-Type", "application/json")
-            .body(submit.body);
+            .body(submit);
         must("submit", load.send("submit", patch, 200, Expect::Anything).await)?;
         let attempts = load.request(reqwest::Method::GET, &format!("/v1/sessions/{id}/attempts"), &signature);
         let attempts = must("attempts", load.send("attempts", attempts, 200, Expect::Anything).await)?;
-        let attempt = attempts["verifications"][0]["id"].as_str().context("no attempt")?.to_string();
+        let attempt = attempts["verifications"][0]["id"]
+            .as_str()
+            .context("no attempt")?
+            .to_string();
         for (kind, path, signature) in [
             ("session-list", format!("/v1/sessions/{id}/media"), signature.clone()),
-            ("attempt-list", format!("/v1/attempts/{attempt}/media"), sign(&load.secret, attempt.as_bytes())),
+            (
+                "attempt-list",
+                format!("/v1/attempts/{attempt}/media"),
+                sign(&load.secret, attempt.as_bytes()),
+            ),
         ] {
             let request = load.request(reqwest::Method::GET, &path, &signature);
             let body = load.send("seed-list", request, 200, Expect::Images(IMAGES.len())).await;
             let len = body.context("seeding: a list failed")?.len();
-            lists.push(Target { kind: kind.into(), path, signature, len });
+            lists.push(Target {
+                kind: kind.into(),
+                path,
+                signature,
+                len,
+            });
         }
     }
     bodies.truncate(CYCLE_UPLOADS);
-    Ok(State { lists, downloads, create, uploads: bodies })
+    Ok(State {
+        lists,
+        downloads,
+        create,
+        uploads: bodies,
+    })
 }
 
 #[tokio::main]
@@ -412,7 +478,15 @@ async fn main() -> anyhow::Result<()> {
         .tcp_nodelay(true)
         .build()?;
     let read_state = |path: &PathBuf| -> anyhow::Result<State> { Ok(serde_json::from_slice(&std::fs::read(path)?)?) };
-    let empty = State { lists: vec![], downloads: vec![], create: Signed { body: String::new(), signature: String::new() }, uploads: vec![] };
+    let empty = State {
+        lists: vec![],
+        downloads: vec![],
+        create: Signed {
+            body: String::new(),
+            signature: String::new(),
+        },
+        uploads: vec![],
+    };
     let state = match &cli.command {
         Command::Seed { .. } => empty,
         Command::Peak { state, .. } | Command::Run { state, .. } => read_state(state)?,
@@ -427,12 +501,26 @@ async fn main() -> anyhow::Result<()> {
         stats: Mutex::new(Stats::default()),
     });
     match cli.command {
-        Command::Seed { fixtures, sessions, out } => {
+        Command::Seed {
+            fixtures,
+            sessions,
+            out,
+        } => {
             let state = seed(&load, &fixtures, sessions).await?;
             std::fs::write(&out, serde_json::to_vec(&state)?)?;
-            eprintln!("soak: seeded {} sessions: {} list and {} download targets", sessions, state.lists.len(), state.downloads.len());
+            eprintln!(
+                "soak: seeded {} sessions: {} list and {} download targets",
+                sessions,
+                state.lists.len(),
+                state.downloads.len()
+            );
         }
-        Command::Peak { class, secs, concurrency, .. } => {
+        Command::Peak {
+            class,
+            secs,
+            concurrency,
+            ..
+        } => {
             let start = Instant::now();
             let deadline = start + Duration::from_secs(secs);
             let tasks: Vec<_> = (0..concurrency)
@@ -451,16 +539,37 @@ async fn main() -> anyhow::Result<()> {
             let elapsed = start.elapsed().as_secs_f64();
             let stats = load.take_stats();
             let unit = if class == Class::Cycles { "cycle" } else { "" };
-            let done: u64 = stats.kinds.iter().filter(|(k, _)| unit.is_empty() || **k == unit).map(|(_, s)| s.ok).sum();
+            let done: u64 = stats
+                .kinds
+                .iter()
+                .filter(|(k, _)| unit.is_empty() || **k == unit)
+                .map(|(_, s)| s.ok)
+                .sum();
             let failed: u64 = stats.kinds.values().flat_map(|s| s.errors.values()).sum();
-            println!("{}", json!({"rate": done as f64 / elapsed, "secs": elapsed, "failed": failed, "kinds": stats.to_json()}));
+            out!(
+                "{}",
+                json!({"rate": done as f64 / elapsed, "secs": elapsed, "failed": failed, "kinds": stats.to_json()})
+            );
         }
-        Command::Run { lists_rate, downloads_rate, cycles_rate, secs, interval, in_flight, .. } => {
+        Command::Run {
+            lists_rate,
+            downloads_rate,
+            cycles_rate,
+            secs,
+            interval,
+            in_flight,
+            ..
+        } => {
             let start = Instant::now();
             let dropped: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
             let mut dispatchers = Vec::new();
-            for (i, (class, rate)) in
-                [(Class::Lists, lists_rate), (Class::Downloads, downloads_rate), (Class::Cycles, cycles_rate)].into_iter().enumerate()
+            for (i, (class, rate)) in [
+                (Class::Lists, lists_rate),
+                (Class::Downloads, downloads_rate),
+                (Class::Cycles, cycles_rate),
+            ]
+            .into_iter()
+            .enumerate()
             {
                 if rate <= 0.0 {
                     continue;
@@ -497,7 +606,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let report = |t: f64, stats: &Stats, dropped: &[AtomicU64; 3]| {
                 let dropped: Vec<u64> = dropped.iter().map(|d| d.swap(0, Ordering::Relaxed)).collect();
-                println!(
+                out!(
                     "{}",
                     json!({"t": t, "epoch": epoch(), "kinds": stats.to_json(),
                            "dropped": {"lists": dropped[0], "downloads": dropped[1], "cycles": dropped[2]}})
