@@ -7,8 +7,9 @@
 #     the caller starts; on exit (normal, error or Ctrl-C) every one of them
 #     and any wrk still running is killed, the services are stopped and TMP
 #     is removed;
-#   - the release build of kycmedia and the baseline, into BIN (skipped
-#     with BENCH_PREBUILT=1: the binaries already there are run);
+#   - the release build of kycmedia and the baseline (and HARNESS_PACKAGES),
+#     into BIN (skipped with BENCH_PREBUILT=1 or BENCH_NO_BUILD=1: the
+#     binaries already there are run);
 #   - run_wrk, free_port and cpu_ticks;
 #   - open_backend [NAME [KEY FLAGS…]]: BACKEND's database and storage (DB,
 #     STORAGE, BACKEND_NAME) with one integration in it (API_KEY, SECRET),
@@ -47,14 +48,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [[ -n ${BENCH_PREBUILT:-} ]]; then
-    # Every cargo call reruns kycmedia's build script where git has no
-    # packed-refs file (it watches one), which rebuilds the crate: minutes on
-    # a busy 2-core machine. BENCH_PREBUILT=1 runs what BIN already holds.
-    say "using the binaries already in $BIN (BENCH_PREBUILT)"
+# A caller that needs more binaries names them in HARNESS_PACKAGES (an
+# array of package names) before sourcing: one build, one feature set.
+# BENCH_PREBUILT=1 (or BENCH_NO_BUILD=1) runs what BIN already holds: a
+# rebuild of kycmedia takes many minutes on a busy 2-core machine.
+if [[ -n ${BENCH_PREBUILT:-}${BENCH_NO_BUILD:-} ]]; then
+    say "using the release binaries already in $BIN"
 else
     say "building release binaries into $BIN"
-    (cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline) >&2
+    (cd "$ROOT" && cargo build --release -p kycmedia -p kycmedia-bench-baseline \
+        ${HARNESS_PACKAGES:+$(printf -- ' -p %s' "${HARNESS_PACKAGES[@]}")}) >&2
 fi
 
 # wrk in the background, waited for: wrk stops cleanly on SIGINT, so run in

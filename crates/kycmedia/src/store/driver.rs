@@ -45,6 +45,7 @@ impl<S: ?Sized, T: ?Sized> Is<T> for S {
 /// decodes what they bind and decode, and each table's row type (`Row`).
 pub trait Driver:
     Dialect
+    + sqlx::database::HasStatementCache
     + Database<Arguments: IntoArguments<Self>>
     + for<'c> Imply<&'c mut <Self as Database>::Connection, Is: Executor<'c, Database = Self>>
     + Imply<Integration, Is: Row<Self>>

@@ -798,8 +798,15 @@ impl<DB: Driver> Store for SqlStore<DB> {
             row.hash = hash.clone();
         }
         // 14 columns: 500 rows stay under both databases' parameter limits.
+        // Not prepared for reuse: each batch size is a statement text of its
+        // own, and caching hundreds of them (per connection) grew a loaded
+        // server's memory without end (`bench/soak.sh`).
         for chunk in rows.chunks(500) {
-            table::insert(chunk, "").build().execute(&mut *tx).await?;
+            table::insert(chunk, "")
+                .build()
+                .persistent(false)
+                .execute(&mut *tx)
+                .await?;
         }
         sqlx::query(sql::SET_AUDIT_HEAD)
             .bind(seq)
