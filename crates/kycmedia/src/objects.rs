@@ -3,7 +3,6 @@
 //! wrapped form the caller stores with the object's row; with
 //! `--insecure-plaintext` the bytes are stored as they came.
 
-use anyhow::bail;
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
@@ -12,7 +11,7 @@ use crate::{
     ids::{IntegrationId, MediaId},
     keys::{DataKey, KeyRing, object},
     state::Core,
-    store::{KeyCensus, Media, ObjectKey},
+    store::{Media, ObjectKey},
 };
 
 /// What a media object's data key and chunks are bound to: its tenant and
@@ -80,38 +79,4 @@ pub async fn open(
     let id = identity(&media.integration_id, &media.id);
     let data_key = keys.unwrap(&key.wrapped, &id)?;
     Ok(object::open_stream(&data_key, &id, stored))
-}
-
-/// Refuses an installation this process could not read, or one it would
-/// leave half encrypted, with what to run: objects or secrets sealed under
-/// a master key it was not given, sealed data without any key, or
-/// plaintext left over from before encryption was configured.
-pub fn check_readable(census: &KeyCensus, keys: Option<&KeyRing>) -> anyhow::Result<()> {
-    let sealed = census.objects_by_master.keys().chain(census.secrets_by_master.keys());
-    match keys {
-        None => {
-            let count = census.objects_by_master.values().sum::<i64>() + census.secrets_by_master.values().sum::<i64>();
-            if count > 0 {
-                bail!(
-                    "{count} objects and secrets in this installation are encrypted; give the master key file they are sealed under with --master-key-file"
-                );
-            }
-        }
-        Some(keys) => {
-            let unknown: Vec<&String> = sealed.filter(|id| !keys.holds(id)).collect();
-            if !unknown.is_empty() {
-                bail!(
-                    "this installation holds data sealed under master key(s) {unknown:?}, which the master key file does not hold; give a file that holds them (first the new key, then the old ones, while `kycmedia keys rotate` runs)"
-                );
-            }
-            if census.plaintext_objects > 0 || census.plaintext_secrets > 0 {
-                bail!(
-                    "{} media objects and {} shared secrets are stored in plaintext, from before encryption was configured; stop the servers and run `kycmedia keys encrypt-existing` with the same --database, --storage and --master-key-file",
-                    census.plaintext_objects,
-                    census.plaintext_secrets
-                );
-            }
-        }
-    }
-    Ok(())
 }

@@ -55,7 +55,7 @@ impl Core {
         let keys = database.keys.ring()?;
         let store = database.connect_with(keys.clone()).await?;
         let census = store.key_census().await.context("reading what is encrypted")?;
-        crate::objects::check_readable(&census, keys.as_deref())?;
+        check_readable(&census, keys.as_deref())?;
         let media_lists = serve_lock
             .as_ref()
             .filter(|_| list_cache_bytes > 0)
@@ -95,4 +95,38 @@ impl Core {
     pub fn media_url(&self, media_id: &str) -> String {
         format!("{}/v1/media/{media_id}", self.public_url)
     }
+}
+
+/// Refuses an installation this process could not read, or one it would
+/// leave half encrypted, with what to run: objects or secrets sealed under
+/// a master key it was not given, sealed data without any key, or
+/// plaintext left over from before encryption was configured.
+fn check_readable(census: &crate::store::KeyCensus, keys: Option<&KeyRing>) -> anyhow::Result<()> {
+    let sealed = census.objects_by_master.keys().chain(census.secrets_by_master.keys());
+    match keys {
+        None => {
+            let count = census.objects_by_master.values().sum::<i64>() + census.secrets_by_master.values().sum::<i64>();
+            if count > 0 {
+                anyhow::bail!(
+                    "{count} objects and secrets in this installation are encrypted; give the master key file they are sealed under with --master-key-file"
+                );
+            }
+        }
+        Some(keys) => {
+            let unknown: Vec<&String> = sealed.filter(|id| !keys.holds(id)).collect();
+            if !unknown.is_empty() {
+                anyhow::bail!(
+                    "this installation holds data sealed under master key(s) {unknown:?}, which the master key file does not hold; give a file that holds them (first the new key, then the old ones, while `kycmedia keys rotate` runs)"
+                );
+            }
+            if census.plaintext_objects > 0 || census.plaintext_secrets > 0 {
+                anyhow::bail!(
+                    "{} media objects and {} shared secrets are stored in plaintext, from before encryption was configured; stop the servers and run `kycmedia keys encrypt-existing` with the same --database, --storage and --master-key-file",
+                    census.plaintext_objects,
+                    census.plaintext_secrets
+                );
+            }
+        }
+    }
+    Ok(())
 }
