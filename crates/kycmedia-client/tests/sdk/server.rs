@@ -24,11 +24,16 @@ pub const PROPAGATION: Duration = Duration::from_millis(1200);
 
 pub async fn spawn() -> Server {
     let dir = tempfile::tempdir().expect("a temp dir");
+    // The server encrypts at rest, as in production, under a key of its own.
+    let key = dir.path().join("master.key");
+    write_private(&key, &(kycmedia::keys::generate_line() + "\n"));
     let flags = [
         "--database".to_owned(),
         format!("sqlite://{}", dir.path().join("kycmedia.db").display()),
         "--storage".to_owned(),
         format!("file://{}", dir.path().join("media").display()),
+        "--master-key-file".to_owned(),
+        key.display().to_string(),
     ];
     let server = RunningServer::start(&testing::serve_config(&flags)).await;
     Server {
@@ -53,6 +58,13 @@ impl Server {
 /// A builder for `tenant` at `base` (the server or a proxy in front of it).
 pub fn builder(base: &str, tenant: &Tenant) -> ClientBuilder {
     Client::builder(base, &tenant.api_key, &tenant.secret).timeout(Duration::from_secs(20))
+}
+
+/// Writes a file only its owner may read, as a key file must be.
+fn write_private(path: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).expect("a key file");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("mode 0600");
 }
 
 pub fn fixture_path(name: &str) -> std::path::PathBuf {
