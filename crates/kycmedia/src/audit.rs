@@ -7,7 +7,10 @@
 //! a queue push, not a commit; identical accesses within a batch (a client
 //! polling one list) become one row with their count and the times of the
 //! first and last, so a hot loop writes a row per batch, not per request.
-//! The price: rows of the last moment before a crash can be lost (a
+//! The writer commits at most once per `GATHER` unless a flush waits: a
+//! commit (an fsync) per handful of rows cost the hot read a fifth of its
+//! throughput on two cores, one per 100 ms costs it nothing measurable.
+//! The price: rows of the last `GATHER` before a crash can be lost (a
 //! graceful stop writes them all, `Trail::flush`).
 //! Commands append their row themselves, synchronously (`append_now`).
 
@@ -16,6 +19,8 @@ use std::{
     sync::Arc,
     time::Duration,
 };
+
+use tokio::time::Instant;
 
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
@@ -32,6 +37,8 @@ use crate::{
 const QUEUE: usize = 65_536;
 /// Rows per transaction at most.
 const BATCH: usize = 4096;
+/// The least time between two of the writer's commits, but for flushes.
+const GATHER: Duration = Duration::from_millis(100);
 
 /// Who acted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +145,9 @@ impl Trail {
 
 async fn write_forever(store: Arc<dyn Store>, mut incoming: mpsc::Receiver<Message>) {
     let mut messages = Vec::with_capacity(BATCH);
+    let mut last_commit = Instant::now();
     while incoming.recv_many(&mut messages, BATCH).await > 0 {
+        gather(&mut incoming, &mut messages, last_commit + GATHER).await;
         let mut rows: Vec<AuditRecord> = Vec::with_capacity(messages.len());
         let mut same: HashMap<Key, usize> = HashMap::new();
         let mut flushed = Vec::new();
@@ -166,8 +175,26 @@ async fn write_forever(store: Arc<dyn Store>, mut incoming: mpsc::Receiver<Messa
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+        last_commit = Instant::now();
         for done in flushed {
             let _ = done.send(());
+        }
+    }
+}
+
+/// Adds what else arrives to `messages` until `until`, a full batch, or a
+/// flush: a flush is answered without waiting out the gathering time.
+async fn gather(incoming: &mut mpsc::Receiver<Message>, messages: &mut Vec<Message>, until: Instant) {
+    let mut looked = 0;
+    while messages.len() < BATCH {
+        if messages[looked..].iter().any(|m| matches!(m, Message::Flush(_))) {
+            return;
+        }
+        looked = messages.len();
+        let room = BATCH - messages.len();
+        match tokio::time::timeout_at(until, incoming.recv_many(messages, room)).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
         }
     }
 }

@@ -113,7 +113,8 @@ fn decode_content(content: &str) -> Result<Vec<u8>, Rejection> {
     decoded.map_err(|e| Rejection::new(ApiError::InvalidBase64, format!("the content is not base64: {e}")))
 }
 
-/// Measures the bytes off the async runtime: decoding pixels is CPU work.
+/// Measures the bytes off the async runtime, on the analysis threads:
+/// decoding pixels is CPU work.
 async fn analyse(
     core: &Core,
     integration: &IntegrationId,
@@ -129,13 +130,14 @@ async fn analyse(
         .acquire()
         .await
         .map_err(|e| anyhow::anyhow!("analysis slots closed: {e}"))?;
-    let (result, elapsed) = tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        let analysis = kycmedia_media::analyse(context, &bytes, &limits);
-        ((analysis, bytes), started.elapsed())
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("analysis task failed: {e}"))?;
+    let (result, elapsed) = core
+        .analyses
+        .run(move || {
+            let started = std::time::Instant::now();
+            let analysis = kycmedia_media::analyse(context, &bytes, &limits);
+            ((analysis, bytes), started.elapsed())
+        })
+        .await?;
     telemetry::record_analysis(context, elapsed);
     match result {
         (Ok(analysis), bytes) => Ok((analysis, bytes)),

@@ -6,6 +6,8 @@ pub mod admin;
 /// What a tenant, an address and everyone together may hold: rates, body
 /// bytes in memory, analysis slots.
 pub mod admission;
+/// The threads pixel analyses run on, below the request threads' priority.
+pub mod analysis_pool;
 /// `kycmedia analyze`: the ranking analysis of local files.
 pub mod analyze;
 /// The server process: bind, open the state, serve, shut down.
