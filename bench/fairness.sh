@@ -57,7 +57,7 @@ source "$ROOT/bench/harness.sh"
 open_backend # tenant A: API_KEY, SECRET
 A_KEY=$API_KEY
 A_SECRET=$SECRET
-created=$("$BIN/kycmedia" integration create --name tenant-b --database "$DB" 2>>"$TMP/kycmedia.log")
+created=$("$BIN/kycmedia" integration create --name tenant-b --database "$DB" "${KEY_FLAGS[@]}" 2>>"$TMP/kycmedia.log")
 B_KEY=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["apiKey"])' <<<"$created")
 B_SECRET=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sharedSecret"])' <<<"$created")
 
