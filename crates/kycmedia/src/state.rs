@@ -36,7 +36,7 @@ pub struct Core {
     /// Concurrent analyses allowed: each may hold a decoded image, so their
     /// number, not the number of clients, bounds memory and CPU.
     pub analysis_slots: tokio::sync::Semaphore,
-    /// Where analyses run, one thread a slot.
+    /// Where analyses run, one thread a core.
     pub analyses: crate::analysis_pool::AnalysisPool,
     /// Rates, body bytes in memory and each tenant's share of the analyses.
     pub admission: crate::admission::Admission,
@@ -76,10 +76,10 @@ impl Core {
             .check()
             .await
             .with_context(|| format!("storage {} does not answer", storage.storage))?;
-        let analysis_slots = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let analysis_slots = cores * 2;
         let admission = crate::admission::Admission::new(&limits.tenants, analysis_slots);
-        let analyses =
-            crate::analysis_pool::AnalysisPool::start(analysis_slots).context("starting the analysis threads")?;
+        let analyses = crate::analysis_pool::AnalysisPool::start(cores).context("starting the analysis threads")?;
         Ok(Arc::new(Core {
             audit: crate::audit::Trail::start(store.clone()),
             store,
