@@ -105,14 +105,15 @@ db_bytes() {
         cat "$DB_FILE" "$DB_FILE-wal" 2>/dev/null | wc -c
     fi
 }
-sample_forever() { # epoch, VmRSS KiB, fds, database connections, threads, database bytes
+sample_forever() { # epoch, VmRSS KiB, fds, database connections, threads, database bytes, sockets
     while kill -0 "$KYC_PID" 2>/dev/null; do
-        printf '%s %s %s %s %s %s\n' "$(date +%s.%N)" \
+        printf '%s %s %s %s %s %s %s\n' "$(date +%s.%N)" \
             "$(awk '/^VmRSS:/ { print $2 }' "/proc/$KYC_PID/status")" \
             "$(find "/proc/$KYC_PID/fd" -mindepth 1 2>/dev/null | wc -l)" \
             "$(db_connections)" \
             "$(awk '/^Threads:/ { print $2 }' "/proc/$KYC_PID/status")" \
-            "$(db_bytes)" >>"$TMP/samples.txt"
+            "$(db_bytes)" \
+            "$(find "/proc/$KYC_PID/fd" -mindepth 1 -lname 'socket:*' 2>/dev/null | wc -l)" >>"$TMP/samples.txt"
         sleep "$SAMPLE_SECS"
     done
 }

@@ -3,7 +3,7 @@
 
 peak-{lists,downloads,cycles}.json   one closed-loop peak per class
 run.jsonl                            one line per 10 s interval of the soak
-samples.txt                          epoch, VmRSS KiB, fds, database connections, threads, database bytes
+samples.txt                          epoch, VmRSS KiB, fds, database connections, threads, database bytes, sockets
 machine-{before,after}.txt           load average and busiest processes
 log-summary.txt                      the server's WARN and ERROR lines, counted
 
@@ -34,14 +34,15 @@ for line in open(f"{tmp}/run.jsonl"):
 
 samples = []
 for line in open(f"{tmp}/samples.txt"):
-    if len(line.split()) != 6 or not all(f.replace(".", "").isdigit() for f in line.split()):
+    if len(line.split()) != 7 or not all(f.replace(".", "").isdigit() for f in line.split()):
         unreadable += 1
         continue
-    epoch, rss, fds, conns, threads, dbbytes = line.split()
+    epoch, rss, fds, conns, threads, dbbytes, sockets = line.split()
     t = float(epoch) - start
     if -1 <= t <= secs + 1:
         samples.append({"t": t, "rss": int(rss), "fds": int(fds), "conns": int(conns),
-                        "threads": int(threads), "db": int(dbbytes)})
+                        "threads": int(threads), "db": int(dbbytes), "sockets": int(sockets),
+                        "files": int(fds) - int(sockets)})
 first = [s for s in samples if s["t"] < 60]
 last = [s for s in samples if s["t"] >= secs - 60]
 
@@ -66,7 +67,15 @@ in_first = lambda t: t <= 60
 in_last = lambda t: t > secs - 60 + 1 and t <= secs + 1
 rss_first, rss_last = mean(s["rss"] for s in first), mean(s["rss"] for s in last)
 rss_growth = (rss_last / rss_first - 1) * 100
-fds_first, fds_last = max(s["fds"] for s in first), max(s["fds"] for s in last)
+# Descriptors other than sockets (files, the database, pipes, eventfds): the
+# fewest open at any sample must not grow. A count at one instant also holds
+# whatever was open for a moment (seen: in 3 of 137 one-second samples),
+# while a leaked one stays and raises the floor. Sockets follow the clients'
+# connections, which open and close with the load: the last minute's mean
+# may not exceed the first minute's highest (a leak grows past it and keeps
+# growing).
+files_first, files_last = min(s["files"] for s in first), min(s["files"] for s in last)
+sockets_first, sockets_last = max(s["sockets"] for s in first), mean(s["sockets"] for s in last)
 conns_first, conns_last = max(s["conns"] for s in first), max(s["conns"] for s in last)
 achieved = {c: sum(totals.get(k, 0) for k in kinds) / secs for c, kinds in classes.items()}
 held = {c: achieved[c] / asked[c] if asked[c] else 1.0 for c in classes}
@@ -103,13 +112,13 @@ if errors:
     print()
     print("Failures by kind and answer: " + ", ".join(f"{k} {s}: {n}" for (k, s), n in sorted(errors.items())) + ".")
 print()
-print("| minute | RSS | open fds | database connections | threads | database on disk |")
+print("| minute | RSS | open fds (of which sockets) | database connections | threads | database on disk |")
 print("|---:|---:|---:|---:|---:|---:|")
 for minute in range(0, (secs + 59) // 60):
     window = [s for s in samples if minute * 60 <= s["t"] < (minute + 1) * 60]
     if window:
         w = window[-1]
-        print(f"| {minute + 1} | {mib(w['rss'])} | {w['fds']} | {w['conns']} | {w['threads']} | "
+        print(f"| {minute + 1} | {mib(w['rss'])} | {w['fds']} ({w['sockets']}) | {w['conns']} | {w['threads']} | "
               f"{w['db'] / 1048576:.1f} MiB |")
 print()
 print(f"Sampled every 10 s: {len(samples)} samples, {len(first)} in the first minute and {len(last)} in the last; "
@@ -120,7 +129,10 @@ print("|---|---:|---:|---|")
 print(f"| failed requests = 0 | | {failed} | {ok(failed == 0)} |")
 print(f"| RSS growth < 10 % (mean of samples) | {mib(rss_first)} | {mib(rss_last)} ({rss_growth:+.1f} %) | "
       f"{ok(rss_growth < 10)} |")
-print(f"| open fds do not grow (max of samples) | {fds_first} | {fds_last} | {ok(fds_last <= fds_first)} |")
+print(f"| open descriptors other than sockets do not grow (fewest in a sample) | {files_first} | {files_last} | "
+      f"{ok(files_last <= files_first)} |")
+print(f"| sockets do not grow (first minute's max, last minute's mean) | {sockets_first} | {sockets_last:.1f} | "
+      f"{ok(sockets_last <= sockets_first)} |")
 print(f"| database connections do not grow (max) | {conns_first} | {conns_last} | {ok(conns_last <= conns_first)} |")
 print(f"| every class held ≥ 99 % of its asked rate | | {min(held.values()):.3f} | {ok(min(held.values()) >= 0.99)} |")
 print()
@@ -133,5 +145,6 @@ if unreadable:
 log = open(f"{tmp}/log-summary.txt").read().strip()
 print()
 print("Server log, WARN and ERROR lines: " + ("none." if not log else "\n\n```\n" + log + "\n```"))
-passed = unreadable == 0 and failed == 0 and rss_growth < 10 and fds_last <= fds_first and conns_last <= conns_first and min(held.values()) >= 0.99
+passed = (unreadable == 0 and failed == 0 and rss_growth < 10 and files_last <= files_first
+          and sockets_last <= sockets_first and conns_last <= conns_first and min(held.values()) >= 0.99)
 sys.exit(0 if passed else 1)
