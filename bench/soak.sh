@@ -106,14 +106,18 @@ db_bytes() {
     fi
 }
 sample_forever() { # epoch, VmRSS KiB, fds, database connections, threads, database bytes, sockets
+    local fds
     while kill -0 "$KYC_PID" 2>/dev/null; do
+        # One listing for both counts: two would see different moments.
+        # (find fails when a descriptor closes while it lists: not an error here)
+        fds=$(find "/proc/$KYC_PID/fd" -mindepth 1 -printf '%l\n' 2>/dev/null) || true
         printf '%s %s %s %s %s %s %s\n' "$(date +%s.%N)" \
             "$(awk '/^VmRSS:/ { print $2 }' "/proc/$KYC_PID/status")" \
-            "$(find "/proc/$KYC_PID/fd" -mindepth 1 2>/dev/null | wc -l)" \
+            "$(grep -c . <<<"$fds")" \
             "$(db_connections)" \
             "$(awk '/^Threads:/ { print $2 }' "/proc/$KYC_PID/status")" \
             "$(db_bytes)" \
-            "$(find "/proc/$KYC_PID/fd" -mindepth 1 -lname 'socket:*' 2>/dev/null | wc -l)" >>"$TMP/samples.txt"
+            "$(grep -c '^socket:' <<<"$fds")" >>"$TMP/samples.txt"
         sleep "$SAMPLE_SECS"
     done
 }
