@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::{
     ids::{IntegrationId, SessionId, new_id, now_ms, rfc3339_ms},
-    store::{Credentials, Integration, Replay, SharedSecret, Store, StoreError},
+    store::{Credentials, Integration, Replay, SharedSecret, Store, StoreError, Verdict},
 };
 
 /// Creates an integration with a fresh API key and shared secret.
@@ -123,7 +123,15 @@ pub async fn decide(
     decision: Status,
     reason_code: Option<i64>,
 ) -> Result<Value, StoreError> {
-    if let Some(code) = reason_code
+    decide_as(store, session_id, &Verdict::of(decision, reason_code)).await
+}
+
+/// `decide` with who decided and why: the console's reviewers go through
+/// here, so a decision of theirs is checked, recorded and announced exactly
+/// as one of `kycmedia decide`.
+pub async fn decide_as(store: &dyn Store, session_id: &SessionId, verdict: &Verdict) -> Result<Value, StoreError> {
+    let decision = verdict.status;
+    if let Some(code) = verdict.reason_code
         && !kycmedia_proto::decision::reason_fits(decision, code)
     {
         return Err(StoreError::Invalid(format!(
@@ -133,7 +141,7 @@ pub async fn decide(
             reason_codes(200..300)
         )));
     }
-    let session = store.decide(session_id, decision, reason_code, now_ms()).await?;
+    let session = store.decide(session_id, verdict, now_ms()).await?;
     Ok(json!({ "id": session.id, "status": session.status.as_str() }))
 }
 

@@ -26,7 +26,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    ids::{AttemptId, IntegrationId, MediaId, SessionId, now_ms},
+    ids::{AttemptId, IntegrationId, MediaId, ReviewerId, SessionId, now_ms},
     store::{
         AuditFilter, AuditRecord, Store,
         audit::{GENESIS, link},
@@ -49,6 +49,8 @@ pub enum Actor {
     Capture,
     /// An operator's command.
     Operator,
+    /// A reviewer, in the review console.
+    Reviewer,
 }
 
 impl Actor {
@@ -57,6 +59,7 @@ impl Actor {
             Actor::Integration => "integration",
             Actor::Capture => "capture",
             Actor::Operator => "operator",
+            Actor::Reviewer => "reviewer",
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct Access {
     pub subject: Subject,
     pub client: Option<String>,
     pub status: u16,
+    /// Who, for `Actor::Reviewer`.
+    pub reviewer: Option<ReviewerId>,
 }
 
 impl Access {
@@ -98,6 +103,7 @@ impl Access {
             attempt_id: self.subject.attempt,
             media_id: self.subject.media,
             client: self.client,
+            reviewer_id: self.reviewer,
             status: i64::from(self.status),
             hash: Vec::new(),
         }
@@ -210,6 +216,7 @@ struct Key {
     attempt: Option<AttemptId>,
     media: Option<MediaId>,
     client: Option<String>,
+    reviewer: Option<ReviewerId>,
     status: i64,
 }
 
@@ -224,6 +231,7 @@ impl Key {
             attempt: row.attempt_id.clone(),
             media: row.media_id.clone(),
             client: row.client.clone(),
+            reviewer: row.reviewer_id.clone(),
             status: row.status,
         }
     }
@@ -255,6 +263,8 @@ pub struct Shown {
     pub media_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewer_id: Option<String>,
     pub status: i64,
     /// Identical accesses this row stands for, the last at `lastAt`.
     pub count: i64,
@@ -274,6 +284,7 @@ impl From<AuditRecord> for Shown {
             attempt_id: r.attempt_id.map(|i| i.to_string()),
             media_id: r.media_id.map(|i| i.to_string()),
             client: r.client,
+            reviewer_id: r.reviewer_id.map(|i| i.to_string()),
             status: r.status,
             count: r.count,
             last_at: crate::ids::rfc3339_ms(r.last_at),

@@ -6,15 +6,15 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
-use kycmedia_proto::{Status, webhook::WebhookState};
+use kycmedia_proto::webhook::WebhookState;
 
 use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
     media_cache::MediaListCache,
     store::{
         Attempt, AttemptMedia, AuditFilter, AuditHead, AuditRecord, Credentials, Decision, Integration, KeyCensus,
-        Media, ObjectKey, PoolStats, Replay, RequestNonce, Result, Session, SharedSecret, Store, Totals, Webhook,
-        WebhookAttempt,
+        Media, ObjectKey, PoolStats, Replay, RequestNonce, Result, Reviews, Session, SharedSecret, Store, Totals,
+        Verdict, Webhook, WebhookAttempt,
     },
 };
 
@@ -162,14 +162,12 @@ impl Store for InvalidatingStore {
         self.inner.submit(integration, session, new_attempt, now).await
     }
 
-    async fn decide(
-        &self,
-        session: &SessionId,
-        decision: Status,
-        reason_code: Option<i64>,
-        now: i64,
-    ) -> Result<Session> {
-        self.inner.decide(session, decision, reason_code, now).await
+    async fn decide(&self, session: &SessionId, verdict: &Verdict, now: i64) -> Result<Session> {
+        self.inner.decide(session, verdict, now).await
+    }
+
+    fn reviews(&self) -> &dyn Reviews {
+        self.inner.reviews()
     }
 
     async fn stale_sessions(&self, created_before: i64, limit: i64) -> Result<Vec<SessionId>> {

@@ -97,3 +97,7 @@ id_type!(
     /// `webhook_attempts.id`.
     WebhookAttemptId
 );
+id_type!(
+    /// `reviewers.id`: a person who decides in the review console.
+    ReviewerId
+);

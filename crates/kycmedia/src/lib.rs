@@ -66,6 +66,8 @@ pub mod objects;
 pub mod rekey;
 /// `kycmedia api …`: the API from the command line, through the SDK.
 pub mod remote;
+/// Reviewers of the console: accounts, passwords, logged-in browsers.
+pub mod reviewers;
 /// What every handler and command shares: store, blobs, settings, caches.
 pub mod state;
 /// Metadata storage.

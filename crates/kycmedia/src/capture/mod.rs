@@ -418,6 +418,7 @@ async fn record(
         },
         client,
         status,
+        reviewer: None,
     };
     capture.core.audit.record(access).await;
 }

@@ -100,6 +100,7 @@ pub(super) async fn operator(
         },
         client: None,
         status: 0,
+        reviewer: None,
     };
     audit::append_now(store, access).await
 }

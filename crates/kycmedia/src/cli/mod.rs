@@ -16,6 +16,7 @@ use serde_json::Value;
 mod audit;
 mod integration;
 mod keys;
+mod reviewer;
 mod webhooks;
 
 pub use audit::{AuditArgs, AuditCommand};
@@ -64,6 +65,9 @@ pub enum Command {
     /// Manage integrations (tenants): API keys and shared secrets.
     #[command(subcommand)]
     Integration(IntegrationCommand),
+    /// The people who decide in the review console (`/console`).
+    #[command(subcommand)]
+    Reviewer(reviewer::ReviewerCommand),
     /// The webhook delivery log, and sending webhooks again.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
@@ -263,6 +267,7 @@ async fn execute(command: Command, config: Option<PathBuf>) -> anyhow::Result<Op
             Ok(None)
         }
         Command::Integration(command) => integration::run(command).await.map(Some),
+        Command::Reviewer(command) => reviewer::run(command).await.map(Some),
         Command::Webhooks(command) => webhooks::run(command).await,
         Command::Keys(command) => keys::run(command).await,
         Command::Audit(args) => audit::run(args).await,

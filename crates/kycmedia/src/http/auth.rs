@@ -187,6 +187,7 @@ fn access(parts: &Parts, caller: &Caller) -> audit::Access {
         subject,
         client,
         status: 0,
+        reviewer: None,
     }
 }
 

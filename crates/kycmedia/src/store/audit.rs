@@ -36,6 +36,11 @@ pub fn link(previous: &[u8], row: &AuditRecord) -> Vec<u8> {
     field(Some(&row.status.to_be_bytes()));
     field(Some(&row.count.to_be_bytes()));
     field(Some(&row.last_at.to_be_bytes()));
+    // Added with the review console: hashed only when present, so that
+    // every row written before it still links as it did.
+    if let Some(reviewer) = &row.reviewer_id {
+        field(Some(reviewer.as_str().as_bytes()));
+    }
     hash.finalize().to_vec()
 }
 

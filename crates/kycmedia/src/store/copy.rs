@@ -16,8 +16,8 @@ use secrecy::ExposeSecret;
 use sqlx::AssertSqlSafe;
 
 use super::{
-    Attempt, AuditHead, AuditRecord, Decision, Evidence, Integration, Media, ObjectKey, Result, Secret, Session,
-    Webhook, WebhookAttempt, driver::Driver, engine::SqlStore, table,
+    Assignment, Attempt, AuditHead, AuditRecord, Decision, Evidence, Integration, Media, ObjectKey, Result, Reviewer,
+    ReviewerIntegration, Secret, Session, Webhook, WebhookAttempt, driver::Driver, engine::SqlStore, table,
 };
 
 /// The tables, parents before children: copying in this order never writes
@@ -26,8 +26,11 @@ use super::{
 pub enum Table {
     Integrations,
     Secrets,
+    Reviewers,
+    ReviewerIntegrations,
     Sessions,
     Attempts,
+    Assignments,
     Decisions,
     Media,
     ObjectKeys,
@@ -39,11 +42,14 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 15] = [
         Table::Integrations,
         Table::Secrets,
+        Table::Reviewers,
+        Table::ReviewerIntegrations,
         Table::Sessions,
         Table::Attempts,
+        Table::Assignments,
         Table::Decisions,
         Table::Media,
         Table::ObjectKeys,
@@ -59,6 +65,9 @@ impl Table {
         match self {
             Table::Integrations => Integration::NAME,
             Table::Secrets => Secret::NAME,
+            Table::Reviewers => Reviewer::NAME,
+            Table::ReviewerIntegrations => ReviewerIntegration::NAME,
+            Table::Assignments => Assignment::NAME,
             Table::Sessions => Session::NAME,
             Table::Attempts => Attempt::NAME,
             Table::Media => Media::NAME,
@@ -72,12 +81,14 @@ impl Table {
         }
     }
 
-    /// The primary key's columns: a second one only for secrets.
+    /// The primary key's columns: a second one only for secrets and
+    /// reviewers' integrations.
     fn key(self) -> (&'static str, Option<&'static str>) {
         match self {
             Table::Secrets => ("integration_id", Some("secret")),
+            Table::ReviewerIntegrations => ("reviewer_id", Some("integration_id")),
+            Table::Decisions | Table::Assignments => ("attempt_id", None),
             Table::Evidence | Table::ObjectKeys => ("media_id", None),
-            Table::Decisions => ("attempt_id", None),
             Table::AuditLog => ("seq", None),
             Table::AuditHead => ("id", None),
             _ => ("id", None),
@@ -130,6 +141,9 @@ pub struct RowKey(pub String, pub String);
 pub enum Rows {
     Integrations(Vec<Integration>),
     Secrets(Vec<Secret>),
+    Reviewers(Vec<Reviewer>),
+    ReviewerIntegrations(Vec<ReviewerIntegration>),
+    Assignments(Vec<Assignment>),
     Sessions(Vec<Session>),
     Attempts(Vec<Attempt>),
     Media(Vec<Media>),
@@ -147,6 +161,9 @@ impl Rows {
         match self {
             Rows::Integrations(r) => r.len(),
             Rows::Secrets(r) => r.len(),
+            Rows::Reviewers(r) => r.len(),
+            Rows::ReviewerIntegrations(r) => r.len(),
+            Rows::Assignments(r) => r.len(),
             Rows::Sessions(r) => r.len(),
             Rows::Attempts(r) => r.len(),
             Rows::Media(r) => r.len(),
@@ -172,6 +189,11 @@ impl Rows {
             Rows::Secrets(r) => r
                 .last()
                 .map(|r| RowKey(r.integration_id.to_string(), r.secret.expose_secret().to_owned())),
+            Rows::Reviewers(r) => r.last().map(|r| id(r.id.as_str())),
+            Rows::ReviewerIntegrations(r) => r
+                .last()
+                .map(|r| RowKey(r.reviewer_id.to_string(), r.integration_id.to_string())),
+            Rows::Assignments(r) => r.last().map(|r| id(r.attempt_id.as_str())),
             Rows::Sessions(r) => r.last().map(|r| id(r.id.as_str())),
             Rows::Attempts(r) => r.last().map(|r| id(r.id.as_str())),
             Rows::Media(r) => r.last().map(|r| id(r.id.as_str())),
@@ -238,6 +260,9 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
         Ok(match table {
             Table::Integrations => page!(Integrations, Integration),
             Table::Secrets => page!(Secrets, Secret),
+            Table::Reviewers => page!(Reviewers, Reviewer),
+            Table::ReviewerIntegrations => page!(ReviewerIntegrations, ReviewerIntegration),
+            Table::Assignments => page!(Assignments, Assignment),
             Table::Sessions => page!(Sessions, Session),
             Table::Attempts => page!(Attempts, Attempt),
             Table::Media => page!(Media, Media),
@@ -267,6 +292,9 @@ impl<DB: Driver> RowCopy for SqlStore<DB> {
         match rows {
             Rows::Integrations(records) => insert!(records),
             Rows::Secrets(records) => insert!(records),
+            Rows::Reviewers(records) => insert!(records),
+            Rows::ReviewerIntegrations(records) => insert!(records),
+            Rows::Assignments(records) => insert!(records),
             Rows::Sessions(records) => insert!(records),
             Rows::Attempts(records) => insert!(records),
             Rows::Media(records) => insert!(records),

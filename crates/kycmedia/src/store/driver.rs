@@ -13,14 +13,15 @@ use sqlx::{Database, Encode, Executor, FromRow, IntoArguments, Type};
 
 use super::{
     engine::Dialect,
+    reviews::{DecisionRow, WaitingCase},
     rows::{
-        Attempt, AuditHead, AuditRecord, Decision, Evidence, Integration, Media, ObjectKey, RequestNonce, Secret,
-        Session, Webhook, WebhookAttempt,
+        Assignment, Attempt, AuditHead, AuditRecord, ConsoleSession, Decision, Evidence, Integration, Media, ObjectKey,
+        RequestNonce, Reviewer, ReviewerIntegration, Secret, Session, Webhook, WebhookAttempt,
     },
     table::Row,
 };
 use crate::{
-    ids::{AttemptId, IntegrationId, MediaId, SessionId, WebhookId},
+    ids::{AttemptId, IntegrationId, MediaId, ReviewerId, SessionId, WebhookId},
     store::SharedSecret,
 };
 use kycmedia_proto::{Status, webhook::WebhookState};
@@ -61,6 +62,12 @@ pub trait Driver:
     + Imply<Decision, Is: Row<Self>>
     + Imply<Webhook, Is: Row<Self>>
     + Imply<WebhookAttempt, Is: Row<Self>>
+    + Imply<Reviewer, Is: Row<Self>>
+    + Imply<ReviewerIntegration, Is: Row<Self>>
+    + Imply<ConsoleSession, Is: Row<Self>>
+    + Imply<Assignment, Is: Row<Self>>
+    + Imply<WaitingCase, Is: for<'r> FromRow<'r, <Self as Database>::Row>>
+    + Imply<DecisionRow, Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(String,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, i64), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
@@ -91,5 +98,6 @@ pub trait Driver:
     + Imply<SessionId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<AttemptId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<MediaId, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<ReviewerId, Is: for<'q> Encode<'q, Self> + Type<Self>>
 {
 }

@@ -24,7 +24,7 @@ use secrecy::ExposeSecret;
 use super::{
     Attempt, AttemptMedia, AuditFilter, AuditHead, AuditRecord, Credentials, Decision, Evidence, Integration,
     KeyCensus, MAX_SECRETS, Media, ObjectKey, PoolStats, Replay, RequestNonce, Result, Secret, Session, SharedSecret,
-    Store, StoreError, Totals, Webhook, WebhookAttempt, audit, driver::Driver, outbox, sql, table,
+    Store, StoreError, Totals, Verdict, Webhook, WebhookAttempt, audit, driver::Driver, outbox, sql, table,
 };
 use crate::{
     ids::{AttemptId, IntegrationId, MediaId, SessionId},
@@ -126,6 +126,10 @@ impl<DB: Driver> Store for SqlStore<DB> {
             idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
             max: self.pool.options().get_max_connections(),
         }
+    }
+
+    fn reviews(&self) -> &dyn super::Reviews {
+        self
     }
 
     async fn create_integration(&self, integration: &Integration, secret: &SharedSecret) -> Result<Credentials> {
@@ -407,6 +411,8 @@ impl<DB: Driver> Store for SqlStore<DB> {
                     status: session.status,
                     reason_code: kycmedia_proto::decision::test_reason_code(session.status),
                     decided_at: now,
+                    decided_by: None,
+                    comment: None,
                 };
                 record_decision::<DB>(&mut tx, &session, &decision, Some(now)).await?;
             }
@@ -416,13 +422,8 @@ impl<DB: Driver> Store for SqlStore<DB> {
         Ok(session)
     }
 
-    async fn decide(
-        &self,
-        session_id: &SessionId,
-        decision: Status,
-        reason_code: Option<i64>,
-        now: i64,
-    ) -> Result<Session> {
+    async fn decide(&self, session_id: &SessionId, verdict: &Verdict, now: i64) -> Result<Session> {
+        let (decision, reason_code) = (verdict.status, verdict.reason_code);
         let mut tx = self.pool.begin().await?;
         // A write first, as every transaction here begins (see above).
         sqlx::query(sql::LOCK_ANY_SESSION)
@@ -468,7 +469,15 @@ impl<DB: Driver> Store for SqlStore<DB> {
                 status: decision,
                 reason_code,
                 decided_at: now,
+                decided_by: verdict.by.clone(),
+                comment: verdict.comment.clone(),
             };
+            // Decided, the case is nobody's any more: a case sent to review
+            // waits for whoever takes it next.
+            sqlx::query(sql::DROP_ASSIGNMENT)
+                .bind(&decision.attempt_id)
+                .execute(&mut *tx)
+                .await?;
             let submitted_at = sqlx::query_as::<DB, Attempt>(sql::ATTEMPT.as_str())
                 .bind(&decision.attempt_id)
                 .fetch_one(&mut *tx)
@@ -545,6 +554,8 @@ impl<DB: Driver> Store for SqlStore<DB> {
                 status: session.status,
                 reason_code: None,
                 decided_at: now,
+                decided_by: None,
+                comment: None,
             };
             record_decision::<DB>(&mut tx, &session, &decision, None).await?;
         }

@@ -10,6 +10,7 @@ mod engine;
 mod inspect;
 mod outbox;
 mod postgres;
+pub mod reviews;
 mod rows;
 mod sql;
 mod sqlite;
@@ -25,9 +26,11 @@ pub use copy::RowCopy;
 pub use inspect::{DatabaseFile, Inspection, MigrationName, Migrations, Reachability, inspect};
 pub use outbox::{ENQUEUED, decision_object};
 pub use postgres::PostgresStore;
+pub use reviews::{CaseFilter, DecisionBy, Reviews, WaitingCase};
 pub use rows::{
-    Attempt, AuditHead, AuditRecord, Credentials, Decision, Evidence, Integration, Media, ObjectKey, RequestNonce,
-    Secret, Session, SharedSecret, Webhook, WebhookAttempt,
+    Assignment, Attempt, AuditHead, AuditRecord, ConsoleSession, Credentials, Decision, Evidence, Integration, Media,
+    ObjectKey, RequestNonce, Reviewer, ReviewerIntegration, Secret, SecretText, Session, SharedSecret, Webhook,
+    WebhookAttempt,
 };
 pub use sqlite::SqliteStore;
 pub use table::Columns;
@@ -137,6 +140,8 @@ pub trait Store: Send + Sync {
     async fn totals(&self) -> Result<Totals>;
     /// The connection pool's current use; asks the database nothing.
     fn pool_stats(&self) -> PoolStats;
+    /// The review console's accounts, sessions and queue, in the same database.
+    fn reviews(&self) -> &dyn Reviews;
 
     /// Stores the integration with its first secret.
     async fn create_integration(&self, integration: &Integration, secret: &SharedSecret) -> Result<Credentials>;
@@ -187,15 +192,9 @@ pub trait Store: Send + Sync {
         new_attempt: &AttemptId,
         now: i64,
     ) -> Result<Session>;
-    /// Records a decision, with its reason code, on a submitted session
-    /// (or one in review), and enqueues its webhook.
-    async fn decide(
-        &self,
-        session: &SessionId,
-        decision: Status,
-        reason_code: Option<i64>,
-        now: i64,
-    ) -> Result<Session>;
+    /// Records a decision on a submitted session (or one in review), and
+    /// enqueues its webhook.
+    async fn decide(&self, session: &SessionId, verdict: &Verdict, now: i64) -> Result<Session>;
     /// Sessions created before `created_before` and never submitted, oldest
     /// first, at most `limit` (over every tenant, for the expiry task).
     async fn stale_sessions(&self, created_before: i64, limit: i64) -> Result<Vec<SessionId>>;
@@ -272,6 +271,28 @@ pub trait Store: Send + Sync {
     async fn audit_records(&self, filter: &AuditFilter, after_seq: i64, limit: i64) -> Result<Vec<AuditRecord>>;
     /// The chain's end, as the last append left it.
     async fn audit_head(&self) -> Result<AuditHead>;
+}
+
+/// A decision as it is taken: by a command (`by` none) or by a reviewer
+/// in the console, with the provider's reason code where one fits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub status: Status,
+    pub reason_code: Option<i64>,
+    pub by: Option<crate::ids::ReviewerId>,
+    pub comment: Option<String>,
+}
+
+impl Verdict {
+    /// A decision of a command or the automation.
+    pub fn of(status: Status, reason_code: Option<i64>) -> Verdict {
+        Verdict {
+            status,
+            reason_code,
+            by: None,
+            comment: None,
+        }
+    }
 }
 
 /// Which webhooks `replay_webhooks` sends again.

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::{Database, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
 
 use super::table::table;
-use crate::ids::{AttemptId, IntegrationId, MediaId, SessionId, WebhookAttemptId, WebhookId};
+use crate::ids::{AttemptId, IntegrationId, MediaId, ReviewerId, SessionId, WebhookAttemptId, WebhookId};
 
 table! {
     /// A tenant. The API key is public (sent on every request); its secrets
@@ -139,6 +139,12 @@ table! {
         pub status: Status,
         pub reason_code: Option<i64>,
         pub decided_at: i64,
+        /// The reviewer who decided in the console; `None` for a command
+        /// (`kycmedia decide`) or the automation (expiry, test conventions).
+        pub decided_by: Option<ReviewerId>,
+        /// What the reviewer wrote. Kept for the console and the audit, never
+        /// sent: the decision object's `comments` stay empty, as the provider's.
+        pub comment: Option<String>,
     }
 }
 
@@ -186,8 +192,8 @@ table! {
         /// From 1, without gaps: a missing number is a deleted row.
         pub seq: i64,
         pub at: i64,
-        /// `integration` (an API request), `capture` (the end user's page)
-        /// or `operator` (a command).
+        /// `integration` (an API request), `capture` (the end user's page),
+        /// `reviewer` (the review console) or `operator` (a command).
         pub actor: String,
         pub integration_id: Option<IntegrationId>,
         /// Which of the integration's secrets signed the request (0 newest).
@@ -199,6 +205,8 @@ table! {
         pub media_id: Option<MediaId>,
         /// The client's address, for a request.
         pub client: Option<String>,
+        /// The reviewer, for an action in the review console.
+        pub reviewer_id: Option<ReviewerId>,
         /// The HTTP status answered; 0 for a command that succeeded.
         pub status: i64,
         /// Accesses this row stands for: identical ones (every field but
@@ -221,6 +229,57 @@ table! {
     }
 }
 
+table! {
+    /// A person who decides in the review console, apart from the
+    /// integrations (`reviewers`).
+    pub struct Reviewer in "reviewers" {
+        pub id: ReviewerId,
+        pub name: String,
+        /// `reviewer` or `admin` (`reviewers::Role`).
+        pub role: String,
+        /// Argon2id, as a PHC string.
+        pub password_hash: SecretText,
+        /// Given out by an operator or an admin: replaced at the next login
+        /// before anything else is allowed.
+        pub password_expired: bool,
+        pub active: bool,
+        pub created_at: i64,
+        /// Console sessions begun before this are over.
+        pub password_set_at: i64,
+    }
+}
+
+table! {
+    /// An integration whose cases a reviewer sees.
+    pub struct ReviewerIntegration in "reviewer_integrations" {
+        pub reviewer_id: ReviewerId,
+        pub integration_id: IntegrationId,
+    }
+}
+
+table! {
+    /// A logged-in browser of the console. Not copied by `migrate-db`:
+    /// sessions last hours, and a copy would only log people in elsewhere.
+    pub struct ConsoleSession in "console_sessions" {
+        /// SHA-256 (hex) of the cookie's token: the table opens no session.
+        pub token_hash: SecretText,
+        pub reviewer_id: ReviewerId,
+        /// What every state-changing request must echo (`X-CSRF-Token`).
+        pub csrf_token: SecretText,
+        pub created_at: i64,
+        pub last_seen_at: i64,
+    }
+}
+
+table! {
+    /// A case (an attempt) a reviewer took, so that no one else decides it.
+    pub struct Assignment in "assignments" {
+        pub attempt_id: AttemptId,
+        pub reviewer_id: ReviewerId,
+        pub assigned_at: i64,
+    }
+}
+
 /// An integration with its shared secrets, newest first: what a request is
 /// verified against.
 #[derive(Debug, Clone)]
@@ -239,43 +298,47 @@ impl Credentials {
     }
 }
 
-/// A shared secret. Never printed: `Debug` shows `[REDACTED]`;
-/// `expose_secret()` to sign or verify.
+/// Text that must never be printed: `Debug` shows `[REDACTED]`;
+/// `expose_secret()` to use it. A shared secret, a password hash, a
+/// console session's token hash and CSRF token.
 #[derive(Debug, Clone)]
-pub struct SharedSecret(SecretString);
+pub struct SecretText(SecretString);
 
-impl ExposeSecret<str> for SharedSecret {
+/// An integration's shared secret.
+pub type SharedSecret = SecretText;
+
+impl ExposeSecret<str> for SecretText {
     fn expose_secret(&self) -> &str {
         self.0.expose_secret()
     }
 }
 
-impl From<&str> for SharedSecret {
+impl From<&str> for SecretText {
     fn from(secret: &str) -> Self {
-        SharedSecret(secret.into())
+        SecretText(secret.into())
     }
 }
 
-impl From<String> for SharedSecret {
+impl From<String> for SecretText {
     fn from(secret: String) -> Self {
-        SharedSecret(secret.into())
+        SecretText(secret.into())
     }
 }
 
 /// `migrate-db` compares copied rows.
-impl PartialEq for SharedSecret {
+impl PartialEq for SecretText {
     fn eq(&self, other: &Self) -> bool {
         self.expose_secret() == other.expose_secret()
     }
 }
 
-impl<'de> serde::Deserialize<'de> for SharedSecret {
+impl<'de> serde::Deserialize<'de> for SecretText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(SharedSecret::from)
+        String::deserialize(d).map(SecretText::from)
     }
 }
 
-impl<DB: Database> Type<DB> for SharedSecret
+impl<DB: Database> Type<DB> for SecretText
 where
     str: Type<DB>,
 {
@@ -288,7 +351,7 @@ where
     }
 }
 
-impl<'q, DB: Database> Encode<'q, DB> for SharedSecret
+impl<'q, DB: Database> Encode<'q, DB> for SecretText
 where
     for<'a> &'a str: Encode<'q, DB>,
 {
@@ -297,12 +360,12 @@ where
     }
 }
 
-impl<'r, DB: Database> Decode<'r, DB> for SharedSecret
+impl<'r, DB: Database> Decode<'r, DB> for SecretText
 where
     String: Decode<'r, DB>,
 {
     fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-        <String as Decode<'r, DB>>::decode(value).map(SharedSecret::from)
+        <String as Decode<'r, DB>>::decode(value).map(SecretText::from)
     }
 }
 

@@ -132,6 +132,7 @@ pub static ATTEMPTS: Statement = LazyLock::new(|| {
     )
 });
 pub static LATEST_ATTEMPT: Statement = LazyLock::new(|| format!("{} LIMIT 1", *ATTEMPTS));
+pub const DROP_ASSIGNMENT: &str = "DELETE FROM assignments WHERE attempt_id = $1";
 pub const DELETE_SESSION_ATTEMPTS: &str = "DELETE FROM attempts WHERE session_id = $1";
 /// A deleted session's webhooks, sent or not, and (by cascade) their
 /// delivery log: they carry its vendorData and endUserId.

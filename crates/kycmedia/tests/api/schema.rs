@@ -5,13 +5,17 @@
 //! statement.
 
 use kycmedia::store::{
-    Attempt, AuditHead, AuditRecord, Columns, Decision, Evidence, Integration, Media, ObjectKey, RequestNonce, Secret,
-    Session, Webhook, WebhookAttempt,
+    Assignment, Attempt, AuditHead, AuditRecord, Columns, ConsoleSession, Decision, Evidence, Integration, Media,
+    ObjectKey, RequestNonce, Reviewer, ReviewerIntegration, Secret, Session, Webhook, WebhookAttempt,
 };
 
 use crate::helpers::{Backend, spawn_app};
 
-const TABLES: [(&str, &str); 13] = [
+const TABLES: [(&str, &str); 17] = [
+    (Reviewer::NAME, Reviewer::COLUMNS),
+    (ReviewerIntegration::NAME, ReviewerIntegration::COLUMNS),
+    (ConsoleSession::NAME, ConsoleSession::COLUMNS),
+    (Assignment::NAME, Assignment::COLUMNS),
     (Integration::NAME, Integration::COLUMNS),
     (Secret::NAME, Secret::COLUMNS),
     (Session::NAME, Session::COLUMNS),

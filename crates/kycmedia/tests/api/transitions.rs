@@ -71,7 +71,11 @@ async fn every_status_takes_exactly_the_events_the_state_machine_allows() {
                 Event::Decide(decision) => app
                     .core
                     .store
-                    .decide(&session.as_str().into(), decision, None, 0)
+                    .decide(
+                        &session.as_str().into(),
+                        &kycmedia::store::Verdict::of(decision, None),
+                        0,
+                    )
                     .await
                     .is_ok(),
             };
