@@ -1,7 +1,7 @@
 //! Media bytes, through `object_store`, so that a local directory and an
 //! S3-compatible bucket are one configuration switch apart.
 
-use std::{path::PathBuf, sync::Arc};
+use std::{ops::Range, path::PathBuf, sync::Arc};
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream::BoxStream};
@@ -22,6 +22,14 @@ pub enum BlobError {
     Store(#[from] object_store::Error),
     #[error("storage I/O: {0}")]
     Io(#[from] std::io::Error),
+    /// A byte range asked for that is not within the object: the caller's
+    /// mistake (an HTTP range past the end), not the storage's.
+    #[error("the byte range asked for is not within the object")]
+    OutOfRange,
+    /// The stored object ends before a byte range within its recorded size
+    /// does: it was cut short.
+    #[error("the stored object ends before the byte range does")]
+    ShortRead,
     #[error("unsupported storage URL {0:?}: use file://PATH or s3://BUCKET/PREFIX")]
     UnsupportedUrl(String),
     /// A sealed object that does not open: tampered with, cut short, or
@@ -129,6 +137,28 @@ impl Blobs {
         }
     }
 
+    /// The object's bytes `range`, in one read (one GET with a `Range`
+    /// header on S3). An empty range reads nothing, and does not look; a
+    /// backwards one is `OutOfRange`. Fewer bytes than asked for (the store
+    /// stops at the object's end) are `ShortRead`, so a caller never takes
+    /// a short answer for the whole range.
+    pub async fn get_range(&self, key: &str, range: Range<u64>) -> Result<Bytes, BlobError> {
+        if range.start > range.end {
+            return Err(BlobError::OutOfRange);
+        }
+        if range.is_empty() {
+            // `object_store` refuses an empty range as inconsistent.
+            return Ok(Bytes::new());
+        }
+        let wanted = range.end - range.start;
+        match self.store.get_range(&Path::from(key), range).await {
+            Ok(bytes) if bytes.len() as u64 == wanted => Ok(bytes),
+            Ok(_) => Err(BlobError::ShortRead),
+            Err(object_store::Error::NotFound { .. }) => Err(BlobError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Answers when the storage does, with the configured credentials: a
     /// listing under a prefix that is never written, so an empty answer is
     /// the healthy one, and a missing bucket or refused credentials are
@@ -172,5 +202,56 @@ impl Blobs {
                 })
             })
             .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local() -> (tempfile::TempDir, Blobs) {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = Blobs::open(&format!("file://{}", dir.path().display()), None, &[]).unwrap();
+        (dir, blobs)
+    }
+
+    #[tokio::test]
+    async fn a_range_of_a_stored_object_reads_exactly_those_bytes() {
+        let (_dir, blobs) = local();
+        let bytes: Vec<u8> = (0..=255).collect();
+        blobs.put("i/m", Bytes::from(bytes.clone())).await.unwrap();
+        assert_eq!(blobs.get_range("i/m", 0..256).await.unwrap(), bytes);
+        assert_eq!(blobs.get_range("i/m", 10..20).await.unwrap(), bytes[10..20]);
+        assert_eq!(blobs.get_range("i/m", 255..256).await.unwrap(), bytes[255..]);
+        assert!(blobs.get_range("i/m", 7..7).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_range_past_the_end_a_backwards_range_or_a_missing_object_is_an_error() {
+        let (_dir, blobs) = local();
+        blobs.put("i/m", Bytes::from_static(b"0123456789")).await.unwrap();
+        assert!(matches!(blobs.get_range("i/m", 5..11).await, Err(BlobError::ShortRead)));
+        assert!(blobs.get_range("i/m", 10..12).await.is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let backwards = 6..5;
+        assert!(matches!(
+            blobs.get_range("i/m", backwards).await,
+            Err(BlobError::OutOfRange)
+        ));
+        assert!(matches!(
+            blobs.get_range("i/gone", 0..1).await,
+            Err(BlobError::NotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn deleting_what_was_never_stored_succeeds() {
+        let (_dir, blobs) = local();
+        blobs.delete("i/never").await.unwrap();
+        blobs.delete("never/under/a/folder.thumb").await.unwrap();
+        blobs.put("i/m", Bytes::from_static(b"x")).await.unwrap();
+        blobs.delete("i/m").await.unwrap();
+        blobs.delete("i/m").await.unwrap();
+        assert_eq!(blobs.size("i/m").await.unwrap(), None);
     }
 }

@@ -3,13 +3,15 @@
 //! wrapped form the caller stores with the object's row; with
 //! `--insecure-plaintext` the bytes are stored as they came.
 
+use std::ops::Range;
+
 use bytes::Bytes;
 use futures::stream::BoxStream;
 
 use crate::{
-    blobs::BlobError,
+    blobs::{BlobError, Blobs},
     ids::{IntegrationId, MediaId},
-    keys::{DataKey, KeyRing, object},
+    keys::{DataKey, KeyError, KeyRing, object},
     state::Core,
     store::{Media, ObjectKey},
 };
@@ -75,8 +77,186 @@ pub async fn open(
 ) -> Result<BoxStream<'static, Result<Bytes, BlobError>>, BlobError> {
     let stored = core.blobs.get(&media.blob_key).await?;
     let Some(key) = key else { return Ok(stored) };
-    let keys = core.keys.as_ref().ok_or(crate::keys::KeyError::NoMasterKey)?;
     let id = identity(&media.integration_id, &media.id);
-    let data_key = keys.unwrap(&key.wrapped, &id)?;
+    let data_key = data_key(core.keys.as_deref(), key, &id)?;
     Ok(object::open_stream(&data_key, &id, stored))
+}
+
+/// The data key a media's key row wraps, bound to `id` (its identity).
+fn data_key(keys: Option<&KeyRing>, key: &ObjectKey, id: &[u8]) -> Result<DataKey, BlobError> {
+    let keys = keys.ok_or(KeyError::NoMasterKey)?;
+    Ok(keys.unwrap(&key.wrapped, id)?)
+}
+
+/// The plaintext bytes `range` of a media object (`media.size` long), for
+/// a ranged download or a video's seek: a plaintext object is read there
+/// directly; a sealed one reads its header and the 64 KiB chunks that cover
+/// the range, and opens only those. `OutOfRange` when the range is not
+/// within the media; a stored object cut short or altered fails.
+pub async fn open_range(
+    core: &Core,
+    media: &Media,
+    key: Option<&ObjectKey>,
+    range: Range<u64>,
+) -> Result<Bytes, BlobError> {
+    read_range(&core.blobs, core.keys.as_deref(), media, key, range).await
+}
+
+async fn read_range(
+    blobs: &Blobs,
+    keys: Option<&KeyRing>,
+    media: &Media,
+    key: Option<&ObjectKey>,
+    range: Range<u64>,
+) -> Result<Bytes, BlobError> {
+    let len = u64::try_from(media.size).map_err(|_| BlobError::OutOfRange)?;
+    if range.start > range.end || range.end > len {
+        return Err(BlobError::OutOfRange);
+    }
+    let Some(key) = key else {
+        return blobs.get_range(&media.blob_key, range).await;
+    };
+    let id = identity(&media.integration_id, &media.id);
+    let data_key = data_key(keys, key, &id)?;
+    if range.is_empty() {
+        return Ok(Bytes::new());
+    }
+    let plan = object::range_plan(len, range).ok_or(BlobError::OutOfRange)?;
+    let (header, chunks) = if plan.chunks().start == plan.header().end {
+        // The range begins in the first chunk: header and chunks are one read.
+        let both = blobs.get_range(&media.blob_key, 0..plan.chunks().end).await?;
+        (both.slice(..object::HEADER_LEN), both.slice(object::HEADER_LEN..))
+    } else {
+        futures::try_join!(
+            blobs.get_range(&media.blob_key, plan.header()),
+            blobs.get_range(&media.blob_key, plan.chunks()),
+        )?
+    };
+    // Opening runs off the async runtime, as sealing does: a range may be
+    // the whole object.
+    let opened = tokio::task::spawn_blocking(move || object::open_range(&data_key, &id, &plan, &header, &chunks)).await;
+    // A panic in the opening task is a bug, not an outcome: resume it.
+    Ok(opened.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+    use kycmedia_proto::MediaKind;
+
+    use super::*;
+    use crate::{
+        ids::{AttemptId, SessionId, now_ms},
+        keys::{self, object::CHUNK},
+    };
+
+    struct Place {
+        _dir: tempfile::TempDir,
+        blobs: Blobs,
+        keys: KeyRing,
+    }
+
+    fn place() -> Place {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("master.key");
+        std::fs::write(&key_file, keys::generate_line()).unwrap();
+        let keys = KeyRing::load(&key_file).unwrap();
+        let blobs = Blobs::open(&format!("file://{}", dir.path().join("media").display()), None, &[]).unwrap();
+        Place { _dir: dir, blobs, keys }
+    }
+
+    fn media(size: usize) -> Media {
+        let integration = IntegrationId::random();
+        let id = MediaId::random();
+        Media {
+            blob_key: format!("{integration}/{id}"),
+            id,
+            attempt_id: AttemptId::random(),
+            session_id: SessionId::random(),
+            integration_id: integration,
+            kind: MediaKind::Image,
+            context: "face".to_owned(),
+            mimetype: "image/jpeg".to_owned(),
+            size: size as i64,
+            width: None,
+            height: None,
+            duration_ms: None,
+            accuracy: 0.0,
+            quality: 0.0,
+            matches: false,
+            score: 0.0,
+            created_at: now_ms(),
+        }
+    }
+
+    fn sample(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 7 % 253) as u8).collect()
+    }
+
+    async fn read_all(blobs: &Blobs, key: &str) -> Bytes {
+        let mut all = Vec::new();
+        let mut stream = blobs.get(key).await.unwrap();
+        while let Some(piece) = stream.next().await {
+            all.extend_from_slice(&piece.unwrap());
+        }
+        all.into()
+    }
+
+    /// Stores `plain` as `media`'s object, sealed: its key row.
+    async fn sealed(place: &Place, media: &Media, plain: &[u8]) -> ObjectKey {
+        let (bytes, key) = seal(&place.keys, &media.integration_id, &media.id, plain.to_vec()).await;
+        place.blobs.put(&media.blob_key, bytes.into()).await.unwrap();
+        key
+    }
+
+    #[tokio::test]
+    async fn a_range_of_a_sealed_or_a_plaintext_object_is_its_plaintext_slice() {
+        let place = place();
+        let len = 2 * CHUNK + 100;
+        let plain = sample(len);
+        let sealed_media = media(len);
+        let key = sealed(&place, &sealed_media, &plain).await;
+        let plain_media = media(len);
+        place
+            .blobs
+            .put(&plain_media.blob_key, plain.clone().into())
+            .await
+            .unwrap();
+        let l = len as u64;
+        for range in [0..l, 0..10, 5..CHUNK as u64 + 5, CHUNK as u64 + 1..l, l - 1..l, 3..3] {
+            let slice = &plain[range.start as usize..range.end as usize];
+            let got = read_range(
+                &place.blobs,
+                Some(&place.keys),
+                &sealed_media,
+                Some(&key),
+                range.clone(),
+            )
+            .await;
+            assert_eq!(&got.unwrap()[..], slice, "sealed, {range:?}");
+            let got = read_range(&place.blobs, None, &plain_media, None, range.clone()).await;
+            assert_eq!(&got.unwrap()[..], slice, "plaintext, {range:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_range_past_the_media_is_out_of_range_and_a_cut_object_fails() {
+        let place = place();
+        let len = CHUNK + 100;
+        let media = media(len);
+        let key = sealed(&place, &media, &sample(len)).await;
+        let read = |range: Range<u64>| read_range(&place.blobs, Some(&place.keys), &media, Some(&key), range);
+        assert!(matches!(read(0..len as u64 + 1).await, Err(BlobError::OutOfRange)));
+        // The stored object cut short by its last tag.
+        let stored = read_all(&place.blobs, &media.blob_key).await;
+        let cut = stored.slice(..stored.len() - 16);
+        place.blobs.put(&media.blob_key, cut).await.unwrap();
+        assert!(read(0..10).await.is_ok(), "the first chunk is whole");
+        assert!(read(CHUNK as u64..len as u64).await.is_err());
+        // A row whose data key cannot be opened here.
+        assert!(matches!(
+            read_range(&place.blobs, None, &media, Some(&key), 0..1).await,
+            Err(BlobError::Key(KeyError::NoMasterKey))
+        ));
+    }
 }

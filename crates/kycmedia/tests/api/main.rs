@@ -38,6 +38,7 @@ mod services;
 mod sqlite_only;
 mod store_inspect;
 mod streaming;
+mod thumbnails_and_ranges;
 mod transitions;
 mod webhooks;
 
