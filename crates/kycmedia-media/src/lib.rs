@@ -34,6 +34,8 @@ mod sniff;
 mod structure;
 /// Pages of print.
 mod text;
+/// Small upright JPEGs for a reviewer's list.
+pub mod thumbnail;
 
 pub use accuracy::MATCH;
 
@@ -57,6 +59,7 @@ pub use evidence::{Evidence, Issue, Measures};
 pub use kycmedia_proto::{Context, MediaKind};
 pub use probe::{Probe, probe};
 pub use sniff::sniff;
+pub use thumbnail::thumbnail;
 
 /// Caps for untrusted input, checked before anything large is allocated.
 #[derive(Debug, Clone, Copy)]
@@ -90,7 +93,8 @@ pub enum MediaError {
     #[error("unsupported media type")]
     Unsupported,
     /// An accepted type, but not of the kind the context needs (an MP4 under
-    /// an image context, a JPEG under a video context).
+    /// an image context, a JPEG under a video context); from [`thumbnail()`],
+    /// an accepted type with no decoder here (HEIC, HEIF, PDF, videos).
     #[error("{mimetype} does not suit this context")]
     WrongKind { mimetype: &'static str },
     /// Declared type but unreadable/corrupt/truncated header.
