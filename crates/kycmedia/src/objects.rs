@@ -2,11 +2,16 @@
 //! out. At rest each is sealed under a data key of its own (`keys`), whose
 //! wrapped form the caller stores with the object's row; with
 //! `--insecure-plaintext` the bytes are stored as they came.
+//!
+//! A media's thumbnail is stored beside it (`thumbnail_key`), sealed under
+//! the media's own data key: it needs no key row of its own, becomes
+//! unreadable when the media's key row is deleted, and `keys rotate`
+//! (which re-wraps data keys) carries it along for nothing.
 
 use std::ops::Range;
 
 use bytes::Bytes;
-use futures::stream::BoxStream;
+use futures::{StreamExt, stream::BoxStream};
 
 use crate::{
     blobs::{BlobError, Blobs},
@@ -139,9 +144,93 @@ async fn read_range(
     Ok(opened.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?)
 }
 
+/// Where a media's thumbnail is stored: beside its object, so that the
+/// orphan sweep can tell whose it is (`sweep`).
+pub fn thumbnail_key(blob_key: &str) -> String {
+    format!("{blob_key}{THUMBNAIL_SUFFIX}")
+}
+
+/// The suffix `thumbnail_key` adds.
+pub const THUMBNAIL_SUFFIX: &str = ".thumb";
+
+/// What a thumbnail's chunks are bound to: its media's identity and what
+/// it is, so a thumbnail and its media's object, sealed under the same
+/// data key, cannot be swapped for each other.
+fn thumbnail_identity(media: &Media) -> Vec<u8> {
+    let mut id = identity(&media.integration_id, &media.id);
+    id.extend_from_slice(b"\0thumbnail");
+    id
+}
+
+/// Stores a media's thumbnail (`jpeg`, from `kycmedia_media::thumbnail`),
+/// replacing any before it. It is sealed when the media is (`key` is the
+/// media's key row), under the media's own data key, and stored as it
+/// came when the media is plaintext: a thumbnail is never kept more openly
+/// than its media.
+pub async fn put_thumbnail(
+    core: &Core,
+    media: &Media,
+    key: Option<&ObjectKey>,
+    jpeg: Vec<u8>,
+) -> Result<(), BlobError> {
+    store_thumbnail(&core.blobs, core.keys.as_deref(), media, key, jpeg).await
+}
+
+async fn store_thumbnail(
+    blobs: &Blobs,
+    keys: Option<&KeyRing>,
+    media: &Media,
+    key: Option<&ObjectKey>,
+    jpeg: Vec<u8>,
+) -> Result<(), BlobError> {
+    let stored = match key {
+        Some(key) => {
+            let data_key = data_key(keys, key, &identity(&media.integration_id, &media.id))?;
+            // A thumbnail is tens of KiB: sealing it is microseconds.
+            object::seal(&data_key, &thumbnail_identity(media), &jpeg)
+        }
+        None => jpeg,
+    };
+    blobs.put(&thumbnail_key(&media.blob_key), stored.into()).await
+}
+
+/// A media's thumbnail, opened; `None` when none is stored, or the stored
+/// one is not in the media's state (plaintext beside a sealed media, as
+/// after `keys encrypt-existing`, or sealed beside a plaintext one): the
+/// caller makes a new one. One that is sealed but does not open under the
+/// media's data key is an error, like a media object that does not.
+pub async fn open_thumbnail(core: &Core, media: &Media, key: Option<&ObjectKey>) -> Result<Option<Vec<u8>>, BlobError> {
+    read_thumbnail(&core.blobs, core.keys.as_deref(), media, key).await
+}
+
+async fn read_thumbnail(
+    blobs: &Blobs,
+    keys: Option<&KeyRing>,
+    media: &Media,
+    key: Option<&ObjectKey>,
+) -> Result<Option<Vec<u8>>, BlobError> {
+    let mut stream = match blobs.get(&thumbnail_key(&media.blob_key)).await {
+        Ok(stream) => stream,
+        Err(BlobError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut stored = Vec::new();
+    while let Some(piece) = stream.next().await {
+        stored.extend_from_slice(&piece?);
+    }
+    match key {
+        Some(_) if !object::is_sealed(&stored) => Ok(None),
+        None if object::is_sealed(&stored) => Ok(None),
+        None => Ok(Some(stored)),
+        Some(key) => {
+            let data_key = data_key(keys, key, &identity(&media.integration_id, &media.id))?;
+            Ok(Some(object::open(&data_key, &thumbnail_identity(media), &stored)?))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use futures::StreamExt;
     use kycmedia_proto::MediaKind;
 
     use super::*;
@@ -258,5 +347,85 @@ mod tests {
             read_range(&place.blobs, None, &media, Some(&key), 0..1).await,
             Err(BlobError::Key(KeyError::NoMasterKey))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_thumbnail_is_sealed_under_its_medias_data_key_and_opens_back() {
+        let place = place();
+        let media = media(10);
+        let key = sealed(&place, &media, b"0123456789").await;
+        assert_eq!(
+            read_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key))
+                .await
+                .unwrap(),
+            None,
+            "none stored yet"
+        );
+        let jpeg = b"\xFF\xD8 a small jpeg \xFF\xD9".to_vec();
+        store_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key), jpeg.clone())
+            .await
+            .unwrap();
+        let stored = read_all(&place.blobs, &thumbnail_key(&media.blob_key)).await;
+        assert!(object::is_sealed(&stored), "sealed at rest");
+        let back = read_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key)).await;
+        assert_eq!(back.unwrap(), Some(jpeg));
+    }
+
+    #[tokio::test]
+    async fn a_thumbnail_swapped_with_its_media_or_another_medias_fails_to_open() {
+        let place = place();
+        let (one, two) = (media(10), media(10));
+        let one_key = sealed(&place, &one, b"0123456789").await;
+        let two_key = sealed(&place, &two, b"9876543210").await;
+        // The media's own object put where its thumbnail goes: same data key,
+        // other identity.
+        let object = read_all(&place.blobs, &one.blob_key).await;
+        place.blobs.put(&thumbnail_key(&one.blob_key), object).await.unwrap();
+        let read = read_thumbnail(&place.blobs, Some(&place.keys), &one, Some(&one_key)).await;
+        assert!(matches!(read, Err(BlobError::Key(KeyError::Forged(_)))));
+        // Another media's thumbnail.
+        store_thumbnail(&place.blobs, Some(&place.keys), &two, Some(&two_key), b"thumb".to_vec())
+            .await
+            .unwrap();
+        let theirs = read_all(&place.blobs, &thumbnail_key(&two.blob_key)).await;
+        place.blobs.put(&thumbnail_key(&one.blob_key), theirs).await.unwrap();
+        let read = read_thumbnail(&place.blobs, Some(&place.keys), &one, Some(&one_key)).await;
+        assert!(matches!(read, Err(BlobError::Key(KeyError::Forged(_)))));
+    }
+
+    #[tokio::test]
+    async fn a_thumbnail_not_in_its_medias_state_counts_as_not_stored() {
+        let place = place();
+        let media = media(10);
+        // Made while the media was plaintext, then the media was sealed.
+        store_thumbnail(&place.blobs, None, &media, None, b"\xFF\xD8plain".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            read_thumbnail(&place.blobs, None, &media, None).await.unwrap(),
+            Some(b"\xFF\xD8plain".to_vec())
+        );
+        let key = sealed(&place, &media, b"0123456789").await;
+        assert_eq!(
+            read_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key))
+                .await
+                .unwrap(),
+            None
+        );
+        // Sealed, beside a media whose key row is gone.
+        store_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key), b"thumb".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            read_thumbnail(&place.blobs, Some(&place.keys), &media, None)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_thumbnail_is_stored_beside_its_media() {
+        assert_eq!(thumbnail_key("i/m"), "i/m.thumb");
     }
 }

@@ -102,8 +102,9 @@ pub struct EncryptReport {
 /// into a new key beside the old one, read back and opened, and compared
 /// with the original by SHA-256; only then does its row move to the sealed
 /// copy (with its data key, in one transaction), and only then is the
-/// plaintext erased. An interruption leaves every row readable; a
-/// plaintext copy orphaned by one is erased by the next `sweep`.
+/// plaintext erased, with its thumbnail. An interruption leaves every row
+/// readable; a plaintext copy orphaned by one is erased by the next
+/// `sweep`.
 pub async fn encrypt_existing(store: &dyn Store, blobs: &Blobs, keys: &KeyRing) -> anyhow::Result<EncryptReport> {
     let mut after = String::new();
     let (mut sealed_count, mut bytes, mut missing) = (0, 0, Vec::new());
@@ -141,6 +142,9 @@ pub async fn encrypt_existing(store: &dyn Store, blobs: &Blobs, keys: &KeyRing) 
             );
             if store.seal_media(&key, &sealed_key).await? {
                 blobs.delete(&media.blob_key).await?;
+                // Its thumbnail is plaintext and beside the old key: the
+                // sealed copy gets a thumbnail of its own when one is asked for.
+                blobs.delete(&objects::thumbnail_key(&media.blob_key)).await?;
                 sealed_count += 1;
                 bytes += size;
             } else {
@@ -166,4 +170,85 @@ async fn read_all(blobs: &Blobs, key: &str) -> Result<Vec<u8>, BlobError> {
         all.extend_from_slice(&chunk?);
     }
     Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use kycmedia_proto::{MediaKind, Status};
+
+    use super::*;
+    use crate::{
+        ids::{AttemptId, MediaId, SessionId, new_id, now_ms},
+        store::{Media, Session},
+    };
+
+    #[tokio::test]
+    async fn sealing_an_existing_object_erases_its_plaintext_thumbnail_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("master.key");
+        std::fs::write(&key_file, crate::keys::generate_line()).unwrap();
+        let keys = Arc::new(KeyRing::load(&key_file).unwrap());
+        let url = format!("sqlite://{}", dir.path().join("k.db").display());
+        let store = crate::store::connect(&url, 1, Some(keys.clone())).await.unwrap();
+        let blobs = Blobs::open(&format!("file://{}", dir.path().join("media").display()), None, &[]).unwrap();
+        let integration = crate::admin::create_integration(store.as_ref(), "t")
+            .await
+            .unwrap()
+            .integration;
+        let session = Session {
+            id: SessionId::random(),
+            integration_id: integration.id.clone(),
+            status: Status::Created,
+            vendor_data: None,
+            end_user_id: None,
+            callback: None,
+            session_token: new_id(),
+            auto_decision: None,
+            created_at: now_ms(),
+        };
+        store.create_session(&session).await.unwrap();
+        let media = Media {
+            id: MediaId::random(),
+            attempt_id: AttemptId::from(""),
+            session_id: session.id.clone(),
+            integration_id: integration.id.clone(),
+            kind: MediaKind::Image,
+            context: "face".to_owned(),
+            mimetype: "image/jpeg".to_owned(),
+            size: 3,
+            width: None,
+            height: None,
+            duration_ms: None,
+            accuracy: 0.0,
+            quality: 0.0,
+            matches: false,
+            score: 0.0,
+            blob_key: format!("{}/m", integration.id),
+            created_at: now_ms(),
+        };
+        store
+            .insert_media(&media, None, "{}", &AttemptId::random())
+            .await
+            .unwrap();
+        blobs.put(&media.blob_key, Bytes::from_static(b"abc")).await.unwrap();
+        let thumbnail = objects::thumbnail_key(&media.blob_key);
+        blobs
+            .put(&thumbnail, Bytes::from_static(b"\xFF\xD8thumb"))
+            .await
+            .unwrap();
+
+        let report = encrypt_existing(store.as_ref(), &blobs, &keys).await.unwrap();
+        assert_eq!(report.objects_sealed, 1);
+        assert_eq!(blobs.size(&media.blob_key).await.unwrap(), None);
+        assert_eq!(
+            blobs.size(&thumbnail).await.unwrap(),
+            None,
+            "the plaintext thumbnail is erased"
+        );
+        let moved = store.media(&integration.id, &media.id).await.unwrap().unwrap();
+        assert!(blobs.size(&moved.blob_key).await.unwrap().is_some());
+    }
 }

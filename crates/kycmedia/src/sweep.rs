@@ -4,12 +4,20 @@
 //! before bytes, so a crash between the two can leave bytes behind but never
 //! a row without bytes. The sweep removes such leftovers once they are older
 //! than any upload in flight could be.
+//!
+//! A media's thumbnail (`<blob key>.thumb`, `objects::thumbnail_key`) has
+//! no row of its own: it is kept while its media's object is referenced,
+//! and erased with the leftovers once it is not.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeSet, HashSet},
+    sync::Arc,
+    time::Duration,
+};
 
 use futures::StreamExt;
 
-use crate::{blobs::Blobs, state::Core, store::Store};
+use crate::{blobs::Blobs, objects, state::Core, store::Store};
 
 /// What a sweep did.
 #[derive(Debug, Default, serde::Serialize)]
@@ -41,17 +49,29 @@ pub async fn run(store: &dyn Store, blobs: &Blobs, grace: Duration) -> anyhow::R
     Ok(report)
 }
 
-/// Erases those of `candidates` no row points at, and empties the batch.
+/// The blob key whose row decides whether `key` is kept: a thumbnail's
+/// media's, any other's own.
+fn owner(key: &str) -> &str {
+    key.strip_suffix(objects::THUMBNAIL_SUFFIX).unwrap_or(key)
+}
+
+/// Erases those of `candidates` no row points at, directly or as their
+/// media's thumbnail, and empties the batch.
 async fn erase_orphans(store: &dyn Store, blobs: &Blobs, candidates: &mut Vec<String>) -> anyhow::Result<u64> {
     if candidates.is_empty() {
         return Ok(0);
     }
-    let orphans = store.unreferenced_blobs(candidates).await?;
-    candidates.clear();
-    for key in &orphans {
-        blobs.delete(key).await?;
+    let owners: BTreeSet<&str> = candidates.iter().map(|key| owner(key)).collect();
+    let owners: Vec<String> = owners.into_iter().map(str::to_owned).collect();
+    let unreferenced: HashSet<String> = store.unreferenced_blobs(&owners).await?.into_iter().collect();
+    let mut erased = 0;
+    for key in candidates.drain(..) {
+        if unreferenced.contains(owner(&key)) {
+            blobs.delete(&key).await?;
+            erased += 1;
+        }
     }
-    Ok(orphans.len() as u64)
+    Ok(erased)
 }
 
 /// Runs a sweep at start-up and then every hour, logging failures.
@@ -72,5 +92,100 @@ pub async fn every_hour(core: Arc<Core>, grace: Duration) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "sweep failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use kycmedia_proto::{MediaKind, Status};
+
+    use super::*;
+    use crate::{
+        ids::{AttemptId, MediaId, SessionId, new_id, now_ms},
+        objects::thumbnail_key,
+        store::{Media, Session},
+    };
+
+    /// A store holding one media row under `blob_key`.
+    async fn store_with_media(dir: &std::path::Path, blob_key: &str) -> Arc<dyn Store> {
+        let store = crate::store::connect(&format!("sqlite://{}", dir.join("k.db").display()), 1, None)
+            .await
+            .unwrap();
+        let integration = crate::admin::create_integration(store.as_ref(), "t")
+            .await
+            .unwrap()
+            .integration;
+        let session = Session {
+            id: SessionId::random(),
+            integration_id: integration.id.clone(),
+            status: Status::Created,
+            vendor_data: None,
+            end_user_id: None,
+            callback: None,
+            session_token: new_id(),
+            auto_decision: None,
+            created_at: now_ms(),
+        };
+        store.create_session(&session).await.unwrap();
+        let media = Media {
+            id: MediaId::random(),
+            attempt_id: AttemptId::from(""),
+            session_id: session.id.clone(),
+            integration_id: integration.id.clone(),
+            kind: MediaKind::Image,
+            context: "face".to_owned(),
+            mimetype: "image/jpeg".to_owned(),
+            size: 1,
+            width: None,
+            height: None,
+            duration_ms: None,
+            accuracy: 0.0,
+            quality: 0.0,
+            matches: false,
+            score: 0.0,
+            blob_key: blob_key.to_owned(),
+            created_at: now_ms(),
+        };
+        store
+            .insert_media(&media, None, "{}", &AttemptId::random())
+            .await
+            .unwrap();
+        store
+    }
+
+    #[tokio::test]
+    async fn a_thumbnail_is_kept_while_its_media_is_referenced_and_erased_with_an_orphan() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_with_media(dir.path(), "i/kept").await;
+        let blobs = Blobs::open(&format!("file://{}", dir.path().join("media").display()), None, &[]).unwrap();
+        let stored = [
+            "i/kept".to_owned(),
+            thumbnail_key("i/kept"),
+            "i/orphan".to_owned(),
+            thumbnail_key("i/orphan"),
+            // A thumbnail whose media's object is gone already.
+            thumbnail_key("i/gone"),
+        ];
+        for key in &stored {
+            blobs.put(key, Bytes::from_static(b"x")).await.unwrap();
+        }
+        let report = run(store.as_ref(), &blobs, Duration::ZERO).await.unwrap();
+        assert_eq!((report.scanned, report.erased), (5, 3));
+        let mut left = Vec::new();
+        for key in &stored {
+            if blobs.size(key).await.unwrap().is_some() {
+                left.push(key.as_str());
+            }
+        }
+        assert_eq!(left, ["i/kept", "i/kept.thumb"]);
+    }
+
+    #[test]
+    fn a_thumbnails_owner_is_its_medias_blob_key() {
+        assert_eq!(owner("i/m.thumb"), "i/m");
+        assert_eq!(owner("i/m.sealed.thumb"), "i/m.sealed");
+        assert_eq!(owner("i/m"), "i/m");
+        assert_eq!(owner("i/m.sealed"), "i/m.sealed");
     }
 }

@@ -1,7 +1,9 @@
-//! Byte ranges of stored media, through a real server's state
-//! (`objects::open_range`), and the blob layer's ranges on both kinds of
-//! storage: a directory and, when the services are installed, an S3 bucket
-//! (moto).
+//! Byte ranges of stored media and their thumbnails, through a real server's
+//! state (`objects::open_range`, `put_thumbnail`, `open_thumbnail`), and the
+//! blob layer's ranges on both kinds of storage: a directory and, when the
+//! services are installed, an S3 bucket (moto).
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use kycmedia::{
@@ -14,7 +16,7 @@ use kycmedia::{
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Tenant, TestApp, fixture, spawn_app_with};
+use crate::helpers::{Tenant, TestApp, fixture, spawn_app, spawn_app_with};
 
 /// An uploaded photo's row, its key row, and its bytes as downloaded.
 async fn uploaded(app: &TestApp, tenant: &Tenant, session: &str) -> (Media, Option<ObjectKey>, Vec<u8>) {
@@ -75,6 +77,52 @@ async fn a_range_of_an_uploaded_photo_is_the_same_slice_of_its_download_sealed_o
     }
 }
 
+#[tokio::test]
+async fn a_thumbnail_is_sealed_beside_its_photo_survives_the_sweep_and_goes_with_its_session() {
+    let Some(app) = spawn_app().await else { return };
+    let tenant = app.tenant().await;
+    let session = app.create_session(&tenant, json!({})).await;
+    let (media, key, download) = uploaded(&app, &tenant, &session).await;
+    assert_eq!(
+        objects::open_thumbnail(&app.core, &media, key.as_ref()).await.unwrap(),
+        None
+    );
+
+    let jpeg = kycmedia_media::thumbnail(&download, 320, kycmedia_media::Limits::DEFAULT).unwrap();
+    objects::put_thumbnail(&app.core, &media, key.as_ref(), jpeg.clone())
+        .await
+        .unwrap();
+    let thumbnail = objects::thumbnail_key(&media.blob_key);
+    let stored = app
+        .core
+        .blobs
+        .get_range(&thumbnail, 0..object::HEADER_LEN as u64)
+        .await
+        .unwrap();
+    assert!(object::is_sealed(&stored), "sealed at rest, as its photo is");
+    assert_eq!(
+        objects::open_thumbnail(&app.core, &media, key.as_ref()).await.unwrap(),
+        Some(jpeg)
+    );
+
+    let swept = kycmedia::sweep::run(app.core.store.as_ref(), &app.core.blobs, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(swept.erased, 0, "a thumbnail of a referenced photo is no orphan");
+    assert_eq!(app.stored_files().await, 2);
+
+    let reply = app
+        .signed(Method::DELETE, &tenant, &format!("/v1/sessions/{session}"), &session)
+        .await;
+    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        app.core.blobs.size(&thumbnail).await.unwrap(),
+        None,
+        "the thumbnail is erased"
+    );
+    assert_eq!(app.stored_files().await, 0);
+}
+
 /// Ranges, a range past the end, a missing object and deleting what is not
 /// there, on one store.
 async fn ranges_behave(blobs: &Blobs, backend: &str) {
@@ -97,6 +145,7 @@ async fn ranges_behave(blobs: &Blobs, backend: &str) {
         "{backend}"
     );
     blobs.delete("i/gone").await.unwrap();
+    blobs.delete(&objects::thumbnail_key("i/gone")).await.unwrap();
     blobs.delete("i/m").await.unwrap();
     blobs.delete("i/m").await.unwrap();
     assert_eq!(blobs.size("i/m").await.unwrap(), None, "{backend}");
