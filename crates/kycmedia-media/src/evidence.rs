@@ -152,6 +152,22 @@ pub struct Code {
     pub format: &'static str,
     /// Length of the decoded payload in bytes.
     pub payload_bytes: usize,
+    /// Where the code is, as `x`, `y`, `width` and `height` beside the
+    /// other fields (as a face's box is); absent when the reader gave no
+    /// points to place it by.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<Bounds>,
+}
+
+/// The box of the points a barcode reader located a code by: for PDF417
+/// its corners, for QR its finder patterns' centres (a few modules inside
+/// the code's edge), or its corners when the reader found them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bounds {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
 }
 
 /// How much a region looks like a printed page.
@@ -177,4 +193,32 @@ pub struct Video {
     pub height: Option<u32>,
     /// Average bitrate over the whole file, kbit/s.
     pub bitrate_kbps: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_codes_box_sits_beside_its_format_and_is_left_out_when_unknown() {
+        let placed = Code {
+            format: "qr",
+            payload_bytes: 13,
+            bounds: Some(Bounds {
+                x: 0.5,
+                y: 0.25,
+                width: 0.125,
+                height: 0.5,
+            }),
+        };
+        assert_eq!(
+            serde_json::to_value(placed).unwrap(),
+            serde_json::json!({"format": "qr", "payload_bytes": 13, "x": 0.5, "y": 0.25, "width": 0.125, "height": 0.5})
+        );
+        let unplaced = Code { bounds: None, ..placed };
+        assert_eq!(
+            serde_json::to_value(unplaced).unwrap(),
+            serde_json::json!({"format": "qr", "payload_bytes": 13})
+        );
+    }
 }
