@@ -38,6 +38,11 @@ use crate::config::TenantArgs;
 const CAPTURE_PER_TOKEN: u32 = 30;
 /// Capture-page requests a minute one client address may make, whatever the link.
 const CAPTURE_PER_ADDRESS: u32 = 300;
+/// Console logins a minute under one name, right or wrong: guessing a
+/// reviewer's password gets five tries a minute, from anywhere.
+pub const LOGINS_PER_NAME: u32 = 5;
+/// Console logins a minute from one address, whatever the name.
+const LOGINS_PER_ADDRESS: u32 = 30;
 /// How many checks between sweeps of the keys not seen lately, so that the
 /// tables stay the size of the current traffic.
 const SWEEP_EVERY: u64 = 4096;
@@ -62,6 +67,10 @@ pub enum Bucket<'a> {
     Address(IpAddr),
     /// An integration's session deletes.
     Delete(&'a str),
+    /// Logins to the review console under one name.
+    LoginName(&'a str),
+    /// Logins to the review console from one address.
+    LoginAddress(IpAddr),
 }
 
 /// Every rate limit of the server, in one place.
@@ -72,6 +81,8 @@ pub struct Rates {
     address: Option<DefaultKeyedRateLimiter<IpAddr>>,
     deletes_hourly: Option<DefaultKeyedRateLimiter<String>>,
     deletes_daily: Option<DefaultKeyedRateLimiter<String>>,
+    login_name: DefaultKeyedRateLimiter<String>,
+    login_address: DefaultKeyedRateLimiter<IpAddr>,
     checks: AtomicU64,
 }
 
@@ -103,6 +114,8 @@ impl Rates {
             address: keyed(quota(settings.address_requests_per_second, Duration::from_secs(1))),
             deletes_hourly: keyed(quota(settings.session_deletes_per_hour, HOUR)),
             deletes_daily: keyed(quota(settings.session_deletes_per_day, DAY)),
+            login_name: always(LOGINS_PER_NAME),
+            login_address: always(LOGINS_PER_ADDRESS),
             checks: AtomicU64::new(0),
         }
     }
@@ -123,6 +136,8 @@ impl Rates {
                     take(self.deletes_hourly.as_ref(), &id.to_owned())?;
                     take(self.deletes_daily.as_ref(), &id.to_owned())?;
                 }
+                Bucket::LoginName(name) => take(Some(&self.login_name), &name.to_owned())?,
+                Bucket::LoginAddress(address) => take(Some(&self.login_address), &address)?,
             }
         }
         Ok(())
@@ -131,6 +146,8 @@ impl Rates {
     fn sweep(&self) {
         self.capture_link.retain_recent();
         self.capture_address.retain_recent();
+        self.login_name.retain_recent();
+        self.login_address.retain_recent();
         for limiter in [&self.integration, &self.deletes_hourly, &self.deletes_daily]
             .into_iter()
             .flatten()

@@ -22,6 +22,8 @@ pub struct Application {
     webhooks: WebhookArgs,
     session_lifetime: Duration,
     allowed_origins: Vec<String>,
+    console_idle_timeout: Duration,
+    console_session_lifetime: Duration,
     metrics_token: Option<secrecy::SecretString>,
 }
 
@@ -51,6 +53,8 @@ impl Application {
             webhooks: config.webhooks.clone(),
             session_lifetime: config.session_lifetime,
             allowed_origins: config.allowed_origins.clone(),
+            console_idle_timeout: config.console_idle_timeout,
+            console_session_lifetime: config.console_session_lifetime,
             metrics_token: config.metrics_token.clone(),
         })
     }
@@ -81,7 +85,12 @@ impl Application {
             self.allowed_origins.clone(),
             self.session_lifetime,
         ));
-        let router = http::router(self.core.clone(), capture, self.metrics_token.clone());
+        let console = Arc::new(crate::console::Console::new(
+            self.core.clone(),
+            self.console_idle_timeout,
+            self.console_session_lifetime,
+        ));
+        let router = http::router(self.core.clone(), capture, console, self.metrics_token.clone());
         tracing::info!(addr = %self.local_addr(), public_url = %self.core.public_url, "serving");
         // Each request carries its peer's address, for the per-address limits.
         let served = crate::conn::serve(self.listener, router, &self.core.limits.connections, shutdown).await;

@@ -239,7 +239,7 @@ impl Store for InvalidatingStore {
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use kycmedia_proto::MediaKind;
+    use kycmedia_proto::{MediaKind, Status};
 
     use super::*;
     use crate::{

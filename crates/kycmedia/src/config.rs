@@ -60,6 +60,8 @@ pub mod defaults {
     pub const WEBHOOK_LISTEN: &str = "127.0.0.1:8090";
     /// How long a session may wait for its submit before it ends by time
     /// (`expired`, or `abandoned` once something was uploaded), as on the provider.
+    pub const CONSOLE_IDLE_TIMEOUT: &str = "30m";
+    pub const CONSOLE_SESSION_LIFETIME: &str = "12h";
     pub const SESSION_LIFETIME: &str = "7d";
     /// The provider's webhook retries: about hourly, for up to a week.
     pub const WEBHOOK_RETRY_SCHEDULE: &str = "1h*168";
@@ -395,6 +397,14 @@ pub struct ServeConfig {
     /// capture page in a frame (`@veriff/incontext-sdk`). None by default.
     #[arg(long, env = "KYCMEDIA_ALLOWED_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub allowed_origins: Vec<String>,
+    /// A review console session ends after this long without a request
+    /// (`/console`). E.g. `30m`.
+    #[arg(long, env = "KYCMEDIA_CONSOLE_IDLE_TIMEOUT", default_value = defaults::CONSOLE_IDLE_TIMEOUT, value_parser = parse_duration)]
+    pub console_idle_timeout: Duration,
+    /// A review console session ends this long after its login, however
+    /// busy. E.g. `12h`.
+    #[arg(long, env = "KYCMEDIA_CONSOLE_SESSION_LIFETIME", default_value = defaults::CONSOLE_SESSION_LIFETIME, value_parser = parse_duration)]
+    pub console_session_lifetime: Duration,
     /// Bearer token `GET /metrics` requires (`Authorization: Bearer …`).
     /// Unset, only a client on this machine that came through no proxy
     /// (no `X-Forwarded-For` or `Forwarded`) may read the metrics.

@@ -100,6 +100,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         },
         session_lifetime: crate::config::parse_duration(defaults::SESSION_LIFETIME).map_err(anyhow::Error::msg)?,
         allowed_origins: Vec::new(),
+        console_idle_timeout: crate::config::parse_duration(defaults::CONSOLE_IDLE_TIMEOUT)
+            .map_err(anyhow::Error::msg)?,
+        console_session_lifetime: crate::config::parse_duration(defaults::CONSOLE_SESSION_LIFETIME)
+            .map_err(anyhow::Error::msg)?,
         metrics_token: None,
     };
     let app = Application::build(&config).await?;
@@ -151,6 +155,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let open = lifecycle::create_session(&core, integration, SessionRequest::default()).await?;
     let capture_url = format!("{}/v/{}", core.public_url, open.session_token);
 
+    // An admin of the review console, to decide the submitted attempts there.
+    let reviewer = crate::reviewers::add(core.store.as_ref(), "demo", crate::reviewers::Role::Admin, &[]).await?;
+    let console_password = reviewer.password.expose_secret().to_owned();
+
     let base_url = core.public_url.clone();
     println!(
         "{}",
@@ -172,6 +180,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             "storage": config.storage.storage,
             "webhooks": receiver_url,
             "captureUrl": capture_url,
+            "console": {
+                "url": format!("{base_url}/console"),
+                "reviewer": "demo",
+                "oneTimePassword": console_password,
+            },
         })
     );
     let signature = sign(Scheme::Hmac, secret.as_bytes(), images.as_bytes());
@@ -188,6 +201,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
          curl -s -H 'X-AUTH-CLIENT: {api_key}' -H 'X-HMAC-SIGNATURE: {signature}' {base_url}/kycmedia/v1/attempts/{images}/analysis\n\n\
          Take the photos yourself, as an end user would, on the session's capture page:\n\n  \
          {capture_url}\n\n\
+         Decide the submitted attempts in the review console, {base_url}/console, as reviewer\n\
+         `demo` with the one-time password {console_password} (you choose your own at once).\n\n\
          Its webhooks go to a receiver in this process, {receiver_url}, which prints each one\n\
          below as a JSON line, with whether its signature verifies; decide a session to see one.\n\n\
          API docs: {base_url}/docs   Press Ctrl-C to stop.",

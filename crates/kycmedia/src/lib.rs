@@ -32,6 +32,8 @@ pub mod config;
 pub mod config_file;
 /// Serving connections: head and idle timeouts, a cap, graceful shutdown.
 pub mod conn;
+/// The review console at `/console`, for the people who decide.
+pub mod console;
 /// The self-contained demo.
 pub mod demo;
 /// `kycmedia doctor`: checking an installation before starting it.
@@ -42,6 +44,8 @@ pub mod error;
 pub mod expiry;
 /// Private (0700/0600) directories and files for the database and media.
 pub mod fsmode;
+/// Text put into server-rendered HTML.
+pub mod html;
 /// The HTTP API.
 pub mod http;
 /// Fresh ids and the clock.

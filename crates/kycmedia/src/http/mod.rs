@@ -26,17 +26,24 @@ use utoipa::OpenApi as _;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use self::auth::Signature;
-use crate::{capture::Capture, state::Core};
+use crate::{capture::Capture, console::Console, state::Core};
 
 /// The API, the operator endpoints and the docs, and beside them the
-/// capture page (`capture`), under the same request ids, logs and metrics.
-/// `metrics_token`, when set, is what `/metrics` requires.
-pub fn router(core: Arc<Core>, capture: Arc<Capture>, metrics_token: Option<secrecy::SecretString>) -> Router {
+/// capture page (`capture`) and the review console (`console`), under the
+/// same request ids, logs and metrics. `metrics_token`, when set, is what
+/// `/metrics` requires.
+pub fn router(
+    core: Arc<Core>,
+    capture: Arc<Capture>,
+    console: Arc<Console>,
+    metrics_token: Option<secrecy::SecretString>,
+) -> Router {
     let origins = capture.allowed_origins.clone();
     let metrics = ops::MetricsAccess {
         token: metrics_token.map(Arc::new),
     };
-    with_layers(core, api_routes(), &origins, crate::capture::router(capture), metrics)
+    let pages = crate::capture::router(capture).merge(crate::console::router(console));
+    with_layers(core, api_routes(), &origins, pages, metrics)
 }
 
 /// The authenticated API's routes, each declared once: its method and path

@@ -13,6 +13,8 @@ mod capture_sdk;
 mod cli;
 mod command_line;
 mod connections;
+mod console;
+mod console_browser;
 mod content;
 mod crash;
 mod decisions;

@@ -12,6 +12,8 @@ mod audit;
 mod auth;
 #[path = "../api/capture.rs"]
 mod capture;
+#[path = "../api/console.rs"]
+mod console;
 #[path = "../api/content.rs"]
 mod content;
 #[path = "../api/crash.rs"]
