@@ -85,6 +85,10 @@ impl Application {
             self.allowed_origins.clone(),
             self.session_lifetime,
         ));
+        let forgetting = tokio::spawn(crate::reviewers::forget_ended_sessions(
+            self.core.store.clone(),
+            self.console_idle_timeout,
+        ));
         let console = Arc::new(crate::console::Console::new(
             self.core.clone(),
             self.console_idle_timeout,
@@ -101,6 +105,7 @@ impl Application {
         store_metrics.abort();
         deliveries.abort();
         expiry.abort();
+        forgetting.abort();
         served.context("serving HTTP")
     }
 }

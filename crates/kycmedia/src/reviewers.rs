@@ -290,6 +290,20 @@ pub async fn session(
     Ok(Some((session, reviewer)))
 }
 
+/// Every hour, forgets console sessions unused for longer than `idle`: a
+/// browser that never logged out leaves its row, which opens nothing after
+/// that time but would stay forever.
+pub async fn forget_ended_sessions(store: std::sync::Arc<dyn Store>, idle: std::time::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let before = now_ms() - i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+        if let Err(e) = store.reviews().forget_console_sessions(before).await {
+            tracing::warn!(error = %e, "forgetting ended console sessions");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

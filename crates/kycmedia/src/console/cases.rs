@@ -88,8 +88,21 @@ pub async fn queue(
     State(console): State<Arc<Console>>,
     Extension(signed): Extension<SignedIn>,
     Query(query): Query<QueueQuery>,
+    parts: Parts,
 ) -> Result<Json<Value>, Refusal> {
     let filter = query.filter()?;
+    // The queue shows sessions' vendorData: a listing is an access too.
+    let client = client_of(&parts);
+    record(
+        &console,
+        Some(&signed.reviewer),
+        "GET /console/api/queue",
+        Subject::default(),
+        None,
+        client,
+        200,
+    )
+    .await;
     let mut cases = console
         .core
         .store

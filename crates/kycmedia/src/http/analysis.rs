@@ -32,7 +32,7 @@ pub struct MediaAnalysis {
     pub quality: f64,
     pub matches: bool,
     pub score: f64,
-    /// Faces, document outline, codes (format and length only), pixel
+    /// Faces, document outline, codes (format, length and box, never the contents), pixel
     /// measures and the findings the accuracy rule decided on.
     #[schema(value_type = Object)]
     pub evidence: serde_json::Value,

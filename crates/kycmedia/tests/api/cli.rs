@@ -50,6 +50,54 @@ fn integration_commands_print_json_and_refuse_to_revoke_the_last_secret() {
 }
 
 #[test]
+fn reviewer_commands_print_a_one_time_password_once_and_never_a_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("k.db").display());
+    let (_, created, _) = kycmedia(&["integration", "create", "--name", "acme", "--database", &db]);
+    let key = created["apiKey"].as_str().unwrap();
+    let (ok, added, _) = kycmedia(&["reviewer", "add", "rita", "--integration", key, "--database", &db]);
+    assert!(ok);
+    let password = added["password"].as_str().unwrap().to_owned();
+    assert_eq!(password.len(), 20);
+    assert_eq!(
+        (&added["role"], &added["integrations"][0]),
+        (&Value::from("reviewer"), &Value::from(key))
+    );
+    let (ok, _, stderr) = kycmedia(&["reviewer", "add", "rita", "--database", &db]);
+    assert!(!ok && stderr.contains("exists"), "{stderr}");
+    let (ok, _, stderr) = kycmedia(&["reviewer", "add", "ursula", "--integration", "nope", "--database", &db]);
+    assert!(!ok && stderr.contains("no integration has the API key"), "{stderr}");
+    let (ok, _, _) = kycmedia(&["reviewer", "add", "ada", "--role", "admin", "--database", &db]);
+    assert!(ok);
+
+    let (ok, reset, _) = kycmedia(&["reviewer", "reset-password", "rita", "--database", &db]);
+    assert!(
+        ok && reset["password"]
+            .as_str()
+            .is_some_and(|p| p.len() == 20 && p != password)
+    );
+    let (ok, disabled, _) = kycmedia(&["reviewer", "disable", "rita", "--database", &db]);
+    assert!(ok && disabled["active"] == false);
+    let (ok, _, stderr) = kycmedia(&["reviewer", "disable", "nobody", "--database", &db]);
+    assert!(!ok && stderr.contains("no reviewer is named"), "{stderr}");
+
+    let (ok, list, _) = kycmedia(&["reviewer", "list", "--database", &db]);
+    assert!(ok);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ada", "rita"]);
+    assert_eq!(list[1]["active"], false);
+    assert_eq!(list[1]["integrations"][0], key);
+    assert_eq!(list[0]["role"], "admin");
+    let text = list.to_string();
+    assert!(!text.contains("argon2") && !text.contains(&password), "{text}");
+}
+
+#[test]
 fn commands_on_an_unknown_key_or_session_fail_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("k.db").display());

@@ -182,7 +182,7 @@ async fn a_sixth_login_within_a_minute_for_one_name_waits() {
 #[tokio::test]
 async fn a_reviewer_sees_only_the_cases_of_their_integrations_and_another_gets_404() {
     let Some(app) = spawn_app().await else { return };
-    let (ours, theirs) = (app.tenant().await, app.tenant().await);
+    let (ours, theirs) = (app.tenant_named("Acme").await, app.tenant_named("Other").await);
     let (_, our_case) = submitted_case(&app, &ours, "ours-1").await;
     let (_, their_case) = submitted_case(&app, &theirs, "theirs-1").await;
     let password = add_reviewer(&app, "rita", Role::Reviewer, &[&ours]).await;

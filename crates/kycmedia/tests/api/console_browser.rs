@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::{
     browser::Browser,
     console::{add_reviewer, submitted_case},
-    helpers::{TestApp, spawn_app_with},
+    helpers::{TestApp, fixture, spawn_app_with},
     receiver::Receiver,
 };
 
@@ -71,6 +71,48 @@ async fn status_in_browser(browser: &Browser, path: &str) -> u64 {
     answer.as_u64().unwrap()
 }
 
+/// A submitted session of `tenant` with a document's two sides, a blurred
+/// selfie and then a sharp one; the session, the attempt, the sharp and
+/// the blurred selfie's ids.
+async fn document_and_selfies(
+    app: &TestApp,
+    tenant: &crate::helpers::Tenant,
+    vendor_data: &str,
+) -> (String, String, String, String) {
+    let session = app.create_session(tenant, json!({ "vendorData": vendor_data })).await;
+    app.upload_ok(
+        tenant,
+        &session,
+        "image",
+        "document-front",
+        &fixture("document-front.jpg"),
+    )
+    .await;
+    app.upload_ok(
+        tenant,
+        &session,
+        "image",
+        "document-back",
+        &fixture("document-back.jpg"),
+    )
+    .await;
+    let blurred = app
+        .upload_ok(tenant, &session, "image", "face", &fixture("face-blurred.jpg"))
+        .await;
+    let sharp = app
+        .upload_ok(tenant, &session, "image", "face", &fixture("face.jpg"))
+        .await;
+    assert_eq!(app.submit(tenant, &session).await.status, 200);
+    let attempt = app.latest_attempt(tenant, &session).await;
+    (session, attempt, sharp, blurred)
+}
+
+/// The session's decision object, as the integrator fetches it.
+async fn decision_of(app: &TestApp, tenant: &crate::helpers::Tenant, session: &str) -> Value {
+    let path = format!("/v1/sessions/{session}/decision");
+    app.signed(Method::GET, tenant, &path, session).await.json()["verification"].clone()
+}
+
 /// A page of another origin that posts a decision to the console as soon as
 /// it loads, as a forged cross-site request would.
 async fn forger(target: &str) -> String {
@@ -98,17 +140,19 @@ async fn a_reviewer_added_by_an_admin_approves_the_sharp_selfies_case_with_a_key
     let Some(browser) = Browser::start(LAPTOP, "face.jpg").await else {
         return;
     };
-    let (ours, theirs) = (app.tenant().await, app.tenant().await);
+    let (ours, theirs) = (
+        app.tenant_named("Acme Bank").await,
+        app.tenant_named("Other Shop").await,
+    );
     let receiver = Receiver::start().await;
     let decisions = format!("{}/decisions", receiver.base);
     kycmedia::admin::set_webhooks(app.core.store.as_ref(), &ours.api_key, Some(&decisions), None)
         .await
         .unwrap();
-    let (session, attempt) = submitted_case(&app, &ours, "customer-42").await;
-    let (_, untouched) = submitted_case(&app, &ours, "customer-43").await;
+    let (session, attempt, sharp, blurred) = document_and_selfies(&app, &ours, "customer-42").await;
+    let (next_session, next) = submitted_case(&app, &ours, "customer-43").await;
+    let (_, forged_target) = submitted_case(&app, &ours, "customer-44").await;
     submitted_case(&app, &theirs, "other-tenant-7").await;
-    let ranked = app.attempt_media(&ours, &attempt).await.json();
-    let sharp = ranked["images"][0]["id"].as_str().unwrap().to_owned();
 
     // The admin adds a reviewer of our integration in the console.
     let admin = add_reviewer(&app, "ada", Role::Admin, &[]).await;
@@ -147,7 +191,7 @@ async fn a_reviewer_added_by_an_admin_approves_the_sharp_selfies_case_with_a_key
     browser.screenshot("queue").await;
 
     // A forged cross-site form decides nothing: the cookie stays home.
-    let forged = forger(&format!("{}/console/api/cases/{untouched}/decision", app.base)).await;
+    let forged = forger(&format!("{}/console/api/cases/{forged_target}/decision", app.base)).await;
     browser.client.goto(&forged).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -157,11 +201,23 @@ async fn a_reviewer_added_by_an_admin_approves_the_sharp_selfies_case_with_a_key
         .goto(&format!("{}/console/cases/{attempt}", app.base))
         .await
         .unwrap();
-    let first = browser.element(".media-thumb").await;
-    assert_eq!(
-        first.attr("data-media-id").await.unwrap().as_deref(),
-        Some(sharp.as_str())
+    browser.element(".media-thumb").await;
+    let listed = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.media-thumb')].map(t => t.dataset.mediaId);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let listed: Vec<&str> = listed.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let at = |id: &str| listed.iter().position(|m| *m == id).unwrap();
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    assert!(
+        at(&sharp) < at(&blurred),
+        "the sharp selfie before its blurred copy: {listed:?}"
     );
+    click(&browser, &format!(".media-thumb[data-media-id='{sharp}']")).await;
     let boxes = browser.element("#overlay .face-box").await;
     assert!(boxes.is_displayed().await.unwrap(), "the face box is drawn");
     let fits = browser
@@ -177,29 +233,29 @@ async fn a_reviewer_added_by_an_admin_approves_the_sharp_selfies_case_with_a_key
     browser.screenshot("case").await;
     press(&browser, 'a').await;
     browser.wait_for_text("Approved").await;
-
-    let decided = app
-        .signed(
-            Method::GET,
-            &ours,
-            &format!("/v1/sessions/{session}/decision"),
-            &session,
-        )
-        .await
-        .json();
-    assert_eq!(decided["verification"]["status"], "approved");
-    assert_eq!(decided["verification"]["reasonCode"], Value::Null);
+    let decided = decision_of(&app, &ours, &session).await;
+    assert_eq!(decided["status"], "approved");
+    assert_eq!(decided["reasonCode"], Value::Null, "an approval takes no reason code");
     let got = receiver.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(got[0].json()["verification"]["status"], "approved");
-    let still = app
-        .signed(
-            Method::GET,
-            &ours,
-            &format!("/v1/attempts/{untouched}/media"),
-            &untouched,
-        )
-        .await;
-    assert_eq!(still.status, 200);
+
+    // The next case opens; declined with the provider's reason, by keyboard.
+    browser.wait_for_text("customer-43").await;
+    let now = browser.client.current_url().await.unwrap();
+    assert!(now.path().ends_with(&format!("/console/cases/{next}")), "{now}");
+    browser.element(".media-thumb").await;
+    press(&browser, 'd').await;
+    let reason = browser.element("#reason").await;
+    reason.select_by_value("103").await.unwrap();
+    fill(&browser, "#decision-comment", "the selfie is someone else").await;
+    click(&browser, "button[data-decision=declined]").await;
+    browser.wait_for_text("Declined").await;
+    let declined = decision_of(&app, &ours, &next_session).await;
+    assert_eq!(
+        (declined["status"].as_str(), declined["reasonCode"].as_i64()),
+        (Some("declined"), Some(103))
+    );
+
     app.core.audit.flush().await;
     let mut rows = Vec::new();
     kycmedia::audit::list(app.core.store.as_ref(), &Default::default(), |r| {
@@ -221,13 +277,13 @@ async fn a_reviewer_added_by_an_admin_approves_the_sharp_selfies_case_with_a_key
     }
     let forged_decisions = rows
         .iter()
-        .filter(|(_, a, at, _)| a.ends_with("/decision") && at.as_deref() == Some(untouched.as_str()))
+        .filter(|(_, a, at, _)| a.ends_with("/decision") && at.as_deref() == Some(forged_target.as_str()))
         .count();
     assert_eq!(forged_decisions, 0, "the forged form reached no decision");
-    let untouched_case = app.core.store.reviews();
-    let bob = untouched_case.reviewer_by_name("bob").await.unwrap().unwrap();
-    let (still_waiting, _) = untouched_case
-        .case(&bob.id, &untouched.as_str().into())
+    let reviews = app.core.store.reviews();
+    let bob = reviews.reviewer_by_name("bob").await.unwrap().unwrap();
+    let (still_waiting, _) = reviews
+        .case(&bob.id, &forged_target.as_str().into())
         .await
         .unwrap()
         .unwrap();

@@ -229,6 +229,11 @@ impl TestApp {
         self.server.tenant("test").await
     }
 
+    /// A tenant whose integration has a name people would know it by.
+    pub async fn tenant_named(&self, name: &str) -> Tenant {
+        self.server.tenant(name).await
+    }
+
     /// Sends a request with whatever headers the test chooses.
     pub async fn send(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Option<Vec<u8>>) -> Reply {
         let mut request = self.client.request(method, format!("{}{path}", self.base));
