@@ -239,13 +239,9 @@ impl Store for InvalidatingStore {
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use kycmedia_proto::{MediaKind, Status};
 
     use super::*;
-    use crate::{
-        ids::{new_id, now_ms},
-        media_cache::ListKey,
-    };
+    use crate::media_cache::ListKey;
 
     #[tokio::test]
     async fn a_write_through_the_store_itself_drops_the_sessions_cached_lists() {
@@ -257,17 +253,7 @@ mod tests {
             lists: lists.clone(),
         };
         let integration = crate::admin::create_integration(&store, "t").await.unwrap().integration;
-        let session = Session {
-            id: SessionId::random(),
-            integration_id: integration.id.clone(),
-            status: Status::Created,
-            vendor_data: None,
-            end_user_id: None,
-            callback: None,
-            session_token: new_id(),
-            auto_decision: None,
-            created_at: now_ms(),
-        };
+        let session = crate::testing::session_row(&integration.id);
         store.create_session(&session).await.unwrap();
         let key = ListKey::SessionLatest(session.id.clone());
         let cache = |body: &'static str| {
@@ -282,25 +268,7 @@ mod tests {
         };
 
         cache("[]");
-        let media = Media {
-            id: MediaId::random(),
-            attempt_id: AttemptId::from(""),
-            session_id: session.id.clone(),
-            integration_id: integration.id.clone(),
-            kind: MediaKind::Image,
-            context: "face".to_owned(),
-            mimetype: "image/jpeg".to_owned(),
-            size: 1,
-            width: None,
-            height: None,
-            duration_ms: None,
-            accuracy: 0.0,
-            quality: 0.0,
-            matches: false,
-            score: 0.0,
-            blob_key: new_id(),
-            created_at: now_ms(),
-        };
+        let media = crate::testing::media_row(&session, &format!("{}/m", integration.id), 1);
         store
             .insert_media(&media, None, "{}", &AttemptId::random())
             .await

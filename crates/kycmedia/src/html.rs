@@ -1,4 +1,10 @@
-//! Text put into the HTML the server renders (the capture page, the console).
+//! What the server's pages (the capture page, the console) share: text
+//! put into the HTML they render, and their compiled-in assets.
+
+use axum::{
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
 
 /// `text` safe inside HTML text and double-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -14,6 +20,16 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// A compiled-in script or style, kept ten minutes by the browser: the
+/// assets change only with the binary.
+pub fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
+    response
 }
 
 #[cfg(test)]

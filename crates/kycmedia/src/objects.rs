@@ -231,13 +231,8 @@ async fn read_thumbnail(
 
 #[cfg(test)]
 mod tests {
-    use kycmedia_proto::MediaKind;
-
     use super::*;
-    use crate::{
-        ids::{AttemptId, SessionId, now_ms},
-        keys::{self, object::CHUNK},
-    };
+    use crate::keys::{self, object::CHUNK};
 
     struct Place {
         _dir: tempfile::TempDir,
@@ -255,27 +250,10 @@ mod tests {
     }
 
     fn media(size: usize) -> Media {
-        let integration = IntegrationId::random();
-        let id = MediaId::random();
-        Media {
-            blob_key: format!("{integration}/{id}"),
-            id,
-            attempt_id: AttemptId::random(),
-            session_id: SessionId::random(),
-            integration_id: integration,
-            kind: MediaKind::Image,
-            context: "face".to_owned(),
-            mimetype: "image/jpeg".to_owned(),
-            size: size as i64,
-            width: None,
-            height: None,
-            duration_ms: None,
-            accuracy: 0.0,
-            quality: 0.0,
-            matches: false,
-            score: 0.0,
-            created_at: now_ms(),
-        }
+        let session = crate::testing::session_row(&IntegrationId::random());
+        let mut media = crate::testing::media_row(&session, "", size as i64);
+        media.blob_key = format!("{}/{}", media.integration_id, media.id);
+        media
     }
 
     fn sample(len: usize) -> Vec<u8> {

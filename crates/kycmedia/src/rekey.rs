@@ -177,13 +177,9 @@ mod tests {
     use std::sync::Arc;
 
     use bytes::Bytes;
-    use kycmedia_proto::{MediaKind, Status};
 
     use super::*;
-    use crate::{
-        ids::{AttemptId, MediaId, SessionId, new_id, now_ms},
-        store::{Media, Session},
-    };
+    use crate::ids::AttemptId;
 
     #[tokio::test]
     async fn sealing_an_existing_object_erases_its_plaintext_thumbnail_too() {
@@ -198,37 +194,9 @@ mod tests {
             .await
             .unwrap()
             .integration;
-        let session = Session {
-            id: SessionId::random(),
-            integration_id: integration.id.clone(),
-            status: Status::Created,
-            vendor_data: None,
-            end_user_id: None,
-            callback: None,
-            session_token: new_id(),
-            auto_decision: None,
-            created_at: now_ms(),
-        };
+        let session = crate::testing::session_row(&integration.id);
         store.create_session(&session).await.unwrap();
-        let media = Media {
-            id: MediaId::random(),
-            attempt_id: AttemptId::from(""),
-            session_id: session.id.clone(),
-            integration_id: integration.id.clone(),
-            kind: MediaKind::Image,
-            context: "face".to_owned(),
-            mimetype: "image/jpeg".to_owned(),
-            size: 3,
-            width: None,
-            height: None,
-            duration_ms: None,
-            accuracy: 0.0,
-            quality: 0.0,
-            matches: false,
-            score: 0.0,
-            blob_key: format!("{}/m", integration.id),
-            created_at: now_ms(),
-        };
+        let media = crate::testing::media_row(&session, &format!("{}/m", integration.id), 3);
         store
             .insert_media(&media, None, "{}", &AttemptId::random())
             .await

@@ -98,14 +98,9 @@ pub async fn every_hour(core: Arc<Core>, grace: Duration) {
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use kycmedia_proto::{MediaKind, Status};
 
     use super::*;
-    use crate::{
-        ids::{AttemptId, MediaId, SessionId, new_id, now_ms},
-        objects::thumbnail_key,
-        store::{Media, Session},
-    };
+    use crate::{ids::AttemptId, objects::thumbnail_key};
 
     /// A store holding one media row under `blob_key`.
     async fn store_with_media(dir: &std::path::Path, blob_key: &str) -> Arc<dyn Store> {
@@ -116,37 +111,9 @@ mod tests {
             .await
             .unwrap()
             .integration;
-        let session = Session {
-            id: SessionId::random(),
-            integration_id: integration.id.clone(),
-            status: Status::Created,
-            vendor_data: None,
-            end_user_id: None,
-            callback: None,
-            session_token: new_id(),
-            auto_decision: None,
-            created_at: now_ms(),
-        };
+        let session = crate::testing::session_row(&integration.id);
         store.create_session(&session).await.unwrap();
-        let media = Media {
-            id: MediaId::random(),
-            attempt_id: AttemptId::from(""),
-            session_id: session.id.clone(),
-            integration_id: integration.id.clone(),
-            kind: MediaKind::Image,
-            context: "face".to_owned(),
-            mimetype: "image/jpeg".to_owned(),
-            size: 1,
-            width: None,
-            height: None,
-            duration_ms: None,
-            accuracy: 0.0,
-            quality: 0.0,
-            matches: false,
-            score: 0.0,
-            blob_key: blob_key.to_owned(),
-            created_at: now_ms(),
-        };
+        let media = crate::testing::media_row(&session, blob_key, 1);
         store
             .insert_media(&media, None, "{}", &AttemptId::random())
             .await

@@ -1,13 +1,10 @@
 //! The page's HTML, rendered here from the strings, and its script and
 //! style, compiled into the binary.
 
-use axum::{
-    http::{HeaderValue, header},
-    response::{Html, IntoResponse, Response},
-};
+use axum::response::{Html, Response};
 
 use super::strings;
-use crate::html::escape;
+use crate::html::{asset, escape};
 
 const SCRIPT: &str = include_str!("assets/app.js");
 const STYLE: &str = include_str!("assets/app.css");
@@ -61,15 +58,6 @@ pub fn ended_page(lang: &str, code: &str) -> Html<String> {
     let body = strings::get(s, &format!("ended.{code}-body")).to_owned();
     let main = format!("<h1>{}</h1>\n<p>{}</p>", escape(&heading), escape(&body));
     document(lang, &heading, false, "", &main)
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    // Kept ten minutes: the assets change only with the binary.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
-    response
 }
 
 pub async fn script() -> Response {

@@ -14,10 +14,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{COOKIE, Console, Refusal, SignedIn, client_of, cookie_token, record, same_origin};
+use super::{COOKIE, Console, Refusal, SignedIn, Touched, client_of, cookie_token, record, same_origin};
 use crate::{
     admission::{Bucket, retry_after_secs},
-    audit::Subject,
     ids::{IntegrationId, ReviewerId},
     reviewers::{self, Refused, Role},
     store::{Reviewer, StoreError},
@@ -50,7 +49,7 @@ pub async fn login(State(console): State<Arc<Console>>, parts: Parts, body: Byte
     buckets.extend(client.map(Bucket::LoginAddress));
     buckets.push(Bucket::LoginName(&given.name));
     if let Err(wait) = console.core.admission.rates.check(&buckets) {
-        record(&console, None, ACTION, Subject::default(), None, client, 429).await;
+        record(&console, None, &parts, ACTION, Touched::default(), 429).await;
         return Refusal::Busy(retry_after_secs(wait)).into_response();
     }
     let store = console.core.store.as_ref();
@@ -59,7 +58,7 @@ pub async fn login(State(console): State<Arc<Console>>, parts: Parts, body: Byte
         Ok(None) => {
             // A failed login names the reviewer it tried, when there is one.
             let tried = store.reviews().reviewer_by_name(&given.name).await.ok().flatten();
-            record(&console, tried.as_ref(), ACTION, Subject::default(), None, client, 401).await;
+            record(&console, tried.as_ref(), &parts, ACTION, Touched::default(), 401).await;
             return (StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid" }))).into_response();
         }
         Err(e) => return Refusal::from(e).into_response(),
@@ -68,7 +67,7 @@ pub async fn login(State(console): State<Arc<Console>>, parts: Parts, body: Byte
         Ok(started) => started,
         Err(e) => return Refusal::from(e).into_response(),
     };
-    record(&console, Some(&reviewer), ACTION, Subject::default(), None, client, 204).await;
+    record(&console, Some(&reviewer), &parts, ACTION, Touched::default(), 204).await;
     logged_in(&console, &started.token)
 }
 
@@ -108,15 +107,13 @@ pub async fn logout(
         let hashed = reviewers::token_hash(&token);
         console.core.store.reviews().end_console_session(&hashed).await?;
     }
-    let client = client_of(&parts);
     let action = "POST /console/api/logout";
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         action,
-        Subject::default(),
-        None,
-        client,
+        Touched::default(),
         204,
     )
     .await;
@@ -180,7 +177,6 @@ pub async fn password(
 ) -> Result<Response, Refusal> {
     let given: NewPassword = parse(&body)?;
     let store = console.core.store.as_ref();
-    let client = client_of(&parts);
     let action = "POST /console/api/password";
     match reviewers::change_password(store, &signed.reviewer, &given.current, &given.new).await? {
         Ok(()) => {}
@@ -188,10 +184,9 @@ pub async fn password(
             record(
                 &console,
                 Some(&signed.reviewer),
+                &parts,
                 action,
-                Subject::default(),
-                None,
-                client,
+                Touched::default(),
                 401,
             )
             .await;
@@ -206,10 +201,9 @@ pub async fn password(
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         action,
-        Subject::default(),
-        None,
-        client,
+        Touched::default(),
         204,
     )
     .await;
@@ -295,10 +289,9 @@ pub async fn add_reviewer(
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         action,
-        Subject::default(),
-        None,
-        client_of(&parts),
+        Touched::default(),
         201,
     )
     .await;
@@ -332,10 +325,9 @@ pub async fn disable_reviewer(
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         action,
-        Subject::default(),
-        None,
-        client_of(&parts),
+        Touched::default(),
         204,
     )
     .await;
@@ -355,10 +347,9 @@ pub async fn reset_password(
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         action,
-        Subject::default(),
-        None,
-        client_of(&parts),
+        Touched::default(),
         200,
     )
     .await;

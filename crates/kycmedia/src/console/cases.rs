@@ -13,9 +13,8 @@ use kycmedia_proto::{MediaKind, Status, decision::REASONS};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Console, Refusal, SignedIn, accounts::visible_integrations, client_of, record};
+use super::{Console, Refusal, SignedIn, Touched, accounts::visible_integrations, record};
 use crate::{
-    audit::Subject,
     ids::{AttemptId, IntegrationId, MediaId, rfc3339_ms},
     store::{Attempt, CaseFilter, Session, StoreError, Verdict},
 };
@@ -92,14 +91,12 @@ pub async fn queue(
 ) -> Result<Json<Value>, Refusal> {
     let filter = query.filter()?;
     // The queue shows sessions' vendorData: a listing is an access too.
-    let client = client_of(&parts);
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         "GET /console/api/queue",
-        Subject::default(),
-        None,
-        client,
+        Touched::default(),
         200,
     )
     .await;
@@ -257,23 +254,9 @@ pub async fn case(
     let mine = holder.as_ref().is_some_and(|(id, _)| *id == signed.reviewer.id);
     let decidable = waiting(&attempt, &session) && (holder.is_none() || mine);
     let name = store.integration(integration).await?.map(|c| c.integration.name);
-    let subject = Subject {
-        session: Some(session.id.clone()),
-        attempt: Some(attempt.id.clone()),
-        media: None,
-    };
     let action = "GET /console/api/cases/{attempt}";
-    let client = client_of(&parts);
-    record(
-        &console,
-        Some(&signed.reviewer),
-        action,
-        subject,
-        Some(integration.clone()),
-        client,
-        200,
-    )
-    .await;
+    let touched = Touched::case(&session, &attempt.id);
+    record(&console, Some(&signed.reviewer), &parts, action, touched, 200).await;
     Ok(Json(json!({
         "attempt": {
             "id": attempt.id,
@@ -344,23 +327,9 @@ pub async fn assign(
     let (attempt, session) = visible(&console, &signed, &AttemptId::from(attempt)).await?;
     let taken = take(&console, &signed, &attempt, &session).await;
     let status = if taken.is_ok() { 200 } else { 409 };
-    let subject = Subject {
-        session: Some(session.id.clone()),
-        attempt: Some(attempt.id.clone()),
-        media: None,
-    };
     let action = "POST /console/api/cases/{attempt}/assign";
-    let client = client_of(&parts);
-    record(
-        &console,
-        Some(&signed.reviewer),
-        action,
-        subject,
-        Some(session.integration_id),
-        client,
-        status,
-    )
-    .await;
+    let touched = Touched::case(&session, &attempt.id);
+    record(&console, Some(&signed.reviewer), &parts, action, touched, status).await;
     taken?;
     Ok(Json(json!({ "assignee": signed.reviewer.name })))
 }
@@ -409,14 +378,7 @@ pub async fn decide(
         return Err(Refusal::Invalid("comment"));
     }
     let (attempt, session) = visible(&console, &signed, &AttemptId::from(attempt)).await?;
-    let subject = Subject {
-        session: Some(session.id.clone()),
-        attempt: Some(attempt.id.clone()),
-        media: None,
-    };
     let action = "POST /console/api/cases/{attempt}/decision";
-    let client = client_of(&parts);
-    let integration = Some(session.integration_id.clone());
     let verdict = Verdict {
         status,
         reason_code: given.reason_code,
@@ -438,16 +400,8 @@ pub async fn decide(
         Err(Refusal::Taken(_) | Refusal::Decided) => 409,
         Err(_) => 500,
     };
-    record(
-        &console,
-        Some(&signed.reviewer),
-        action,
-        subject,
-        integration,
-        client,
-        code,
-    )
-    .await;
+    let touched = Touched::case(&session, &attempt.id);
+    record(&console, Some(&signed.reviewer), &parts, action, touched, code).await;
     let decided = decided?;
     let next = next_case(&console, &signed, &attempt.id).await?;
     Ok(Json(json!({ "status": decided["status"], "next": next })))

@@ -14,8 +14,8 @@ use axum::{
 };
 use kycmedia_proto::MediaKind;
 
-use super::{Console, Refusal, SignedIn, client_of, record};
-use crate::{audit::Subject, ids::MediaId, objects, store::Media};
+use super::{Console, Refusal, SignedIn, Touched, record};
+use crate::{ids::MediaId, objects, store::Media};
 
 /// The most one range answer carries: a browser asking for `bytes=0-` of a
 /// long video gets the first 4 MiB and asks on from there, and no request
@@ -96,20 +96,13 @@ pub async fn file(
         headers.insert(header::CONTENT_TYPE, value);
     }
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    let subject = Subject {
-        session: Some(media.session_id.clone()),
-        attempt: Some(media.attempt_id.clone()),
-        media: Some(media.id.clone()),
-    };
     let action = "GET /console/api/media/{media}";
-    let client = client_of(&parts);
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         action,
-        subject,
-        Some(media.integration_id),
-        client,
+        Touched::media(&media),
         status,
     )
     .await;
@@ -151,20 +144,13 @@ pub async fn thumbnail(
             made
         }
     };
-    let subject = Subject {
-        session: Some(media.session_id.clone()),
-        attempt: Some(media.attempt_id.clone()),
-        media: Some(media.id.clone()),
-    };
     let action = "GET /console/api/media/{media}/thumbnail";
-    let client = client_of(&parts);
     record(
         &console,
         Some(&signed.reviewer),
+        &parts,
         action,
-        subject,
-        Some(media.integration_id),
-        client,
+        Touched::media(&media),
         200,
     )
     .await;

@@ -265,23 +265,55 @@ fn client_of(request: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
         .map(|ConnectInfo(peer)| client_address(peer.ip(), &request.headers))
 }
 
-/// Records a reviewer's action (`action` is the route template).
+/// What a reviewer's access touched, for its audit row: nothing but the
+/// console, a case, or one of a case's media.
+#[derive(Default)]
+struct Touched {
+    subject: Subject,
+    integration: Option<crate::ids::IntegrationId>,
+}
+
+impl Touched {
+    fn case(session: &crate::store::Session, attempt: &crate::ids::AttemptId) -> Touched {
+        Touched {
+            subject: Subject {
+                session: Some(session.id.clone()),
+                attempt: Some(attempt.clone()),
+                media: None,
+            },
+            integration: Some(session.integration_id.clone()),
+        }
+    }
+
+    fn media(media: &crate::store::Media) -> Touched {
+        Touched {
+            subject: Subject {
+                session: Some(media.session_id.clone()),
+                attempt: Some(media.attempt_id.clone()),
+                media: Some(media.id.clone()),
+            },
+            integration: Some(media.integration_id.clone()),
+        }
+    }
+}
+
+/// Records a reviewer's action (`action` is the route template) and how
+/// it ended, with the client's address from the request.
 async fn record(
     console: &Console,
     reviewer: Option<&Reviewer>,
+    request: &axum::http::request::Parts,
     action: &str,
-    subject: Subject,
-    integration: Option<crate::ids::IntegrationId>,
-    client: Option<std::net::IpAddr>,
+    touched: Touched,
     status: u16,
 ) {
     let access = Access {
         actor: Actor::Reviewer,
-        integration,
+        integration: touched.integration,
         secret_index: None,
         action: action.to_owned(),
-        subject,
-        client: client.map(|c| c.to_string()),
+        subject: touched.subject,
+        client: client_of(request).map(|c| c.to_string()),
         status,
         reviewer: reviewer.map(|r| r.id.clone()),
     };

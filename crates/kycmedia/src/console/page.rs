@@ -5,13 +5,17 @@ use std::sync::Arc;
 
 use axum::{
     extract::{Path, State},
-    http::{HeaderMap, HeaderValue, StatusCode, Uri, header},
+    http::{HeaderMap, StatusCode, Uri},
     response::{Html, IntoResponse, Response},
 };
 use secrecy::ExposeSecret;
 
 use super::{Console, SignedIn, session_of};
-use crate::{html::escape, ids::AttemptId, reviewers::Role};
+use crate::{
+    html::{asset, escape},
+    ids::AttemptId,
+    reviewers::Role,
+};
 
 const SCRIPT: &str = include_str!("assets/console.js");
 const STYLE: &str = include_str!("assets/console.css");
@@ -129,15 +133,6 @@ pub async fn case_shell(
         }
     }
     answer(page, signed.as_ref(), Some(&attempt))
-}
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    // Kept ten minutes: the assets change only with the binary.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=600"));
-    response
 }
 
 pub async fn script() -> Response {
