@@ -529,3 +529,23 @@ async fn a_video_plays_in_ranges_and_an_image_has_a_thumbnail_made_once() {
     assert_eq!(second.body, first.body, "read back, not made again");
     assert_eq!(app.stored_files().await, before + 1);
 }
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_secure_and_only_that_origin_may_post() {
+    let Some(app) = spawn_app_with(&["--public-url", "https://review.example"]).await else {
+        return;
+    };
+    let password = add_reviewer(&app, "rita", Role::Admin, &[]).await;
+    let body = json!({ "name": "rita", "password": password }).to_string().into_bytes();
+    let plain_origin = [("origin", "http://review.example")];
+    app.send(Method::POST, "/console/api/login", &plain_origin, Some(body.clone()))
+        .await
+        .assert_console_error(403, "csrf");
+    let own_origin = [("origin", "https://review.example")];
+    let reply = app
+        .send(Method::POST, "/console/api/login", &own_origin, Some(body))
+        .await;
+    assert_eq!(reply.status, 204);
+    let set = reply.header("set-cookie").unwrap();
+    assert!(set.contains("; Secure") && set.contains("HttpOnly"), "{set}");
+}
