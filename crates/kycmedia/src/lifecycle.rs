@@ -149,13 +149,15 @@ pub async fn submit_session(core: &Core, integration: &IntegrationId, session_id
 }
 
 /// Removes the session's rows, then its bytes (each media's object and its
-/// thumbnail, if one was made), and answers only when all are gone. A
+/// thumbnail and preview, if they were made), and answers only when all are gone. A
 /// delete fails only on a storage fault, never on what is already gone.
 pub async fn delete_session(core: &Core, integration: &Integration, session_id: &SessionId) -> AppResult<()> {
     let keys = core.store.delete_session(&integration.id, session_id).await?;
     for key in keys {
         core.blobs.delete(&key).await?;
-        core.blobs.delete(&crate::objects::thumbnail_key(&key)).await?;
+        for derived in crate::objects::derived_keys(&key) {
+            core.blobs.delete(&derived).await?;
+        }
     }
     Ok(())
 }

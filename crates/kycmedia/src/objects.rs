@@ -3,10 +3,10 @@
 //! wrapped form the caller stores with the object's row; with
 //! `--insecure-plaintext` the bytes are stored as they came.
 //!
-//! A media's thumbnail is stored beside it (`thumbnail_key`), sealed under
-//! the media's own data key: it needs no key row of its own, becomes
-//! unreadable when the media's key row is deleted, and `keys rotate`
-//! (which re-wraps data keys) carries it along for nothing.
+//! A media's thumbnail and preview are stored beside it (`derived_key`),
+//! sealed under the media's own data key: they need no key row of their
+//! own, become unreadable when the media's key row is deleted, and `keys
+//! rotate` (which re-wraps data keys) carries them along for nothing.
 
 use std::ops::Range;
 
@@ -144,72 +144,130 @@ async fn read_range(
     Ok(opened.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?)
 }
 
-/// Where a media's thumbnail is stored: beside its object, so that the
-/// orphan sweep can tell whose it is (`sweep`).
-pub fn thumbnail_key(blob_key: &str) -> String {
-    format!("{blob_key}{THUMBNAIL_SUFFIX}")
+/// An image the console shows instead of a media's original, made from it
+/// by the server on first use (`kycmedia_media::thumbnail`) and stored
+/// beside it: a thumbnail for the lists, a screen-sized preview for the
+/// viewer (the original is 2 MiB or more for a phone's photo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derived {
+    Thumbnail,
+    Preview,
 }
 
-/// The suffix `thumbnail_key` adds.
-pub const THUMBNAIL_SUFFIX: &str = ".thumb";
+impl Derived {
+    pub const ALL: [Derived; 2] = [Derived::Thumbnail, Derived::Preview];
 
-/// What a thumbnail's chunks are bound to: its media's identity and what
-/// it is, so a thumbnail and its media's object, sealed under the same
+    /// What its blob key adds to its media's.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Derived::Thumbnail => ".thumb",
+            Derived::Preview => ".preview",
+        }
+    }
+
+    /// Its long side, in pixels.
+    pub fn max_side(self) -> u32 {
+        match self {
+            Derived::Thumbnail => 320,
+            Derived::Preview => 1600,
+        }
+    }
+
+    /// What its chunks are bound to beside its media's identity.
+    fn tag(self) -> &'static [u8] {
+        match self {
+            Derived::Thumbnail => b"\0thumbnail",
+            Derived::Preview => b"\0preview",
+        }
+    }
+}
+
+/// Where a media's derived image is stored: beside its object, so that the
+/// orphan sweep can tell whose it is (`sweep`).
+pub fn derived_key(blob_key: &str, which: Derived) -> String {
+    format!("{blob_key}{}", which.suffix())
+}
+
+/// Every key that may be stored beside `blob_key`, to erase with it.
+pub fn derived_keys(blob_key: &str) -> impl Iterator<Item = String> + '_ {
+    Derived::ALL.into_iter().map(move |which| derived_key(blob_key, which))
+}
+
+/// The blob key whose media row decides whether `key` is kept: a derived
+/// image's media's, any other's own.
+pub fn owner_of(key: &str) -> &str {
+    Derived::ALL
+        .into_iter()
+        .find_map(|which| key.strip_suffix(which.suffix()))
+        .unwrap_or(key)
+}
+
+/// What a derived image's chunks are bound to: its media's identity and
+/// what it is, so an image and its media's object, sealed under the same
 /// data key, cannot be swapped for each other.
-fn thumbnail_identity(media: &Media) -> Vec<u8> {
+fn derived_identity(media: &Media, which: Derived) -> Vec<u8> {
     let mut id = identity(&media.integration_id, &media.id);
-    id.extend_from_slice(b"\0thumbnail");
+    id.extend_from_slice(which.tag());
     id
 }
 
-/// Stores a media's thumbnail (`jpeg`, from `kycmedia_media::thumbnail`),
+/// Stores a media's derived image (`jpeg`, from `kycmedia_media::thumbnail`),
 /// replacing any before it. It is sealed when the media is (`key` is the
 /// media's key row), under the media's own data key, and stored as it
-/// came when the media is plaintext: a thumbnail is never kept more openly
-/// than its media.
-pub async fn put_thumbnail(
+/// came when the media is plaintext: it is never kept more openly than its
+/// media.
+pub async fn put_derived(
     core: &Core,
     media: &Media,
     key: Option<&ObjectKey>,
+    which: Derived,
     jpeg: Vec<u8>,
 ) -> Result<(), BlobError> {
-    store_thumbnail(&core.blobs, core.keys.as_deref(), media, key, jpeg).await
+    store_derived(&core.blobs, core.keys.as_deref(), media, key, which, jpeg).await
 }
 
-async fn store_thumbnail(
+async fn store_derived(
     blobs: &Blobs,
     keys: Option<&KeyRing>,
     media: &Media,
     key: Option<&ObjectKey>,
+    which: Derived,
     jpeg: Vec<u8>,
 ) -> Result<(), BlobError> {
     let stored = match key {
         Some(key) => {
             let data_key = data_key(keys, key, &identity(&media.integration_id, &media.id))?;
-            // A thumbnail is tens of KiB: sealing it is microseconds.
-            object::seal(&data_key, &thumbnail_identity(media), &jpeg)
+            // A derived image is tens or hundreds of KiB: sealing it is
+            // microseconds.
+            object::seal(&data_key, &derived_identity(media, which), &jpeg)
         }
         None => jpeg,
     };
-    blobs.put(&thumbnail_key(&media.blob_key), stored.into()).await
+    blobs.put(&derived_key(&media.blob_key, which), stored.into()).await
 }
 
-/// A media's thumbnail, opened; `None` when none is stored, or the stored
+/// A media's derived image, opened; `None` when none is stored, or the stored
 /// one is not in the media's state (plaintext beside a sealed media, as
 /// after `keys encrypt-existing`, or sealed beside a plaintext one): the
 /// caller makes a new one. One that is sealed but does not open under the
 /// media's data key is an error, like a media object that does not.
-pub async fn open_thumbnail(core: &Core, media: &Media, key: Option<&ObjectKey>) -> Result<Option<Vec<u8>>, BlobError> {
-    read_thumbnail(&core.blobs, core.keys.as_deref(), media, key).await
+pub async fn open_derived(
+    core: &Core,
+    media: &Media,
+    key: Option<&ObjectKey>,
+    which: Derived,
+) -> Result<Option<Vec<u8>>, BlobError> {
+    read_derived(&core.blobs, core.keys.as_deref(), media, key, which).await
 }
 
-async fn read_thumbnail(
+async fn read_derived(
     blobs: &Blobs,
     keys: Option<&KeyRing>,
     media: &Media,
     key: Option<&ObjectKey>,
+    which: Derived,
 ) -> Result<Option<Vec<u8>>, BlobError> {
-    let mut stream = match blobs.get(&thumbnail_key(&media.blob_key)).await {
+    let mut stream = match blobs.get(&derived_key(&media.blob_key, which)).await {
         Ok(stream) => stream,
         Err(BlobError::NotFound) => return Ok(None),
         Err(e) => return Err(e),
@@ -224,7 +282,7 @@ async fn read_thumbnail(
         None => Ok(Some(stored)),
         Some(key) => {
             let data_key = data_key(keys, key, &identity(&media.integration_id, &media.id))?;
-            Ok(Some(object::open(&data_key, &thumbnail_identity(media), &stored)?))
+            Ok(Some(object::open(&data_key, &derived_identity(media, which), &stored)?))
         }
     }
 }
@@ -333,19 +391,26 @@ mod tests {
         let media = media(10);
         let key = sealed(&place, &media, b"0123456789").await;
         assert_eq!(
-            read_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key))
+            read_derived(&place.blobs, Some(&place.keys), &media, Some(&key), Derived::Thumbnail)
                 .await
                 .unwrap(),
             None,
             "none stored yet"
         );
         let jpeg = b"\xFF\xD8 a small jpeg \xFF\xD9".to_vec();
-        store_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key), jpeg.clone())
-            .await
-            .unwrap();
-        let stored = read_all(&place.blobs, &thumbnail_key(&media.blob_key)).await;
+        store_derived(
+            &place.blobs,
+            Some(&place.keys),
+            &media,
+            Some(&key),
+            Derived::Thumbnail,
+            jpeg.clone(),
+        )
+        .await
+        .unwrap();
+        let stored = read_all(&place.blobs, &derived_key(&media.blob_key, Derived::Thumbnail)).await;
         assert!(object::is_sealed(&stored), "sealed at rest");
-        let back = read_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key)).await;
+        let back = read_derived(&place.blobs, Some(&place.keys), &media, Some(&key), Derived::Thumbnail).await;
         assert_eq!(back.unwrap(), Some(jpeg));
     }
 
@@ -358,16 +423,45 @@ mod tests {
         // The media's own object put where its thumbnail goes: same data key,
         // other identity.
         let object = read_all(&place.blobs, &one.blob_key).await;
-        place.blobs.put(&thumbnail_key(&one.blob_key), object).await.unwrap();
-        let read = read_thumbnail(&place.blobs, Some(&place.keys), &one, Some(&one_key)).await;
-        assert!(matches!(read, Err(BlobError::Key(KeyError::Forged(_)))));
-        // Another media's thumbnail.
-        store_thumbnail(&place.blobs, Some(&place.keys), &two, Some(&two_key), b"thumb".to_vec())
+        place
+            .blobs
+            .put(&derived_key(&one.blob_key, Derived::Thumbnail), object)
             .await
             .unwrap();
-        let theirs = read_all(&place.blobs, &thumbnail_key(&two.blob_key)).await;
-        place.blobs.put(&thumbnail_key(&one.blob_key), theirs).await.unwrap();
-        let read = read_thumbnail(&place.blobs, Some(&place.keys), &one, Some(&one_key)).await;
+        let read = read_derived(
+            &place.blobs,
+            Some(&place.keys),
+            &one,
+            Some(&one_key),
+            Derived::Thumbnail,
+        )
+        .await;
+        assert!(matches!(read, Err(BlobError::Key(KeyError::Forged(_)))));
+        // Another media's thumbnail.
+        store_derived(
+            &place.blobs,
+            Some(&place.keys),
+            &two,
+            Some(&two_key),
+            Derived::Thumbnail,
+            b"thumb".to_vec(),
+        )
+        .await
+        .unwrap();
+        let theirs = read_all(&place.blobs, &derived_key(&two.blob_key, Derived::Thumbnail)).await;
+        place
+            .blobs
+            .put(&derived_key(&one.blob_key, Derived::Thumbnail), theirs)
+            .await
+            .unwrap();
+        let read = read_derived(
+            &place.blobs,
+            Some(&place.keys),
+            &one,
+            Some(&one_key),
+            Derived::Thumbnail,
+        )
+        .await;
         assert!(matches!(read, Err(BlobError::Key(KeyError::Forged(_)))));
     }
 
@@ -376,26 +470,42 @@ mod tests {
         let place = place();
         let media = media(10);
         // Made while the media was plaintext, then the media was sealed.
-        store_thumbnail(&place.blobs, None, &media, None, b"\xFF\xD8plain".to_vec())
-            .await
-            .unwrap();
+        store_derived(
+            &place.blobs,
+            None,
+            &media,
+            None,
+            Derived::Thumbnail,
+            b"\xFF\xD8plain".to_vec(),
+        )
+        .await
+        .unwrap();
         assert_eq!(
-            read_thumbnail(&place.blobs, None, &media, None).await.unwrap(),
+            read_derived(&place.blobs, None, &media, None, Derived::Thumbnail)
+                .await
+                .unwrap(),
             Some(b"\xFF\xD8plain".to_vec())
         );
         let key = sealed(&place, &media, b"0123456789").await;
         assert_eq!(
-            read_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key))
+            read_derived(&place.blobs, Some(&place.keys), &media, Some(&key), Derived::Thumbnail)
                 .await
                 .unwrap(),
             None
         );
         // Sealed, beside a media whose key row is gone.
-        store_thumbnail(&place.blobs, Some(&place.keys), &media, Some(&key), b"thumb".to_vec())
-            .await
-            .unwrap();
+        store_derived(
+            &place.blobs,
+            Some(&place.keys),
+            &media,
+            Some(&key),
+            Derived::Thumbnail,
+            b"thumb".to_vec(),
+        )
+        .await
+        .unwrap();
         assert_eq!(
-            read_thumbnail(&place.blobs, Some(&place.keys), &media, None)
+            read_derived(&place.blobs, Some(&place.keys), &media, None, Derived::Thumbnail)
                 .await
                 .unwrap(),
             None
@@ -404,6 +514,9 @@ mod tests {
 
     #[test]
     fn a_thumbnail_is_stored_beside_its_media() {
-        assert_eq!(thumbnail_key("i/m"), "i/m.thumb");
+        assert_eq!(derived_key("i/m", Derived::Thumbnail), "i/m.thumb");
+        assert_eq!(derived_key("i/m", Derived::Preview), "i/m.preview");
+        assert_eq!(owner_of("i/m.preview"), "i/m");
+        assert_eq!(owner_of("i/m"), "i/m");
     }
 }

@@ -142,9 +142,11 @@ pub async fn encrypt_existing(store: &dyn Store, blobs: &Blobs, keys: &KeyRing) 
             );
             if store.seal_media(&key, &sealed_key).await? {
                 blobs.delete(&media.blob_key).await?;
-                // Its thumbnail is plaintext and beside the old key: the
-                // sealed copy gets a thumbnail of its own when one is asked for.
-                blobs.delete(&objects::thumbnail_key(&media.blob_key)).await?;
+                // Its thumbnail and preview are plaintext and beside the old
+                // key: the sealed copy gets its own when they are asked for.
+                for derived in objects::derived_keys(&media.blob_key) {
+                    blobs.delete(&derived).await?;
+                }
                 sealed_count += 1;
                 bytes += size;
             } else {
@@ -202,7 +204,7 @@ mod tests {
             .await
             .unwrap();
         blobs.put(&media.blob_key, Bytes::from_static(b"abc")).await.unwrap();
-        let thumbnail = objects::thumbnail_key(&media.blob_key);
+        let thumbnail = objects::derived_key(&media.blob_key, objects::Derived::Thumbnail);
         blobs
             .put(&thumbnail, Bytes::from_static(b"\xFF\xD8thumb"))
             .await

@@ -5,9 +5,9 @@
 //! a row without bytes. The sweep removes such leftovers once they are older
 //! than any upload in flight could be.
 //!
-//! A media's thumbnail (`<blob key>.thumb`, `objects::thumbnail_key`) has
-//! no row of its own: it is kept while its media's object is referenced,
-//! and erased with the leftovers once it is not.
+//! A media's derived images (`<blob key>.thumb` and `.preview`,
+//! `objects::Derived`) have no row of their own: they are kept while their
+//! media's object is referenced, and erased with the leftovers once it is not.
 
 use std::{
     collections::{BTreeSet, HashSet},
@@ -49,24 +49,18 @@ pub async fn run(store: &dyn Store, blobs: &Blobs, grace: Duration) -> anyhow::R
     Ok(report)
 }
 
-/// The blob key whose row decides whether `key` is kept: a thumbnail's
-/// media's, any other's own.
-fn owner(key: &str) -> &str {
-    key.strip_suffix(objects::THUMBNAIL_SUFFIX).unwrap_or(key)
-}
-
 /// Erases those of `candidates` no row points at, directly or as their
 /// media's thumbnail, and empties the batch.
 async fn erase_orphans(store: &dyn Store, blobs: &Blobs, candidates: &mut Vec<String>) -> anyhow::Result<u64> {
     if candidates.is_empty() {
         return Ok(0);
     }
-    let owners: BTreeSet<&str> = candidates.iter().map(|key| owner(key)).collect();
+    let owners: BTreeSet<&str> = candidates.iter().map(|key| objects::owner_of(key)).collect();
     let owners: Vec<String> = owners.into_iter().map(str::to_owned).collect();
     let unreferenced: HashSet<String> = store.unreferenced_blobs(&owners).await?.into_iter().collect();
     let mut erased = 0;
     for key in candidates.drain(..) {
-        if unreferenced.contains(owner(&key)) {
+        if unreferenced.contains(objects::owner_of(&key)) {
             blobs.delete(&key).await?;
             erased += 1;
         }
@@ -100,7 +94,10 @@ mod tests {
     use bytes::Bytes;
 
     use super::*;
-    use crate::{ids::AttemptId, objects::thumbnail_key};
+    use crate::{
+        ids::AttemptId,
+        objects::{Derived, derived_key},
+    };
 
     /// A store holding one media row under `blob_key`.
     async fn store_with_media(dir: &std::path::Path, blob_key: &str) -> Arc<dyn Store> {
@@ -128,11 +125,11 @@ mod tests {
         let blobs = Blobs::open(&format!("file://{}", dir.path().join("media").display()), None, &[]).unwrap();
         let stored = [
             "i/kept".to_owned(),
-            thumbnail_key("i/kept"),
+            derived_key("i/kept", Derived::Thumbnail),
             "i/orphan".to_owned(),
-            thumbnail_key("i/orphan"),
+            derived_key("i/orphan", Derived::Thumbnail),
             // A thumbnail whose media's object is gone already.
-            thumbnail_key("i/gone"),
+            derived_key("i/gone", Derived::Thumbnail),
         ];
         for key in &stored {
             blobs.put(key, Bytes::from_static(b"x")).await.unwrap();
@@ -150,9 +147,9 @@ mod tests {
 
     #[test]
     fn a_thumbnails_owner_is_its_medias_blob_key() {
-        assert_eq!(owner("i/m.thumb"), "i/m");
-        assert_eq!(owner("i/m.sealed.thumb"), "i/m.sealed");
-        assert_eq!(owner("i/m"), "i/m");
-        assert_eq!(owner("i/m.sealed"), "i/m.sealed");
+        assert_eq!(objects::owner_of("i/m.thumb"), "i/m");
+        assert_eq!(objects::owner_of("i/m.sealed.thumb"), "i/m.sealed");
+        assert_eq!(objects::owner_of("i/m"), "i/m");
+        assert_eq!(objects::owner_of("i/m.sealed"), "i/m.sealed");
     }
 }

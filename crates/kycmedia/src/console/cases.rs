@@ -217,6 +217,7 @@ pub async fn case(
                 "matches": m.matches,
                 "url": format!("/console/api/media/{}", m.id),
                 "thumbnail": format!("/console/api/media/{}/thumbnail", m.id),
+                "preview": format!("/console/api/media/{}/preview", m.id),
                 "evidence": analysis,
             })
         })

@@ -15,14 +15,16 @@ use axum::{
 use kycmedia_proto::MediaKind;
 
 use super::{Console, Refusal, SignedIn, Touched, record};
-use crate::{ids::MediaId, objects, store::Media};
+use crate::{
+    ids::MediaId,
+    objects::{self, Derived},
+    store::Media,
+};
 
 /// The most one range answer carries: a browser asking for `bytes=0-` of a
 /// long video gets the first 4 MiB and asks on from there, and no request
 /// holds more than that in memory.
 const MAX_RANGE: u64 = 4 * 1024 * 1024;
-/// A thumbnail's long side, in pixels: sharp on a 2× screen at 160 px.
-const THUMBNAIL_SIDE: u32 = 320;
 
 /// The media row, when the reviewer may see it.
 async fn visible(console: &Console, signed: &SignedIn, id: &MediaId) -> Result<Media, Refusal> {
@@ -115,40 +117,65 @@ fn lost(e: crate::blobs::BlobError) -> Refusal {
 }
 
 /// `GET /console/api/media/{media}/thumbnail`: a small upright JPEG of an
-/// image, made on the first request and stored sealed; 404 for a video or a
-/// type without a decoder here (HEIC, PDF), which the page shows as a tile.
+/// image for the lists.
 pub async fn thumbnail(
     State(console): State<Arc<Console>>,
     Extension(signed): Extension<SignedIn>,
     Path(id): Path<String>,
     parts: Parts,
 ) -> Result<Response, Refusal> {
-    let media = visible(&console, &signed, &MediaId::from(id)).await?;
+    let action = "GET /console/api/media/{media}/thumbnail";
+    derived(&console, &signed, id, Derived::Thumbnail, &parts, action).await
+}
+
+/// `GET /console/api/media/{media}/preview`: the image the viewer shows, at
+/// most 1600 px, upright; the original only when the reviewer zooms in.
+pub async fn preview(
+    State(console): State<Arc<Console>>,
+    Extension(signed): Extension<SignedIn>,
+    Path(id): Path<String>,
+    parts: Parts,
+) -> Result<Response, Refusal> {
+    let action = "GET /console/api/media/{media}/preview";
+    derived(&console, &signed, id, Derived::Preview, &parts, action).await
+}
+
+/// A derived JPEG of an image, made on the first request and stored sealed;
+/// 404 for a video or a type without a decoder here (HEIC, PDF), which the
+/// page shows as a tile, or as its original.
+async fn derived(
+    console: &Console,
+    signed: &SignedIn,
+    id: String,
+    which: Derived,
+    parts: &Parts,
+    action: &str,
+) -> Result<Response, Refusal> {
+    let media = visible(console, signed, &MediaId::from(id)).await?;
     if media.kind != MediaKind::Image {
         return Err(Refusal::NotFound);
     }
     let core = &console.core;
     let key = core.store.object_key(&media.integration_id, &media.id).await?;
-    let jpeg = match objects::open_thumbnail(core, &media, key.as_ref())
+    let jpeg = match objects::open_derived(core, &media, key.as_ref(), which)
         .await
         .map_err(lost)?
     {
         Some(stored) => stored,
         None => {
-            let Some(made) = make_thumbnail(&console, &media, key.as_ref()).await? else {
+            let Some(made) = make(console, &media, key.as_ref(), which).await? else {
                 return Err(Refusal::NotFound);
             };
-            objects::put_thumbnail(core, &media, key.as_ref(), made.clone())
+            objects::put_derived(core, &media, key.as_ref(), which, made.clone())
                 .await
                 .map_err(lost)?;
             made
         }
     };
-    let action = "GET /console/api/media/{media}/thumbnail";
     record(
-        &console,
+        console,
         Some(&signed.reviewer),
-        &parts,
+        parts,
         action,
         Touched::media(&media),
         200,
@@ -163,12 +190,16 @@ pub async fn thumbnail(
 
 /// Decodes the media and scales it down on the analysis threads (below
 /// the request threads' priority); `None` when there is no decoder for it.
-async fn make_thumbnail(
+async fn make(
     console: &Console,
     media: &Media,
     key: Option<&crate::store::ObjectKey>,
+    which: Derived,
 ) -> Result<Option<Vec<u8>>, Refusal> {
     use futures::TryStreamExt;
+    if !kycmedia_media::thumbnail::has_decoder(&media.mimetype) {
+        return Ok(None);
+    }
     let core = &console.core;
     let stream = objects::open(core, media, key).await.map_err(lost)?;
     let bytes: Vec<u8> = stream
@@ -182,9 +213,10 @@ async fn make_thumbnail(
         .await
         .map_err(lost)?;
     let limits = core.limits.media();
+    let side = which.max_side();
     let made = core
         .analyses
-        .run(move || kycmedia_media::thumbnail::thumbnail(&bytes, THUMBNAIL_SIDE, limits))
+        .run(move || kycmedia_media::thumbnail::thumbnail(&bytes, side, limits))
         .await?;
     Ok(made.ok())
 }

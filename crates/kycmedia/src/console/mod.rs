@@ -85,6 +85,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/api/cases/{attempt}/decision", post(cases::decide))
         .route("/console/api/media/{media}", get(media::file))
         .route("/console/api/media/{media}/thumbnail", get(media::thumbnail))
+        .route("/console/api/media/{media}/preview", get(media::preview))
         .route(
             "/console/api/reviewers",
             get(accounts::reviewers).post(accounts::add_reviewer),

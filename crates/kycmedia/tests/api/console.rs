@@ -476,7 +476,7 @@ async fn an_admin_adds_a_reviewer_in_the_console_and_a_reviewer_cannot() {
 }
 
 #[tokio::test]
-async fn a_video_plays_in_ranges_and_an_image_has_a_thumbnail_made_once() {
+async fn a_video_plays_in_ranges_and_an_image_has_a_thumbnail_and_preview_made_once_and_erased_with_it() {
     let Some(app) = spawn_app().await else { return };
     let tenant = app.tenant().await;
     let session = app.create_session(&tenant, json!({})).await;
@@ -528,6 +528,26 @@ async fn a_video_plays_in_ranges_and_an_image_has_a_thumbnail_made_once() {
     let second = console_get(&app, &rita, &thumb).await;
     assert_eq!(second.body, first.body, "read back, not made again");
     assert_eq!(app.stored_files().await, before + 1);
+
+    let preview = format!("/console/api/media/{image_id}/preview");
+    let shown = console_get(&app, &rita, &preview).await;
+    assert_eq!((shown.status, shown.header("content-type")), (200, Some("image/jpeg")));
+    let decoded = image::load_from_memory(&shown.body).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (480, 480), "never enlarged");
+    assert_eq!(app.stored_files().await, before + 2, "stored beside its thumbnail");
+    assert_eq!(console_get(&app, &rita, &format!("{path}/preview")).await.status, 404);
+    let session_path = format!("/v1/sessions/{session}");
+    assert_eq!(
+        app.signed(Method::DELETE, &tenant, &session_path, &session)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.stored_files().await,
+        0,
+        "the photos, thumbnails and previews go with their session"
+    );
 }
 
 #[tokio::test]

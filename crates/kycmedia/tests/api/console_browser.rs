@@ -231,6 +231,15 @@ async fn a_reviewer_added_by_an_admin_approves_the_sharp_selfies_case_with_a_key
         .unwrap();
     assert_eq!(fits, json!(true), "the case fits 1366×768 without scrolling");
     browser.screenshot("case").await;
+    let shows = "return document.querySelector('#viewer img').dataset.shows;";
+    assert_eq!(browser.client.execute(shows, vec![]).await.unwrap(), json!("preview"));
+    press(&browser, '+').await;
+    assert_eq!(
+        browser.client.execute(shows, vec![]).await.unwrap(),
+        json!("original"),
+        "zoomed in, the viewer shows the original"
+    );
+    press(&browser, '0').await;
     press(&browser, 'a').await;
     browser.wait_for_text("Approved").await;
     let decided = decision_of(&app, &ours, &session).await;

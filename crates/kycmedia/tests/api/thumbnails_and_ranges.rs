@@ -1,5 +1,5 @@
 //! Byte ranges of stored media and their thumbnails, through a real server's
-//! state (`objects::open_range`, `put_thumbnail`, `open_thumbnail`), and the
+//! state (`objects::open_range`, `put_derived`, `open_derived`), and the
 //! blob layer's ranges on both kinds of storage: a directory and, when the
 //! services are installed, an S3 bucket (moto).
 
@@ -84,15 +84,23 @@ async fn a_thumbnail_is_sealed_beside_its_photo_survives_the_sweep_and_goes_with
     let session = app.create_session(&tenant, json!({})).await;
     let (media, key, download) = uploaded(&app, &tenant, &session).await;
     assert_eq!(
-        objects::open_thumbnail(&app.core, &media, key.as_ref()).await.unwrap(),
+        objects::open_derived(&app.core, &media, key.as_ref(), objects::Derived::Thumbnail)
+            .await
+            .unwrap(),
         None
     );
 
     let jpeg = kycmedia_media::thumbnail(&download, 320, kycmedia_media::Limits::DEFAULT).unwrap();
-    objects::put_thumbnail(&app.core, &media, key.as_ref(), jpeg.clone())
-        .await
-        .unwrap();
-    let thumbnail = objects::thumbnail_key(&media.blob_key);
+    objects::put_derived(
+        &app.core,
+        &media,
+        key.as_ref(),
+        objects::Derived::Thumbnail,
+        jpeg.clone(),
+    )
+    .await
+    .unwrap();
+    let thumbnail = objects::derived_key(&media.blob_key, objects::Derived::Thumbnail);
     let stored = app
         .core
         .blobs
@@ -101,7 +109,9 @@ async fn a_thumbnail_is_sealed_beside_its_photo_survives_the_sweep_and_goes_with
         .unwrap();
     assert!(object::is_sealed(&stored), "sealed at rest, as its photo is");
     assert_eq!(
-        objects::open_thumbnail(&app.core, &media, key.as_ref()).await.unwrap(),
+        objects::open_derived(&app.core, &media, key.as_ref(), objects::Derived::Thumbnail)
+            .await
+            .unwrap(),
         Some(jpeg)
     );
 
@@ -145,7 +155,10 @@ async fn ranges_behave(blobs: &Blobs, backend: &str) {
         "{backend}"
     );
     blobs.delete("i/gone").await.unwrap();
-    blobs.delete(&objects::thumbnail_key("i/gone")).await.unwrap();
+    blobs
+        .delete(&objects::derived_key("i/gone", objects::Derived::Thumbnail))
+        .await
+        .unwrap();
     blobs.delete("i/m").await.unwrap();
     blobs.delete("i/m").await.unwrap();
     assert_eq!(blobs.size("i/m").await.unwrap(), None, "{backend}");

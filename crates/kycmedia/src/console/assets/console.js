@@ -585,6 +585,7 @@
       if (!state.stage) return;
       state.zoom = clamp(state.zoom * factor, 1, 10);
       if (state.zoom === 1) state.x = state.y = 0;
+      if (state.zoom > 1) state.stage.showOriginal();
       apply();
     };
     const reset = () => { state.zoom = 1; state.x = state.y = 0; apply(); };
@@ -630,9 +631,21 @@
         overlay.replaceChildren(...evidenceBoxes(item.evidence || {}));
       });
       image.addEventListener("error", () => {
-        if (state.stage === stage) frame.replaceChildren(note(`This browser cannot show ${item.mimetype || "this file"}; use “Open original”.`));
+        if (state.stage !== stage) return;
+        // No preview for this type on the server: try the original itself.
+        if (image.dataset.shows === "preview") stage.showOriginal();
+        else frame.replaceChildren(note(`This browser cannot show ${item.mimetype || "this file"}; use “Open original”.`));
       });
-      image.src = item.url;
+      // The screen-sized preview first (a fraction of a phone photo's bytes);
+      // the original once the reviewer zooms in. The boxes are fractions of
+      // the frame, so they fit either.
+      stage.showOriginal = () => {
+        if (image.dataset.shows === "original") return;
+        image.dataset.shows = "original";
+        image.src = item.url;
+      };
+      image.dataset.shows = item.preview ? "preview" : "original";
+      image.src = item.preview || item.url;
       return stage;
     }
     function show(item, label, index, count) {
@@ -763,12 +776,12 @@
   function faceFigure(item, caption, media) {
     if (!item) return el("figure", { class: "face" }, el("div", { class: "no-face", text: "No face found" }), el("figcaption", { text: caption }));
     const canvas = el("canvas", { width: 1, height: 1, role: "img", "aria-label": `${caption}: the face in ${mediaLabel(item, media)}` });
-    drawFace(canvas, item.url, item.evidence.faces[0]);
+    drawFace(canvas, item.preview || item.url, item.evidence.faces[0]);
     return el("figure", { class: "face" }, canvas, el("figcaption", { text: caption }));
   }
 
-  // Draws the face box, with a margin around it, from the loaded full
-  // image; the browser gives the upright frame, as the boxes assume.
+  // Draws the face box, with a margin around it, from the loaded preview
+  // (upright, as the boxes assume; 1600 px is plenty for a 320 px crop).
   function drawFace(canvas, url, face) {
     const image = new Image();
     image.addEventListener("load", () => {
