@@ -336,18 +336,20 @@ pub async fn assign(
 }
 
 /// `POST /console/api/cases/{attempt}/release`: gives the case back; `{}`.
+/// A reviewer releases their own; an admin anyone's, so that a case a
+/// reviewer left does not wait for them.
 pub async fn release(
     State(console): State<Arc<Console>>,
     Extension(signed): Extension<SignedIn>,
     Path(attempt): Path<String>,
+    parts: Parts,
 ) -> Result<Json<Value>, Refusal> {
-    let (attempt, _) = visible(&console, &signed, &AttemptId::from(attempt)).await?;
-    console
-        .core
-        .store
-        .reviews()
-        .release(&signed.reviewer.id, &attempt.id)
-        .await?;
+    let (attempt, session) = visible(&console, &signed, &AttemptId::from(attempt)).await?;
+    let holder = (signed.role() != crate::reviewers::Role::Admin).then_some(&signed.reviewer.id);
+    console.core.store.reviews().release(holder, &attempt.id).await?;
+    let action = "POST /console/api/cases/{attempt}/release";
+    let touched = Touched::case(&session, &attempt.id);
+    record(&console, Some(&signed.reviewer), &parts, action, touched, 200).await;
     Ok(Json(json!({})))
 }
 

@@ -99,5 +99,6 @@ pub trait Driver:
     + Imply<AttemptId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<MediaId, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<ReviewerId, Is: for<'q> Encode<'q, Self> + Type<Self>>
+    + Imply<Option<ReviewerId>, Is: for<'q> Encode<'q, Self> + Type<Self>>
 {
 }

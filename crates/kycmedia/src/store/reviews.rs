@@ -95,8 +95,9 @@ pub trait Reviews: Send + Sync {
     /// assignment that stands afterwards, theirs or another's.
     async fn assign(&self, reviewer: &ReviewerId, attempt: &AttemptId, now: i64) -> Result<Assignment>;
     async fn assignment(&self, attempt: &AttemptId) -> Result<Option<Assignment>>;
-    /// Gives the case back; only its holder can.
-    async fn release(&self, reviewer: &ReviewerId, attempt: &AttemptId) -> Result<()>;
+    /// Gives the case back: the holder's, when `holder` names one (a
+    /// reviewer releasing their own), or whoever holds it (an admin).
+    async fn release(&self, holder: Option<&ReviewerId>, attempt: &AttemptId) -> Result<()>;
     /// The decisions on the session's attempts, newest first.
     async fn session_decisions(&self, integration: &IntegrationId, session: &SessionId) -> Result<Vec<DecisionBy>>;
 }
@@ -181,7 +182,7 @@ static CASE_MEDIA: LazyLock<String> = LazyLock::new(|| {
 });
 static ASSIGNMENT: LazyLock<String> =
     LazyLock::new(|| format!("SELECT {} FROM assignments WHERE attempt_id = $1", Assignment::COLUMNS));
-const RELEASE: &str = "DELETE FROM assignments WHERE attempt_id = $1 AND reviewer_id = $2";
+const RELEASE: &str = "DELETE FROM assignments WHERE attempt_id = $1 AND ($2 IS NULL OR reviewer_id = $2)";
 static SESSION_DECISIONS: LazyLock<String> = LazyLock::new(|| {
     let columns: Vec<String> = Decision::COLUMNS.split(", ").map(|c| format!("d.{c}")).collect();
     format!(
@@ -388,10 +389,10 @@ impl<DB: Driver> Reviews for SqlStore<DB> {
             .await?)
     }
 
-    async fn release(&self, reviewer: &ReviewerId, attempt: &AttemptId) -> Result<()> {
+    async fn release(&self, holder: Option<&ReviewerId>, attempt: &AttemptId) -> Result<()> {
         sqlx::query(RELEASE)
             .bind(attempt)
-            .bind(reviewer)
+            .bind(holder.cloned())
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -328,7 +328,7 @@ async fn a_decision_in_the_console_is_the_decision_of_the_api_with_its_webhook_a
 }
 
 #[tokio::test]
-async fn a_case_one_reviewer_took_cannot_be_decided_by_another() {
+async fn a_case_one_reviewer_took_cannot_be_decided_by_another_until_they_or_an_admin_release_it() {
     let Some(app) = spawn_app().await else { return };
     let tenant = app.tenant().await;
     let (_, attempt) = submitted_case(&app, &tenant, "v").await;
@@ -354,8 +354,22 @@ async fn a_case_one_reviewer_took_cannot_be_decided_by_another() {
     assert_eq!(queue["cases"][0]["assignee"], "one");
     assert_eq!(queue["cases"][0]["assignedToMe"], false);
     let release = format!("/console/api/cases/{attempt}/release");
+    assert_eq!(console_post(&app, &two, &release, json!({})).await.status, 200);
+    let still = console_get(&app, &two, "/console/api/queue").await.json();
+    assert_eq!(
+        still["cases"][0]["assignee"], "one",
+        "a reviewer releases only their own"
+    );
     assert_eq!(console_post(&app, &one, &release, json!({})).await.status, 200);
-    let reply = console_post(&app, &two, &decide, json!({ "decision": "approved" })).await;
+    let reply = console_post(&app, &two, &decide, json!({ "decision": "review" })).await;
+    assert_eq!(reply.json()["status"], "review");
+
+    // Sent to review, two took it again on deciding; an admin frees it for one.
+    console_post(&app, &two, &assign, json!({})).await;
+    let admin = add_reviewer(&app, "ada", Role::Admin, &[]).await;
+    let ada = first_login(&app, "ada", &admin).await;
+    assert_eq!(console_post(&app, &ada, &release, json!({})).await.status, 200);
+    let reply = console_post(&app, &one, &decide, json!({ "decision": "approved" })).await;
     assert_eq!(reply.json()["status"], "approved");
 }
 

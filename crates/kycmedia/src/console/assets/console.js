@@ -523,7 +523,27 @@
       el("p", { class: "facts" }, el("span", { text: (session.integration && session.integration.name) || "" }),
         el("span", {}, `Attempt ${attempt.seq ?? ""}, submitted `, timeNode(attempt.submittedAt)),
         el("span", { text: `Status: ${statusWords(attempt.status)}` }), who),
-      button, shortcutsHelp(data.decisions || []));
+      button, releaseButton(data), shortcutsHelp(data.decisions || []));
+  }
+
+  // "Release" for the case's holder, and for an admin whoever holds it, so
+  // that a case someone left can be taken again; the page then reloads.
+  function releaseButton(data) {
+    const mayRelease = data.assignee && (data.assignedToMe || root.dataset.role === "admin");
+    if (!mayRelease) return null;
+    const id = (data.attempt && data.attempt.id) || root.dataset.case;
+    const button = el("button", { type: "button", class: "btn small", id: "release", text: "Release" });
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await api("POST", `/console/api/cases/${encodeURIComponent(id)}/release`, {});
+        location.reload();
+      } catch (error) {
+        button.disabled = false;
+        say(errorWords(error), true);
+      }
+    });
+    return button;
   }
 
   // Every shortcut in words, in a <details> that opens over the page.
