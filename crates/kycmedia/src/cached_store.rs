@@ -253,7 +253,7 @@ mod tests {
             lists: lists.clone(),
         };
         let integration = crate::admin::create_integration(&store, "t").await.unwrap().integration;
-        let session = crate::testing::session_row(&integration.id);
+        let session = crate::store::fixtures::session_row(&integration.id);
         store.create_session(&session).await.unwrap();
         let key = ListKey::SessionLatest(session.id.clone());
         let cache = |body: &'static str| {
@@ -268,7 +268,7 @@ mod tests {
         };
 
         cache("[]");
-        let media = crate::testing::media_row(&session, &format!("{}/m", integration.id), 1);
+        let media = crate::store::fixtures::media_row(&session, &format!("{}/m", integration.id), 1);
         store
             .insert_media(&media, None, "{}", &AttemptId::random())
             .await

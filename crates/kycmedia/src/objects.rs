@@ -308,8 +308,8 @@ mod tests {
     }
 
     fn media(size: usize) -> Media {
-        let session = crate::testing::session_row(&IntegrationId::random());
-        let mut media = crate::testing::media_row(&session, "", size as i64);
+        let session = crate::store::fixtures::session_row(&IntegrationId::random());
+        let mut media = crate::store::fixtures::media_row(&session, "", size as i64);
         media.blob_key = format!("{}/{}", media.integration_id, media.id);
         media
     }

@@ -196,9 +196,9 @@ mod tests {
             .await
             .unwrap()
             .integration;
-        let session = crate::testing::session_row(&integration.id);
+        let session = crate::store::fixtures::session_row(&integration.id);
         store.create_session(&session).await.unwrap();
-        let media = crate::testing::media_row(&session, &format!("{}/m", integration.id), 3);
+        let media = crate::store::fixtures::media_row(&session, &format!("{}/m", integration.id), 3);
         store
             .insert_media(&media, None, "{}", &AttemptId::random())
             .await

@@ -108,9 +108,9 @@ mod tests {
             .await
             .unwrap()
             .integration;
-        let session = crate::testing::session_row(&integration.id);
+        let session = crate::store::fixtures::session_row(&integration.id);
         store.create_session(&session).await.unwrap();
-        let media = crate::testing::media_row(&session, blob_key, 1);
+        let media = crate::store::fixtures::media_row(&session, blob_key, 1);
         store
             .insert_media(&media, None, "{}", &AttemptId::random())
             .await

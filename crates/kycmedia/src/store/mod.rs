@@ -7,6 +7,8 @@ pub mod audit;
 pub mod copy;
 mod driver;
 mod engine;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod inspect;
 mod outbox;
 mod postgres;
