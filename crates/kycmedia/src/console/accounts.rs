@@ -134,29 +134,18 @@ pub async fn me(
     })))
 }
 
-/// The integrations a reviewer sees, `[{"id","name"}]`, by name; never their keys.
+/// The integrations a reviewer sees, `[{"id","name"}]`, by name; never
+/// their keys or secrets, which this does not even read.
 pub async fn visible_integrations(console: &Console, signed: &SignedIn) -> Result<Vec<Value>, Refusal> {
-    let store = console.core.store.as_ref();
-    let all = store.list_integrations().await?;
-    let given: Vec<IntegrationId> = if signed.role() == Role::Admin {
-        all.iter().map(|c| c.integration.id.clone()).collect()
-    } else {
-        let reviewers = store.reviews().reviewers().await?;
-        reviewers
-            .into_iter()
-            .find(|(r, _)| r.id == signed.reviewer.id)
-            .map(|(_, given)| given)
-            .unwrap_or_default()
-    };
-    let mut shown: Vec<(String, String)> = all
+    let visible = console
+        .core
+        .store
+        .reviews()
+        .visible_integrations(&signed.reviewer.id)
+        .await?;
+    Ok(visible
         .into_iter()
-        .filter(|c| given.contains(&c.integration.id))
-        .map(|c| (c.integration.name, c.integration.id.to_string()))
-        .collect();
-    shown.sort();
-    Ok(shown
-        .into_iter()
-        .map(|(name, id)| json!({ "id": id, "name": name }))
+        .map(|(id, name)| json!({ "id": id, "name": name }))
         .collect())
 }
 

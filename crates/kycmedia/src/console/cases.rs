@@ -254,7 +254,11 @@ pub async fn case(
     let holder = assignee(&console, &attempt.id).await?;
     let mine = holder.as_ref().is_some_and(|(id, _)| *id == signed.reviewer.id);
     let decidable = waiting(&attempt, &session) && (holder.is_none() || mine);
-    let name = store.integration(integration).await?.map(|c| c.integration.name);
+    let visible = store.reviews().visible_integrations(&signed.reviewer.id).await?;
+    let name = visible
+        .into_iter()
+        .find(|(id, _)| id == integration)
+        .map(|(_, name)| name);
     let action = "GET /console/api/cases/{attempt}";
     let touched = Touched::case(&session, &attempt.id);
     record(&console, Some(&signed.reviewer), &parts, action, touched, 200).await;

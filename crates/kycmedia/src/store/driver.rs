@@ -77,6 +77,7 @@ pub trait Driver:
     + Imply<(AttemptId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(SessionId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(IntegrationId,), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
+    + Imply<(IntegrationId, String), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + Imply<(i64, Vec<u8>, bool), Is: for<'r> FromRow<'r, <Self as Database>::Row>>
     + for<'a> Imply<&'a str, Is: for<'q> Encode<'q, Self> + Type<Self>>
     + Imply<String, Is: for<'q> Encode<'q, Self> + Type<Self>>

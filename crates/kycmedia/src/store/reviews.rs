@@ -85,6 +85,10 @@ pub trait Reviews: Send + Sync {
     /// Forgets sessions last used before `before` (ms), over every reviewer.
     async fn forget_console_sessions(&self, before: i64) -> Result<u64>;
 
+    /// The ids and names of the integrations the reviewer sees, by name:
+    /// what the console shows of them (never keys or secrets, which it
+    /// does not read).
+    async fn visible_integrations(&self, reviewer: &ReviewerId) -> Result<Vec<(IntegrationId, String)>>;
     /// Attempts waiting for a decision that the reviewer may see, oldest first.
     async fn waiting_cases(&self, reviewer: &ReviewerId, filter: &CaseFilter) -> Result<Vec<WaitingCase>>;
     /// One attempt and its session, when the reviewer may see it (waiting or not).
@@ -134,6 +138,13 @@ static CONSOLE_SESSION: LazyLock<String> = LazyLock::new(|| {
 const TOUCH_CONSOLE_SESSION: &str = "UPDATE console_sessions SET last_seen_at = $2 WHERE token_hash = $1";
 const END_CONSOLE_SESSION: &str = "DELETE FROM console_sessions WHERE token_hash = $1";
 const FORGET_CONSOLE_SESSIONS: &str = "DELETE FROM console_sessions WHERE last_seen_at < $1";
+
+static VISIBLE_INTEGRATIONS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT id, name FROM integrations WHERE {} ORDER BY name, id",
+        scope("integrations.id")
+    )
+});
 
 /// $1 reviewer, $2 integration, $3 status, $4 from, $5 before, $6 vendorData
 /// prefix, $7/$8 the cursor, $9 the limit. A missing filter is NULL.
@@ -326,6 +337,13 @@ impl<DB: Driver> Reviews for SqlStore<DB> {
             .execute(&self.pool)
             .await?;
         Ok(DB::rows_affected(&gone))
+    }
+
+    async fn visible_integrations(&self, reviewer: &ReviewerId) -> Result<Vec<(IntegrationId, String)>> {
+        Ok(sqlx::query_as(VISIBLE_INTEGRATIONS.as_str())
+            .bind(reviewer)
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     async fn waiting_cases(&self, reviewer: &ReviewerId, filter: &CaseFilter) -> Result<Vec<WaitingCase>> {
