@@ -278,6 +278,18 @@ async fn a_decision_in_the_console_is_the_decision_of_the_api_with_its_webhook_a
     let password = add_reviewer(&app, "rita", Role::Reviewer, &[&tenant]).await;
     let rita = first_login(&app, "rita", &password).await;
     let path = format!("/console/api/cases/{attempt}/decision");
+    for (bad, field) in [
+        (json!({ "decision": "expired" }), "decision"),
+        (
+            json!({ "decision": "approved", "comment": "x".repeat(2001) }),
+            "comment",
+        ),
+        (json!({ "verdict": "approved" }), "body"),
+    ] {
+        let refused = console_post(&app, &rita, &path, bad).await;
+        refused.assert_console_error(422, "invalid");
+        assert_eq!(refused.json()["field"], field);
+    }
     let bad = json!({ "decision": "declined", "reasonCode": 204 });
     console_post(&app, &rita, &path, bad)
         .await
