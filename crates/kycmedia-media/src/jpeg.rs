@@ -67,12 +67,15 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, MediaErro
     })
 }
 
+/// Added to both mean steps of [`blockiness`], in grey levels.
+const RATIO_GUARD: f32 = 0.25;
+
 /// How much stronger luma steps are across the 8×8 block grid than inside
 /// blocks: about 1 for a camera JPEG, 1.5–3 once heavy compression has
 /// flattened each block into its own tile. Measured on the stored full-size
 /// grid (shrinking would smear it), on every other row and every fourth
 /// column, which keeps it to a few milliseconds at 12 MP.
-fn blockiness(width: usize, height: usize, grey: &[u8]) -> f32 {
+pub(crate) fn blockiness(width: usize, height: usize, grey: &[u8]) -> f32 {
     let (mut across, mut inside) = ([0u64; 2], [0u64; 2]);
     let mut add = |boundary: bool, a: u8, b: u8| {
         let slot = if boundary { &mut across } else { &mut inside };
@@ -91,8 +94,11 @@ fn blockiness(width: usize, height: usize, grey: &[u8]) -> f32 {
         }
     }
     let mean = |[sum, n]: [u64; 2]| sum as f32 / n.max(1) as f32;
-    // +1 keeps flat, noiseless images (both means near 0) at a ratio of 1.
-    (mean(across) + 1.0) / (mean(inside) + 1.0)
+    // The guard keeps flat, noiseless images (both means near 0) at a ratio
+    // of 1; it is kept small because it is not scaled with the picture: a
+    // guard of a whole grey level made a dark copy of a blocky photo read as
+    // less blocky than the photo (both steps shrink, the guard does not).
+    (mean(across) + RATIO_GUARD) / (mean(inside) + RATIO_GUARD)
 }
 
 /// Where the main image ends, and how much entropy-coded data it holds.

@@ -5,54 +5,119 @@
 
 use image::GrayImage;
 
-use super::{CLIP_HIGH, CLIP_LOW, variance};
+use super::{CLIP_HIGH, CLIP_LOW};
 
-/// Second-difference energy (weakest direction), as a share of the luma
-/// variance, at which sharpness reaches 1 - 1/e (about 0.63) on the 640 px
-/// working plane.
-const SHARPNESS_SCALE: f32 = 0.004;
-/// Energy of a second difference's response to white noise of unit variance
-/// (2² + 1 + 1): noise adds this × σ², which a reviewer sees as grain, not
-/// focus.
-const DIFFERENCE_NOISE_GAIN: f32 = 6.0;
-/// Focus: the energy of second differences (what blur removes first) in
-/// the *weakest* of four directions (horizontal, vertical, both diagonals),
-/// less the share noise of `noise_sigma` explains, mapped through
-/// `1 - exp(-v / SHARPNESS_SCALE)`.
+/// Edge-width ratio (see [`sharpness`]) at which sharpness reaches
+/// 1 - 1/e (about 0.63) on the 640 px working plane.
+const SHARPNESS_SCALE: f32 = 0.12;
+/// Energy of a second difference's response to white noise of unit
+/// variance (2² + 1 + 1), and of a central first difference's (1 + 1).
+const SECOND_NOISE_GAIN: f32 = 6.0;
+const FIRST_NOISE_GAIN: f32 = 2.0;
+/// Noise variance every 8-bit plane carries whatever the estimate says:
+/// rounding to whole grey levels (1/12), counted twice because the plane
+/// is rounded once when decoded and once when shrunk. In a frame darkened
+/// to a fifth, this is most of what is left in the shadows, and it would
+/// otherwise read as fine detail.
+const QUANTISATION_VARIANCE: f32 = 2.0 / 12.0;
+/// Side of the tiles the ratio is gathered over, in working-plane pixels.
+const TILE: usize = 16;
+/// Share of tiles, most detailed first, that the ratio is read from: where
+/// the edges are. Chosen by rank, which a change of exposure or tone does
+/// not reorder much, never by an absolute level, which it would.
+const DETAILED_SHARE: f32 = 0.25;
+
+/// Focus: how narrow the edges are, independent of how bright or contrasty
+/// they are.
 ///
-/// The weakest direction, because motion blur smears one direction only and
-/// leaves edges across it crisp: a sum over directions (the Laplacian) sees
-/// half the detail left and calls it sharp. The noise correction, because
-/// grain adds energy in every direction and would otherwise pass for focus,
-/// the classic failure of variance-of-Laplacian.
+/// In each tile and each of four directions (horizontal, vertical, both
+/// diagonals) the energy of second differences over the energy of first
+/// differences: a blurred edge of width *w* has its slope spread over *w*
+/// pixels and its curvature over *w²*, so the ratio falls as 1/*w²*. Both
+/// differences scale alike when a tone curve brightens, darkens or
+/// stretches a neighbourhood, so the ratio does not move with exposure,
+/// contrast or gamma: a photo darkened to a fifth is no sharper than the
+/// original (the failure of measuring energy against the frame's global
+/// variance, where detail and variance sit in different places).
+///
+/// The weakest direction, because motion blur smears one direction only
+/// and leaves edges across it crisp. The noise's share (and rounding's) is
+/// taken out of both energies, because grain adds energy in every
+/// direction and would otherwise pass for focus, the classic failure of
+/// variance-of-Laplacian.
 pub(super) fn sharpness(plane: &GrayImage, noise_sigma: f32) -> f32 {
-    let weakest = directional_energy(plane).into_iter().fold(f32::MAX, f32::min);
+    let ratios = edge_ratios(plane, noise_sigma);
+    let weakest = ratios.into_iter().fold(f32::MAX, f32::min);
     if weakest == f32::MAX {
         return 0.0;
     }
-    // White noise of σ adds (2² + 1 + 1)·σ² to each direction's energy.
-    let explained = DIFFERENCE_NOISE_GAIN * noise_sigma * noise_sigma;
-    // The estimate also holds some fine texture, so a sliver is always kept.
-    let focus = (weakest - explained).max(weakest * 0.05);
-    // Relative to the frame's own contrast: brightening a photo multiplies
-    // every difference without adding any detail.
-    let spread = 1.0 + variance(plane.as_raw());
-    1.0 - (-focus / (SHARPNESS_SCALE * spread)).exp()
+    let p = plane.as_raw();
+    let blown = p.iter().filter(|&&v| v > CLIP_HIGH).count() as f32 / p.len().max(1) as f32;
+    // Detail blown out to white is detail lost: without this, clipping the
+    // softer half of a frame (a blown face) would leave only its crisper
+    // half to be measured, and over-exposure would read as focus.
+    (1.0 - (-weakest / SHARPNESS_SCALE).exp()) * (1.0 - blown)
 }
 
-/// Mean squared second difference along x, y, and the two diagonals; empty
-/// for a plane too small to have any.
-fn directional_energy(plane: &GrayImage) -> Vec<f32> {
+/// Per tile and direction: second-difference energy, first-difference
+/// energy and the number of pixels counted.
+#[derive(Clone, Copy, Default)]
+struct Tile {
+    second: [u32; 4],
+    first: [u32; 4],
+    n: u32,
+}
+
+/// The edge-width ratio in each of the four directions, read from the most
+/// detailed tiles; empty for a plane too small to have any.
+fn edge_ratios(plane: &GrayImage, noise_sigma: f32) -> Vec<f32> {
     let (w, h) = (plane.width() as usize, plane.height() as usize);
     if w < 3 || h < 3 {
         return Vec::new();
     }
+    let tiles = tile_energies(plane);
+    let variance = noise_sigma * noise_sigma + QUANTISATION_VARIANCE;
+    (0..4)
+        .map(|d| {
+            // Diagonal steps are √2 long: a smooth ramp's second difference
+            // grows by 2 and its central first difference by √2 · √2 = 2 in
+            // energy terms twice over, so the diagonal ratio is halved to
+            // read on the axes' scale.
+            let scale = if d < 2 { 1.0 } else { 0.5 };
+            let mut cleaned: Vec<(f32, f32)> = tiles
+                .iter()
+                .filter(|t| t.n > 0)
+                .map(|t| {
+                    let n = t.n as f32;
+                    let first = t.first[d] as f32 - FIRST_NOISE_GAIN * variance * n;
+                    let second = t.second[d] as f32 - SECOND_NOISE_GAIN * variance * n;
+                    (first.max(0.0), second.max(0.0))
+                })
+                .collect();
+            cleaned.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let keep = ((cleaned.len() as f32 * DETAILED_SHARE).ceil() as usize).max(1);
+            let (first, second) = cleaned
+                .iter()
+                .take(keep)
+                .fold((0.0f64, 0.0f64), |(f, s), &(a, b)| (f + f64::from(a), s + f64::from(b)));
+            if first <= 0.0 {
+                0.0
+            } else {
+                (second / first) as f32 * scale
+            }
+        })
+        .collect()
+}
+
+/// First and second differences summed per [`TILE`]×[`TILE`] tile.
+fn tile_energies(plane: &GrayImage) -> Vec<Tile> {
+    let (w, h) = (plane.width() as usize, plane.height() as usize);
     let p = plane.as_raw();
-    let clipped = |v: u8| !(CLIP_LOW..=CLIP_HIGH).contains(&v);
-    // Most frames have no clipped pixel at all: skip the per-pixel check.
-    let any_clipped = p.iter().any(|&v| clipped(v));
-    let (mut energy, mut n) = ([0u64; 4], 0u64);
+    let (tw, th) = (w.div_ceil(TILE), h.div_ceil(TILE));
+    let mut tiles = vec![Tile::default(); tw * th];
+    let lost = lost_detail(plane);
     for y in 1..h - 1 {
+        let row = &mut tiles[(y / TILE) * tw..(y / TILE + 1) * tw];
         for x in 1..w - 1 {
             let i = y * w + x;
             let pairs = [
@@ -61,24 +126,92 @@ fn directional_energy(plane: &GrayImage) -> Vec<f32> {
                 (i - w - 1, i + w + 1),
                 (i - w + 1, i + w - 1),
             ];
-            // The edge of a blown-out or crushed area is where detail was
-            // lost, not detail: it would make over-exposure look sharp.
-            if any_clipped && (clipped(p[i]) || pairs.iter().any(|&(a, b)| clipped(p[a]) || clipped(p[b]))) {
+            if lost.as_ref().is_some_and(|m| m[i]) {
                 continue;
             }
+            let t = &mut row[x / TILE];
             let c = 2 * i32::from(p[i]);
-            for (e, (a, b)) in energy.iter_mut().zip(pairs) {
-                let d = c - i32::from(p[a]) - i32::from(p[b]);
-                *e += (d * d) as u64;
+            for (d, (a, b)) in pairs.into_iter().enumerate() {
+                let (pa, pb) = (i32::from(p[a]), i32::from(p[b]));
+                let second = c - pa - pb;
+                let first = pb - pa;
+                t.second[d] += (second * second) as u32;
+                t.first[d] += (first * first) as u32;
             }
-            n += 1;
+            t.n += 1;
         }
     }
-    if n == 0 {
-        return vec![0.0; 4];
-    }
-    energy.iter().map(|&e| (e as f64 / n as f64) as f32).collect()
+    tiles
 }
+
+/// Pixels within [`CLIP_REACH`] of one blown to white, or crushed to black
+/// themselves, or `None` when nothing is clipped (most frames). The edge of
+/// a blown area is where detail was lost, not detail: the knee where a ramp
+/// runs into white is a sharp bend, and would make over-exposure look sharp.
+fn lost_detail(plane: &GrayImage) -> Option<Vec<bool>> {
+    let (w, h) = (plane.width() as usize, plane.height() as usize);
+    let p = plane.as_raw();
+    let clipped = |v: u8| !(CLIP_LOW..=CLIP_HIGH).contains(&v);
+    if !p.iter().any(|&v| clipped(v)) {
+        return None;
+    }
+    let blown = |v: u8| v > CLIP_HIGH;
+    let mut lost = dilate(p, w, h, CLIP_REACH, &blown);
+    // Crushed blacks are left out themselves, not their surroundings: a
+    // tone curve that darkens a frame crushes a wide toe of shadow whose
+    // edges are still the frame's own.
+    for (l, &v) in lost.iter_mut().zip(p) {
+        *l |= v < CLIP_LOW;
+    }
+    Some(lost)
+}
+
+/// `true` within `r` pixels (a square) of a pixel `clipped` holds for.
+fn dilate(p: &[u8], w: usize, h: usize, r: usize, clipped: &dyn Fn(u8) -> bool) -> Vec<bool> {
+    // A square dilation, as a horizontal then a vertical pass.
+    let mut across = vec![false; p.len()];
+    for y in 0..h {
+        let row = &p[y * w..(y + 1) * w];
+        let mut last = None;
+        for x in 0..w {
+            if clipped(row[x]) {
+                last = Some(x);
+            }
+            // Reached from the left here; from the right below.
+            across[y * w + x] = last.is_some_and(|l| x - l <= r);
+        }
+        let mut next = None;
+        for x in (0..w).rev() {
+            if clipped(row[x]) {
+                next = Some(x);
+            }
+            across[y * w + x] |= next.is_some_and(|n| n - x <= r);
+        }
+    }
+    let mut out = vec![false; p.len()];
+    for x in 0..w {
+        let mut last = None;
+        for y in 0..h {
+            if across[y * w + x] {
+                last = Some(y);
+            }
+            out[y * w + x] = last.is_some_and(|l| y - l <= r);
+        }
+        let mut next = None;
+        for y in (0..h).rev() {
+            if across[y * w + x] {
+                next = Some(y);
+            }
+            out[y * w + x] |= next.is_some_and(|n| n - y <= r);
+        }
+    }
+    out
+}
+
+/// How far (working-plane pixels) from a blown pixel detail is distrusted:
+/// the 3×3 the differences read, plus the knee's width (measured: past 5
+/// nothing more is gained).
+const CLIP_REACH: usize = 5;
 
 /// 3×3 median, borders copied. imageproc's `median_filter` serves any radius
 /// with a sliding histogram and took a fifth of a selfie's analysis; for the
@@ -171,14 +304,22 @@ pub(crate) fn noise_sigma(plane: &GrayImage) -> f32 {
     let at = |x: usize, y: usize| i32::from(p[y * w + x]);
     // |response| ≤ 16 · 255; a histogram gives the median in one pass.
     let mut histogram = vec![0u32; 16 * 255 + 1];
+    let mut counted = 0u32;
     for y in 1..h - 1 {
         for x in 1..w - 1 {
             let corners = at(x - 1, y - 1) + at(x + 1, y - 1) + at(x - 1, y + 1) + at(x + 1, y + 1);
             let sides = at(x, y - 1) + at(x - 1, y) + at(x + 1, y) + at(x, y + 1);
+            let centre = p[y * w + x];
+            // A blown or crushed pixel has no grain left to show: counting
+            // them would let over-exposure pass for a clean sensor.
+            if !(CLIP_LOW..=CLIP_HIGH).contains(&centre) {
+                continue;
+            }
             histogram[(corners - 2 * sides + 4 * at(x, y)).unsigned_abs() as usize] += 1;
+            counted += 1;
         }
     }
-    let half = ((w - 2) * (h - 2) / 2) as u32;
+    let half = counted / 2;
     let mut seen = 0;
     let median = histogram
         .iter()
@@ -210,7 +351,7 @@ mod tests {
             (sum / 9) as u8
         });
         assert!(measure(&crisp, None).sharpness > 0.9);
-        let (c, s) = (directional_energy(&crisp), directional_energy(&smeared));
+        let (c, s) = (edge_ratios(&crisp, 0.0), edge_ratios(&smeared, 0.0));
         assert!(s[0] < c[0] / 5.0, "across the smear: {s:?} vs {c:?}");
         assert!(s[1] > c[1] / 4.0, "along the smear edges survive: {s:?} vs {c:?}");
     }

@@ -47,12 +47,13 @@ pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
     // most grain, less the grain that survives it: grain must never pass
     // for detail, and on a soft photo it would outweigh the detail.
     let denoised = median3(plane);
+    let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
     Measures {
         sharpness: sharpness(&denoised, self::noise_sigma(&denoised)),
         exposure: exposure(plane),
         brightness: brightness(plane),
-        contrast: contrast(plane),
-        noise: noise_score(noise_sigma),
+        contrast: contrast(&small),
+        noise: noise_score(noise_sigma, spread(&small)),
         noise_sigma,
         blockiness: blockiness.map_or(1.0, block_score),
     }
@@ -96,13 +97,31 @@ pub(super) fn variance(p: &[u8]) -> f32 {
     (p.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n) as f32
 }
 
-/// 1 up to the floor every photo shows, 1/2 at [`NOISE_HALF`] above it.
-fn noise_score(sigma: f32) -> f32 {
-    let excess = (sigma - NOISE_FLOOR).max(0.0) / NOISE_HALF;
+/// 1 up to the floor every photo shows, 1/2 at [`NOISE_HALF`] above it,
+/// with σ read against the frame's own tonal range (`spread`): grain is
+/// seen against the picture, so darkening a grainy photo (which shrinks σ
+/// and the picture alike) must not make it look cleaner.
+fn noise_score(sigma: f32, spread: f32) -> f32 {
+    let relative = sigma * REFERENCE_SPREAD / spread.max(MIN_SPREAD);
+    let excess = (relative - NOISE_FLOOR).max(0.0) / NOISE_HALF;
     1.0 / (1.0 + excess * excess)
 }
 
-/// RMS contrast (standard deviation of luma) against a well-lit scene's.
+/// The tonal range (5th to 95th percentile of the small copy, in grey
+/// levels) the noise floor and half-point were set for: a well-lit capture.
+const REFERENCE_SPREAD: f32 = 150.0;
+/// A flat frame's spread is not divided by: its noise is judged as if it
+/// had this much range.
+const MIN_SPREAD: f32 = 40.0;
+
+/// The 5th to 95th percentile range of luma on the small copy.
+fn spread(small: &GrayImage) -> f32 {
+    f32::from(percentile(small, 95)) - f32::from(percentile(small, 5))
+}
+
+/// RMS contrast (standard deviation of luma) against a well-lit scene's,
+/// on the small copy, where grain has averaged out and cannot pass for
+/// contrast.
 pub(crate) fn contrast(plane: &GrayImage) -> f32 {
     (variance(plane.as_raw()).sqrt() / FULL_CONTRAST).min(1.0)
 }
@@ -112,12 +131,22 @@ fn block_score(ratio: f32) -> f32 {
     (-(ratio - BLOCK_FLOOR).max(0.0) * 2.5).exp()
 }
 
-/// Exposure: `(1 - d²) · (1 - clipped) · black point`. `d` is how far mean luma strays
-/// beyond ±32 of mid-grey, scaled so 0 is "within tolerance" and 1 is black
-/// or white; squaring forgives a bright document (mean 190 still scores
-/// 0.9) while a dark or washed-out frame drops fast. `clipped` is the share
-/// of pixels crushed to black or blown to white, penalised on its own
-/// because a face half blown out is lost even when the mean looks fine.
+/// Exposure: `(1 - d²) · (1 - clipped) · black point · white point ·
+/// highlights`. `d` is how far mean luma strays beyond ±32 of mid-grey,
+/// scaled so 0 is "within tolerance" and 1 is black or white; squaring
+/// forgives a bright document (mean 190 still scores 0.9) while a dark or
+/// washed-out frame drops fast. `clipped` is the share of pixels crushed to
+/// black or blown to white, penalised on its own because a face half blown
+/// out is lost even when the mean looks fine.
+///
+/// The mean alone cannot tell a low-key scene from an under-exposed one,
+/// nor a pale one from an over-exposed one; the ends of the histogram can.
+/// A well-exposed capture reaches near black somewhere (eyes, hair, print)
+/// and near white somewhere (skin highlights, paper), so lifted blacks and
+/// dimmed whites each cost up to half. And where more than a percent of the
+/// frame is blown to the very top, detail was lost there for good: that
+/// costs most of the score by 5 % (a frame brightened 2.5 times blows out
+/// everything above 40 % grey).
 pub(crate) fn exposure(plane: &GrayImage) -> f32 {
     let p = plane.as_raw();
     if p.is_empty() {
@@ -130,9 +159,21 @@ pub(crate) fn exposure(plane: &GrayImage) -> f32 {
     let n = p.len() as f32;
     let mean = p.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
     let clipped = p.iter().filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v)).count();
+    let blown = p.iter().filter(|&&v| v >= BLOWN).count() as f32 / n;
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
-    ((1.0 - d * d) * (1.0 - clipped as f32 / n) * black_point(&small)).clamp(0.0, 1.0)
+    let highlights = (-(blown - BLOWN_ALLOWED).max(0.0) / BLOWN_SCALE).exp();
+    let ends = black_point(&small) * white_point(&small);
+    ((1.0 - d * d) * (1.0 - clipped as f32 / n) * ends * highlights).clamp(0.0, 1.0)
 }
+
+/// Luma at which a pixel of the small copy is blown out for good: JPEG
+/// ringing keeps a clipped area a few levels under 255.
+const BLOWN: u8 = 250;
+/// Share of the frame that may be blown unpunished: specular highlights,
+/// a lamp, a sliver of window.
+const BLOWN_ALLOWED: f32 = 0.01;
+/// Blown share past the allowance at which the highlight factor is 1/e.
+const BLOWN_SCALE: f32 = 0.04;
 
 /// Mean luma in `[0, 1]`, read from the same small copy as exposure.
 pub(crate) fn brightness(plane: &GrayImage) -> f32 {
@@ -150,6 +191,17 @@ const EXPOSURE_SIDE: u32 = 160;
 /// Luma below which the darkest 1 % of a well-exposed capture falls: eyes,
 /// hair, print and shadows reach near black in any real scene.
 const BLACK_POINT: f32 = 30.0;
+
+/// Luma the brightest 1 % of a well-exposed capture reaches.
+const WHITE_POINT: f32 = 180.0;
+
+/// 1 while the brightest percent is near white, down to 1/2 as it dims: a
+/// frame whose whites are grey was under-exposed, even when a dark scene's
+/// mean looked plausible.
+fn white_point(plane: &GrayImage) -> f32 {
+    let brightest = f32::from(percentile(plane, 99));
+    1.0 - ((WHITE_POINT - brightest) / 130.0).clamp(0.0, 0.5)
+}
 
 /// 1 while the darkest percent is near black, down to 1/2 as it lifts: a
 /// frame whose blacks are grey was washed out (over-exposed, hazy, flared)
@@ -176,14 +228,16 @@ pub(super) mod tests {
     }
 
     #[test]
-    fn a_flat_grey_frame_has_no_focus_contrast_noise_or_blacks() {
+    fn a_flat_grey_frame_has_no_focus_contrast_noise_blacks_or_whites() {
         let grey = plane(64, 64, |_, _| 128);
         let m = measure(&grey, None);
         assert_eq!((m.sharpness, m.contrast, m.noise_sigma), (0.0, 0.0, 0.0));
         assert!(m.noise == 1.0 && m.blockiness == 1.0);
+        // The mean is fine; the blacks cost half, the whites (52 levels
+        // short of the white point) another 0.4.
         assert!(
-            (m.exposure - 0.5).abs() < 1e-6,
-            "mean is fine, blacks are missing: {m:?}"
+            (m.exposure - 0.5 * 0.6).abs() < 1e-6,
+            "mean is fine, blacks and whites are missing: {m:?}"
         );
     }
 
