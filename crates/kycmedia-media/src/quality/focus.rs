@@ -15,11 +15,15 @@ const SHARPNESS_SCALE: f32 = 0.12;
 const SECOND_NOISE_GAIN: f32 = 6.0;
 const FIRST_NOISE_GAIN: f32 = 2.0;
 /// Noise variance every 8-bit plane carries whatever the estimate says:
-/// rounding to whole grey levels (1/12), counted twice because the plane
-/// is rounded once when decoded and once when shrunk. In a frame darkened
-/// to a fifth, this is most of what is left in the shadows, and it would
-/// otherwise read as fine detail.
-const QUANTISATION_VARIANCE: f32 = 2.0 / 12.0;
+/// rounding to whole grey levels (1/12). In a frame darkened to a fifth,
+/// this is most of what is left in the shadows, and it would otherwise read
+/// as fine detail. (Counting it twice, for a plane rounded when decoded and
+/// again when shrunk, took too much from soft edges of low contrast, which
+/// then gained sharpness when brightened.)
+const QUANTISATION_VARIANCE: f32 = 1.0 / 12.0;
+/// How much more than white noise's share of the differences is taken
+/// out for the grain a 3×3 median leaves.
+const NOISE_MARGIN: f32 = 2.0;
 /// Side of the tiles the ratio is gathered over, in working-plane pixels.
 const TILE: usize = 16;
 /// Share of tiles, most detailed first, that the ratio is read from: where
@@ -76,7 +80,10 @@ fn edge_ratios(plane: &GrayImage, noise_sigma: f32) -> Vec<f32> {
         return Vec::new();
     }
     let tiles = tile_energies(plane);
-    let variance = noise_sigma * noise_sigma + QUANTISATION_VARIANCE;
+    // The median leaves grain that is no longer white (neighbours agree
+    // more), which the differences answer more strongly than white noise
+    // of the same σ: the allowance is taken with a margin.
+    let variance = NOISE_MARGIN * noise_sigma * noise_sigma + QUANTISATION_VARIANCE;
     (0..4)
         .map(|d| {
             // Diagonal steps are √2 long: a smooth ramp's second difference
@@ -91,7 +98,13 @@ fn edge_ratios(plane: &GrayImage, noise_sigma: f32) -> Vec<f32> {
                     let n = t.n as f32;
                     let first = t.first[d] as f32 - FIRST_NOISE_GAIN * variance * n;
                     let second = t.second[d] as f32 - SECOND_NOISE_GAIN * variance * n;
-                    (first.max(0.0), second.max(0.0))
+                    // A tile whose slopes do not clear the noise's own has no
+                    // edge to measure: its ratio would be the grain's.
+                    if first < FIRST_NOISE_GAIN * variance * n {
+                        (0.0, 0.0)
+                    } else {
+                        (first, second.max(0.0))
+                    }
                 })
                 .collect();
             cleaned.sort_by(|a, b| b.0.total_cmp(&a.0));

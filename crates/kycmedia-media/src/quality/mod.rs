@@ -14,6 +14,10 @@ mod focus;
 
 use focus::{median3, noise_sigma, sharpness};
 
+/// Property tests: no degradation improves a measure that does not measure it.
+#[cfg(test)]
+mod invariance;
+
 /// Clips shorter than this (ms) score lower: too short to show liveness.
 const FULL_DURATION_MS: f32 = 2_000.0;
 /// Resolution factor when the container states no size (PDF, some videos):
@@ -49,7 +53,10 @@ pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
     let denoised = median3(plane);
     let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
     Measures {
-        sharpness: sharpness(&denoised, self::noise_sigma(&denoised)),
+        // What grain the median left: at least the share a 3×3 median of
+        // white noise keeps (σ × 0.45), whatever the estimate on the
+        // smoothed plane says.
+        sharpness: sharpness(&denoised, self::noise_sigma(&denoised).max(0.45 * noise_sigma)),
         exposure: exposure(plane),
         brightness: brightness(plane),
         contrast: contrast(&small),
