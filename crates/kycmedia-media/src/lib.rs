@@ -167,8 +167,7 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
             let wants_detail = matches!(family, accuracy::Family::Barcode(_));
             match decode::frame(mimetype, bytes, limits, wants_detail)? {
                 Some(frame) => {
-                    let measures = quality::measure(&frame.plane, frame.blockiness);
-                    evidence.pixels = Some(measures);
+                    let mut measures = quality::measure(&frame.plane, frame.blockiness);
                     evidence.orientation = Some(frame.orientation);
                     let accuracy = guard::guard("detectors", || {
                         Ok(accuracy::image(
@@ -178,6 +177,14 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                             &mut evidence,
                         ))
                     })?;
+                    // A selfie is judged by how its face is exposed.
+                    if matches!(family, accuracy::Family::Face)
+                        && let Some(face) = evidence.faces.first()
+                        && let Some(exposure) = quality::subject_exposure(&frame.plane, face)
+                    {
+                        measures.exposure = exposure;
+                    }
+                    evidence.pixels = Some(measures);
                     (accuracy, quality::combine(&measures, evidence.resolution))
                 }
                 None => (

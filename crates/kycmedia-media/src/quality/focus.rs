@@ -49,13 +49,17 @@ const DETAILED_SHARE: f32 = 0.25;
 /// taken out of both energies, because grain adds energy in every
 /// direction and would otherwise pass for focus, the classic failure of
 /// variance-of-Laplacian.
-pub(super) fn sharpness(plane: &GrayImage, noise_sigma: f32) -> f32 {
-    let ratios = edge_ratios(plane, noise_sigma);
+///
+/// `denoised` is the frame median-filtered, with `noise_sigma` the grain
+/// left in it; `tones` is the frame as captured, which says where it is
+/// clipped.
+pub(super) fn sharpness(denoised: &GrayImage, noise_sigma: f32, tones: &GrayImage) -> f32 {
+    let ratios = edge_ratios(denoised, noise_sigma, tones);
     let weakest = ratios.into_iter().fold(f32::MAX, f32::min);
     if weakest == f32::MAX {
         return 0.0;
     }
-    let p = plane.as_raw();
+    let p = tones.as_raw();
     let blown = p.iter().filter(|&&v| v > CLIP_HIGH).count() as f32 / p.len().max(1) as f32;
     // Detail blown out to white is detail lost: without this, clipping the
     // softer half of a frame (a blown face) would leave only its crisper
@@ -74,12 +78,12 @@ struct Tile {
 
 /// The edge-width ratio in each of the four directions, read from the most
 /// detailed tiles; empty for a plane too small to have any.
-fn edge_ratios(plane: &GrayImage, noise_sigma: f32) -> Vec<f32> {
+fn edge_ratios(plane: &GrayImage, noise_sigma: f32, tones: &GrayImage) -> Vec<f32> {
     let (w, h) = (plane.width() as usize, plane.height() as usize);
     if w < 3 || h < 3 {
         return Vec::new();
     }
-    let tiles = tile_energies(plane);
+    let tiles = tile_energies(plane, tones);
     // The median leaves grain that is no longer white (neighbours agree
     // more), which the differences answer more strongly than white noise
     // of the same σ: the allowance is taken with a margin.
@@ -123,12 +127,12 @@ fn edge_ratios(plane: &GrayImage, noise_sigma: f32) -> Vec<f32> {
 }
 
 /// First and second differences summed per [`TILE`]×[`TILE`] tile.
-fn tile_energies(plane: &GrayImage) -> Vec<Tile> {
+fn tile_energies(plane: &GrayImage, tones: &GrayImage) -> Vec<Tile> {
     let (w, h) = (plane.width() as usize, plane.height() as usize);
     let p = plane.as_raw();
     let (tw, th) = (w.div_ceil(TILE), h.div_ceil(TILE));
     let mut tiles = vec![Tile::default(); tw * th];
-    let lost = lost_detail(plane);
+    let lost = lost_detail(tones);
     for y in 1..h - 1 {
         let row = &mut tiles[(y / TILE) * tw..(y / TILE + 1) * tw];
         for x in 1..w - 1 {
@@ -364,7 +368,7 @@ mod tests {
             (sum / 9) as u8
         });
         assert!(measure(&crisp, None).sharpness > 0.9);
-        let (c, s) = (edge_ratios(&crisp, 0.0), edge_ratios(&smeared, 0.0));
+        let (c, s) = (edge_ratios(&crisp, 0.0, &crisp), edge_ratios(&smeared, 0.0, &smeared));
         assert!(s[0] < c[0] / 5.0, "across the smear: {s:?} vs {c:?}");
         assert!(s[1] > c[1] / 4.0, "along the smear edges survive: {s:?} vs {c:?}");
     }

@@ -51,12 +51,12 @@ pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
     // most grain, less the grain that survives it: grain must never pass
     // for detail, and on a soft photo it would outweigh the detail.
     let denoised = median3(plane);
+    // What grain the median left: at least the share a 3×3 median of white
+    // noise keeps (σ × 0.45), whatever the estimate on the smoothed plane.
+    let grain = self::noise_sigma(&denoised).max(0.45 * noise_sigma);
     let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
     Measures {
-        // What grain the median left: at least the share a 3×3 median of
-        // white noise keeps (σ × 0.45), whatever the estimate on the
-        // smoothed plane says.
-        sharpness: sharpness(&denoised, self::noise_sigma(&denoised).max(0.45 * noise_sigma)),
+        sharpness: sharpness(&denoised, grain, plane),
         exposure: exposure(plane),
         brightness: brightness(plane),
         contrast: contrast(&small),
@@ -155,13 +155,19 @@ fn block_score(ratio: f32) -> f32 {
 /// costs most of the score by 5 % (a frame brightened 2.5 times blows out
 /// everything above 40 % grey).
 pub(crate) fn exposure(plane: &GrayImage) -> f32 {
-    let p = plane.as_raw();
-    if p.is_empty() {
-        return 0.0;
-    }
     // On a quarter-size copy: grain must neither pass for deep blacks nor
     // pull a blown-out sky off the clipping point.
     let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
+    exposure_at(plane, EXPOSURE_SIDE) * black_point(&small)
+}
+
+/// [`exposure`] but for the black point, read on a copy of `plane` no
+/// longer than `side`.
+fn exposure_at(plane: &GrayImage, side: u32) -> f32 {
+    if plane.as_raw().is_empty() {
+        return 0.0;
+    }
+    let small = crate::decode::reduced(plane, side);
     let p = small.as_raw();
     let n = p.len() as f32;
     let mean = p.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
@@ -169,7 +175,7 @@ pub(crate) fn exposure(plane: &GrayImage) -> f32 {
     let blown = p.iter().filter(|&&v| v >= BLOWN).count() as f32 / n;
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
     let highlights = (-(blown - BLOWN_ALLOWED).max(0.0) / BLOWN_SCALE).exp();
-    let ends = black_point(&small) * white_point(&small);
+    let ends = white_point(&small);
     ((1.0 - d * d) * (1.0 - clipped as f32 / n) * ends * highlights).clamp(0.0, 1.0)
 }
 
@@ -180,7 +186,41 @@ const BLOWN: u8 = 250;
 /// a lamp, a sliver of window.
 const BLOWN_ALLOWED: f32 = 0.01;
 /// Blown share past the allowance at which the highlight factor is 1/e.
+/// (Strict, because a white shirt blown out under a well-lit face, a fifth
+/// of a selfie, does not reach it: face contexts read exposure on the face,
+/// see [`subject_exposure`].)
 const BLOWN_SCALE: f32 = 0.04;
+
+/// Exposure of the subject: inside the largest face's box (the detector's
+/// box holds the face from brows to chin; any wider and a selfie's box
+/// takes in the shirt and the room), when it is large enough to read.
+///
+/// A selfie is exposed well when the face is: a white shirt or a window
+/// blown out behind a well-lit face is no reason to prefer a darker copy,
+/// and a face blown out in an otherwise plausible frame is lost. `None`
+/// when the box is too small to judge (the whole frame's exposure stands).
+pub(crate) fn subject_exposure(plane: &GrayImage, face: &crate::evidence::Face) -> Option<f32> {
+    let (w, h) = (plane.width() as f32, plane.height() as f32);
+    let (cx, cy) = ((face.x + face.width / 2.0) * w, (face.y + face.height / 2.0) * h);
+    let (half_w, half_h) = (face.width * w / 2.0, face.height * h / 2.0);
+    let x0 = (cx - half_w).max(0.0) as u32;
+    let y0 = (cy - half_h).max(0.0) as u32;
+    let x1 = ((cx + half_w).min(w) as u32).max(x0);
+    let y1 = ((cy + half_h).min(h) as u32).max(y0);
+    if x1 - x0 < SUBJECT_MIN || y1 - y0 < SUBJECT_MIN {
+        return None;
+    }
+    let crop = image::imageops::crop_imm(plane, x0, y0, x1 - x0, y1 - y0).to_image();
+    // Shrunk by four like the frame's copy, so grain averages out as much.
+    let side = ((x1 - x0).max(y1 - y0) / 4).max(SUBJECT_MIN / 2);
+    // Blacks are the frame's: a face has no black of its own once shrunk
+    // (eyes and nostrils average out), while a haze lifts the whole frame's.
+    let frame = crate::decode::reduced(plane, EXPOSURE_SIDE);
+    Some(exposure_at(&crop, side) * black_point(&frame))
+}
+
+/// Smallest subject box (working-plane pixels a side) exposure is read on.
+const SUBJECT_MIN: u32 = 24;
 
 /// Mean luma in `[0, 1]`, read from the same small copy as exposure.
 pub(crate) fn brightness(plane: &GrayImage) -> f32 {
