@@ -41,5 +41,31 @@ fn analyse_photos(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, analyse_photos);
+/// The formats without a pure-Rust decoder, from the committed fixtures of
+/// `tests/formats.rs`: an H.264 selfie clip judged from three keyframes, and
+/// a phone's HEIC (feature `heif`) beside the same photo as JPEG.
+fn analyse_formats(c: &mut Criterion) {
+    let limits = Limits::default();
+    let fixture = |name: &str| {
+        let path = format!("{}/tests/fixtures/formats/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let mut group = c.benchmark_group("formats");
+    let mut files = vec![("selfid_video", "face.mp4"), ("face", "photo.jpg")];
+    if cfg!(feature = "heif") {
+        files.push(("face", "photo.heic"));
+    }
+    for (context, name) in files {
+        let ctx = Context::parse(MediaKind::Image, context)
+            .or_else(|| Context::parse(MediaKind::Video, context))
+            .expect("a known context");
+        let bytes = fixture(name);
+        group.bench_function(format!("{context}/{name}"), |b| {
+            b.iter(|| analyse(ctx, black_box(&bytes), &limits))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, analyse_formats, analyse_photos);
 criterion_main!(benches);

@@ -36,13 +36,16 @@ pub(crate) struct Frame {
     /// Upright, longest side at most [`DETAIL_SIDE`]; only when asked for.
     pub detail: Option<GrayImage>,
     pub blockiness: Option<f32>,
-    /// The EXIF orientation that was applied (1 = as stored).
-    pub orientation: u8,
+    /// The EXIF orientation that was applied (1 = as stored); `None` when
+    /// the decoder turned the picture itself (HEIF's `irot`/`imir`, which
+    /// libheif applies).
+    pub orientation: Option<u8>,
 }
 
 /// Decodes a JPEG, PNG or WebP into a [`Frame`], applying EXIF orientation
-/// so that detectors see faces upright. Returns `None` for types without a
-/// pure-Rust decoder (HEIC, HEIF, PDF).
+/// so that detectors see faces upright; a HEIC or HEIF too with the `heif`
+/// feature (through libheif). Returns `None` for types without a decoder
+/// here (PDF, and HEIC/HEIF without the feature).
 ///
 /// # Errors
 /// [`MediaError::TooLarge`] when decoding would pass `limits`,
@@ -52,13 +55,22 @@ pub(crate) fn frame(mimetype: &str, bytes: &[u8], limits: &Limits, detail: bool)
         "image/jpeg" => guard("jpeg", || jpeg::decode(bytes, limits))?,
         "image/png" => guard("png", || image_decode(ImageFormat::Png, bytes, limits))?,
         "image/webp" => guard("webp", || image_decode(ImageFormat::WebP, bytes, limits))?,
+        #[cfg(feature = "heif")]
+        "image/heic" | "image/heif" => {
+            let decoded = guard("heif", || crate::heif::decode(bytes, limits))?;
+            let turned_by_libheif = Frame {
+                orientation: None,
+                ..planes(decoded, detail)?
+            };
+            return Ok(Some(turned_by_libheif));
+        }
         _ => return Ok(None),
     };
     planes(decoded, detail).map(Some)
 }
 
 /// Shrinks and turns a full-size decode upright.
-fn planes(decoded: Decoded, detail: bool) -> Result<Frame, MediaError> {
+pub(crate) fn planes(decoded: Decoded, detail: bool) -> Result<Frame, MediaError> {
     let Decoded {
         width,
         height,
@@ -75,7 +87,7 @@ fn planes(decoded: Decoded, detail: bool) -> Result<Frame, MediaError> {
         plane: enlarged(upright(WORKING_SIDE), WORKING_SIDE as u32),
         detail: detail.then(|| upright(DETAIL_SIDE)),
         blockiness,
-        orientation: orientation.to_exif(),
+        orientation: Some(orientation.to_exif()),
     })
 }
 
@@ -280,14 +292,17 @@ mod tests {
         let detail = frame.detail.expect("asked for");
         assert_eq!(detail.dimensions(), (2, 4));
         assert_eq!(detail.get_pixel(1, 0).0, [255]);
-        assert_eq!(frame.orientation, 6);
+        assert_eq!(frame.orientation, Some(6));
         // The working plane is enlarged to the working size, upright too.
         assert_eq!(frame.plane.dimensions(), (320, 640));
         assert!(frame.plane.get_pixel(300, 10).0[0] > frame.plane.get_pixel(20, 10).0[0]);
     }
 
     #[test]
-    fn an_unknown_type_has_no_frame() {
-        assert!(matches!(frame("image/heic", b"", &Limits::default(), false), Ok(None)));
+    fn a_type_without_a_decoder_has_no_frame() {
+        assert!(matches!(
+            frame("application/pdf", b"", &Limits::default(), false),
+            Ok(None)
+        ));
     }
 }

@@ -23,13 +23,15 @@ pub struct Evidence {
     /// nothing the detectors judge is.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub issues: Vec<Issue>,
-    /// Pixel measures; absent when the type has no decoder here (HEIC, PDF)
-    /// or for videos.
+    /// Pixel measures; absent when the type has no decoder here (PDF, HEIC
+    /// without the `heif` feature, videos in codecs other than H.264); for
+    /// a video, those of its best keyframe.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pixels: Option<Measures>,
     /// Resolution factor in `[0, 1]` against what the context needs.
     pub resolution: f32,
-    /// EXIF orientation applied before analysis (1 = as stored).
+    /// EXIF orientation applied before analysis (1 = as stored); absent
+    /// for a HEIF (libheif applies its own transforms) and for videos.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orientation: Option<u8>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -193,6 +195,12 @@ pub struct Video {
     pub height: Option<u32>,
     /// Average bitrate over the whole file, kbit/s.
     pub bitrate_kbps: u64,
+    /// The video track's codec (`h264`, `hevc`, `vp9`, `vp8`, `av1`, …,
+    /// `unknown`).
+    pub codec: &'static str,
+    /// Keyframes decoded and judged (H.264 only); 0 means the clip was
+    /// judged on these container facts alone.
+    pub frames_decoded: u32,
 }
 
 #[cfg(test)]

@@ -20,8 +20,13 @@ mod document;
 pub mod evidence;
 /// Face detection.
 mod faces;
+/// Video keyframes: MP4/MOV demuxing and H.264 decoding to luma planes.
+mod frames;
 /// Last-resort panic containment around third-party parsers.
 mod guard;
+/// HEIC/HEIF decoding through libheif.
+#[cfg(feature = "heif")]
+mod heif;
 /// JPEG decoding to luma, truncation and block-artefact detection.
 mod jpeg;
 /// Dimensions and duration from headers.
@@ -36,6 +41,8 @@ mod structure;
 mod text;
 /// Small upright JPEGs for a reviewer's list.
 pub mod thumbnail;
+/// Videos judged from their keyframes, or from container facts.
+mod video;
 
 pub use accuracy::MATCH;
 
@@ -156,19 +163,17 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                 width: probe.width,
                 height: probe.height,
                 bitrate_kbps: (bytes.len() as u64 * 8).checked_div(duration_ms).unwrap_or(0),
+                codec: "unknown",
+                frames_decoded: 0,
             });
-            let accuracy = accuracy::video(video, &mut evidence);
-            (
-                accuracy,
-                evidence.resolution * quality::duration_factor(probe.duration_ms),
-            )
+            video::judge(video, mimetype, bytes, probe.duration_ms, limits, &mut evidence)?
         }
         Context::Image(_) => {
             let wants_detail = matches!(family, accuracy::Family::Barcode(_));
             match decode::frame(mimetype, bytes, limits, wants_detail)? {
                 Some(frame) => {
                     let mut measures = quality::measure(&frame.plane, frame.blockiness);
-                    evidence.orientation = Some(frame.orientation);
+                    evidence.orientation = frame.orientation;
                     let accuracy = guard::guard("detectors", || {
                         Ok(accuracy::image(
                             family,

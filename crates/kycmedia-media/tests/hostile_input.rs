@@ -87,10 +87,23 @@ fn a_heic_probes_to_its_stated_size() {
     assert_eq!(p.ok().and_then(|p| p.width.zip(p.height)), Some((4032, 3024)));
 }
 
+#[cfg(not(feature = "heif"))]
 #[test]
 fn a_heic_is_an_unverified_match_scored_on_resolution_alone() {
     let a = analyse(context("face"), &heic(4032, 3024), &Limits::default());
     assert!(a.is_ok_and(|a| a.quality == 0.5 && a.matches && a.evidence.pixels.is_none()));
+}
+
+/// With libheif, the same file's 64 bytes of "image data" are decoded, and
+/// are no HEVC picture.
+#[cfg(feature = "heif")]
+#[test]
+fn a_heic_whose_image_data_does_not_decode_is_corrupt() {
+    let a = analyse(context("face"), &heic(4032, 3024), &Limits::default());
+    assert!(
+        matches!(a, Err(MediaError::Corrupt(ref why)) if why.starts_with("heif: ")),
+        "{a:?}"
+    );
 }
 
 #[test]

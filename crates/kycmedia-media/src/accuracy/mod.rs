@@ -141,6 +141,22 @@ pub(crate) fn video(context: VideoContext, evidence: &mut Evidence) -> f32 {
     accuracy
 }
 
+/// The image rule that judges a video's keyframes: a face for the selfie
+/// and face videos, a card for the document videos (the barcode ones too: a
+/// PDF417 is not read from a keyframe, so the card's back is what is asked),
+/// both for the document-and-face video. Exhaustive on purpose, as [`Family::of`].
+pub(crate) fn frame_family(context: VideoContext) -> Family {
+    use VideoContext as V;
+    match context {
+        V::SelfidVideo | V::FacePreVideo => Family::Face,
+        V::DocumentFrontPreVideo => Family::Document { front: true },
+        V::DocumentBackPreVideo | V::DocumetBackBarcodePreVideo | V::DocumentBackBarcodePreVideo => {
+            Family::Document { front: false }
+        }
+        V::DocumentAndFacePreVideo => Family::DocumentAndFace,
+    }
+}
+
 /// Accuracy of an image context whose pixels were decoded.
 pub(crate) fn image(family: Family, plane: &GrayImage, detail: Option<&GrayImage>, evidence: &mut Evidence) -> f32 {
     match family {
