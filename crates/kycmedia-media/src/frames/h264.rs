@@ -103,14 +103,8 @@ impl Config {
         orientation: Orientation,
         limits: &Limits,
     ) -> Result<Decoded, MediaError> {
-        let pixels = u64::from(self.stream.width) * u64::from(self.stream.height);
-        // The decoder keeps the declared reference frames and the one being
-        // decoded, each 1.5 bytes a pixel (4:2:0).
-        let held = pixels.saturating_mul(u64::from(self.stream.reference_frames) + 2) * 3 / 2;
-        if pixels > limits.max_pixels || held > limits.max_alloc {
-            return Err(MediaError::TooLarge);
-        }
-        let stream = self.annex_b(sample)?;
+        let pixels = fits(self.stream, limits)?;
+        let stream = self.annex_b(sample, limits)?;
         let mut decoder = Decoder::new().map_err(corrupt)?;
         let yuv = decoder
             .decode(&stream)
@@ -141,8 +135,10 @@ impl Config {
         })
     }
 
-    /// The parameter sets and the sample's NAL units behind start codes.
-    fn annex_b(&self, sample: &[u8]) -> Result<Vec<u8>, MediaError> {
+    /// The parameter sets and the sample's NAL units behind start codes. A
+    /// sequence parameter set inside the sample (which the decoder would
+    /// follow) must fit `limits` as the configuration's does.
+    fn annex_b(&self, sample: &[u8], limits: &Limits) -> Result<Vec<u8>, MediaError> {
         let mut out = Vec::with_capacity(sample.len() + 64);
         for set in self.sps.iter().chain(&self.pps) {
             out.extend_from_slice(&START_CODE);
@@ -159,12 +155,30 @@ impl Config {
             let nal = sample
                 .get(at..at.saturating_add(len))
                 .ok_or_else(|| corrupt("a NAL unit runs past its sample"))?;
+            if nal.first().is_some_and(|header| header & 0x1F == 7) {
+                let sps = parse_sps(nal).ok_or_else(|| corrupt("a sequence parameter set is unreadable"))?;
+                if fits(sps, limits)? > fits(self.stream, limits)? {
+                    return Err(corrupt("a keyframe's parameter set is larger than the track's"));
+                }
+            }
             out.extend_from_slice(&START_CODE);
             out.extend_from_slice(nal);
             at += len;
         }
         Ok(out)
     }
+}
+
+/// The pixels of a frame of `sps`, when they and the reference frames it
+/// declares (each 1.5 bytes a pixel in 4:2:0, plus the frame being decoded)
+/// fit `limits`.
+fn fits(sps: Sps, limits: &Limits) -> Result<u64, MediaError> {
+    let pixels = u64::from(sps.width) * u64::from(sps.height);
+    let held = pixels.saturating_mul(u64::from(sps.reference_frames) + 2) * 3 / 2;
+    if pixels > limits.max_pixels || held > limits.max_alloc {
+        return Err(MediaError::TooLarge);
+    }
+    Ok(pixels)
 }
 
 /// Reads the fields of a sequence parameter set NAL unit (H.264 §7.3.2.1.1)
@@ -316,8 +330,63 @@ mod tests {
             length_size: 4,
             stream: parse_sps(&HIGH_360X480).expect("parses"),
         };
-        assert!(config.annex_b(&[0, 0, 0, 2, 0x65, 0x88]).is_ok());
-        assert!(config.annex_b(&[0, 0, 0, 9, 0x65]).is_err());
-        assert!(config.annex_b(&[0, 0]).is_err());
+        let limits = Limits::default();
+        assert!(config.annex_b(&[0, 0, 0, 2, 0x65, 0x88], &limits).is_ok());
+        assert!(config.annex_b(&[0, 0, 0, 9, 0x65], &limits).is_err());
+        assert!(config.annex_b(&[0, 0], &limits).is_err());
+    }
+
+    /// A Baseline SPS NAL unit of `width` × `height` macroblocks, one
+    /// reference frame: fixed-width fields, then Exp-Golomb codes.
+    fn baseline_sps(width: u32, height: u32) -> Vec<u8> {
+        let mut bits = String::from("01100111"); // NAL header, type 7
+        bits += "01000010"; // profile_idc 66
+        bits += "0000000000011110"; // constraint flags, level 3.0
+        let ue = |v: u32| {
+            let code = v + 1;
+            let len = 32 - code.leading_zeros();
+            format!("{}{code:b}", "0".repeat(len as usize - 1))
+        };
+        // id, log2_max_frame_num_minus4, poc type 2, one reference frame, no gaps.
+        bits += &[
+            ue(0),
+            ue(0),
+            ue(2),
+            ue(1),
+            "0".into(),
+            ue(width - 1),
+            ue(height - 1),
+            "1".into(),
+        ]
+        .concat();
+        bits += "1";
+        while bits.len() % 8 != 0 {
+            bits.push('0');
+        }
+        (0..bits.len() / 8)
+            .map(|i| u8::from_str_radix(&bits[i * 8..i * 8 + 8], 2).unwrap_or(0))
+            .collect()
+    }
+
+    #[test]
+    fn a_parameter_set_inside_a_keyframe_may_not_grow_the_frame() {
+        let small = baseline_sps(23, 30);
+        let parsed = parse_sps(&small).expect("parses");
+        assert_eq!((parsed.profile, parsed.width, parsed.height), (66, 368, 480));
+        let config = Config {
+            sps: vec![],
+            pps: vec![],
+            length_size: 4,
+            stream: parsed,
+        };
+        let in_sample = |nal: Vec<u8>| {
+            let mut sample = (nal.len() as u32).to_be_bytes().to_vec();
+            sample.extend_from_slice(&nal);
+            config.annex_b(&sample, &Limits::default())
+        };
+        assert!(in_sample(small.clone()).is_ok());
+        assert!(matches!(in_sample(baseline_sps(120, 68)), Err(MediaError::Corrupt(_))));
+        assert!(matches!(in_sample(baseline_sps(2000, 2000)), Err(MediaError::TooLarge)));
+        assert!(in_sample(small[..3].to_vec()).is_err(), "an unreadable set");
     }
 }
