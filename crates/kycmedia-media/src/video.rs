@@ -58,14 +58,24 @@ pub(crate) fn judge(
         .collect();
     measured.sort_by(|a, b| b.0.total_cmp(&a.0)); // stable: ties keep clip order
     let mut best: Option<(f32, f32, f32, Evidence)> = None;
-    for (quality, measures, plane) in measured {
+    for (_, mut measures, plane) in measured {
         let mut seen = Evidence {
             family: evidence.family,
             resolution: evidence.resolution,
-            pixels: Some(measures),
             ..Evidence::default()
         };
         let accuracy = guard("detectors", || Ok(accuracy::image(family, plane, None, &mut seen)))?;
+        // As for a selfie photo: a face is judged by how it is exposed.
+        if family == accuracy::Family::Face
+            && let Some(exposure) = seen
+                .faces
+                .first()
+                .and_then(|face| quality::subject_exposure(plane, face))
+        {
+            measures.exposure = exposure;
+        }
+        seen.pixels = Some(measures);
+        let quality = quality::combine(&measures, evidence.resolution);
         let ranked = score(accuracy, quality);
         if best.as_ref().is_none_or(|b| ranked > b.2) {
             best = Some((accuracy, quality, ranked, seen));
