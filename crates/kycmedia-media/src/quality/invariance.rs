@@ -176,8 +176,11 @@ fn no_better(
     Ok(())
 }
 
+/// A degradation's name and what it does to a plane.
+type Degradation = (&'static str, Box<dyn Fn(&GrayImage) -> GrayImage>);
+
 /// Each tone change, with its name, at strength `t` in `[0, 1]`.
-fn tone_changes(t: f32) -> [(&'static str, Box<dyn Fn(&GrayImage) -> GrayImage>); 4] {
+fn tone_changes(t: f32) -> [Degradation; 4] {
     [
         ("darkening", Box::new(move |p| exposed(p, 0.2 + 0.5 * t))),
         ("brightening", Box::new(move |p| exposed(p, 1.5 + t))),
@@ -193,11 +196,11 @@ fn tone_changes(t: f32) -> [(&'static str, Box<dyn Fn(&GrayImage) -> GrayImage>)
 }
 
 /// Each detail degradation, with its name, at strength `t`.
-fn detail_losses(t: f32) -> [(&'static str, Box<dyn Fn(&GrayImage) -> GrayImage>); 3] {
+fn detail_losses(t: f32) -> [Degradation; 3] {
     [
         ("blur", Box::new(move |p| gaussian_blur_f32(p, 0.8 + 2.5 * t))),
         ("grain", Box::new(move |p| grained(p, 3.0 + 12.0 * t))),
-        ("downscaling", Box::new(|p| downscaled(p))),
+        ("downscaling", Box::new(downscaled)),
     ]
 }
 
