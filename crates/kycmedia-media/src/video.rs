@@ -42,7 +42,10 @@ pub(crate) fn judge(
     }
     if let Some(why) = keyframes.undecoded {
         evidence.findings.push(why);
-        return Ok((facts, evidence.resolution * timed));
+        // As for a photo whose pixels are not decoded: its quality is from
+        // what the container says, at half weight, so that a clip nobody
+        // looked at does not outrank one whose frames were measured.
+        return Ok((facts, evidence.resolution * timed * quality::UNMEASURED));
     }
     let family = accuracy::frame_family(context);
     // Measured first (a few ms each), then the detectors (most of the cost)
