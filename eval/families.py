@@ -26,10 +26,15 @@ def rng_for(name):
     return np.random.default_rng(zlib.crc32(name.encode()) ^ SEED)
 
 
-def kinds_for(i, n):
-    """n degradation kinds, rotating over KINDS so every kind is covered."""
-    k = degrade.KINDS
+def kinds_for(i, n, pool=None):
+    """n degradation kinds, rotating over pool (GLOBAL_KINDS) so every kind is covered."""
+    k = pool or degrade.GLOBAL_KINDS
     return [k[(i * n + j) % len(k)] for j in range(n)]
+
+
+# A selfie always gets both explicit exposure kinds (issue 16: 0.2x and 2.5x must rank
+# below the original, always), the recaptures (non-matches), and 5 of the rest in turn.
+SELFIE_ROTATION = [k for k in degrade.GLOBAL_KINDS if not k.startswith("exposure-")] + degrade.FACE_KINDS
 
 
 class Words:
@@ -73,11 +78,7 @@ def person(fid):
 
 
 def _faces():
-    out = {}
-    for fid, entry in S.FACES.items():
-        img = S.load(entry)
-        out[fid] = (img, S.face_box(img))
-    return out
+    return S.all_faces()
 
 
 def _bgs():
@@ -89,6 +90,60 @@ def portrait(face):
     return render.crop_face(img, box, 0.55, 1.28, fy=0.45)[0]
 
 
+def _selfie_size(crop, preset):
+    """Output size: the preset, but never more than 1.3x the crop's own pixels (>= 720 wide)."""
+    w, h = preset
+    cw = crop.shape[1]
+    scale = min(1.0, max(720, 1.3 * cw) / w)
+    return int(round(w * scale)), int(round(h * scale))
+
+
+def _box_in(box, b, out_w, out_h):
+    """A source face box (x, y, w, h) in the output frame of crop b = (x0, y0, x1, y1)."""
+    sx, sy = out_w / (b[2] - b[0]), out_h / (b[3] - b[1])
+    return ((box[0] - b[0]) * sx, (box[1] - b[1]) * sy, box[2] * sx, box[3] * sy)
+
+
+def _cut_off(img, box, b, out_w, out_h, share, rng):
+    """The selfie's crop window moved (and, when the photo has no room, shrunk) so that
+    `share` of the head (the face box widened by 10 % a side and raised by 35 % for the
+    hair) lies outside the frame: the head cut by the frame's edge. The side is the one
+    whose window stays largest (ties drawn)."""
+    H, W = img.shape[:2]
+    x, y, fw, fh = box
+    x, y, fw, fh = x - 0.1 * fw, y - 0.35 * fh, 1.2 * fw, 1.5 * fh
+    bw, bh = b[2] - b[0], b[3] - b[1]
+    options = []
+    for side in ("top", "left", "right", "bottom"):
+        if side == "top":    # window's top edge through the face
+            y0 = y + share * fh
+            k = min(1.0, (H - y0) / bh)
+        elif side == "bottom":
+            y1 = y + (1 - share) * fh
+            k = min(1.0, y1 / bh)
+        elif side == "left":
+            x0 = x + share * fw
+            k = min(1.0, (W - x0) / bw)
+        else:
+            x1 = x + (1 - share) * fw
+            k = min(1.0, x1 / bw)
+        options.append((round(k, 2), float(rng.uniform()), side))
+    k, _, side = max(options)
+    ww, wh = bw * k, bh * k
+    cx = min(max(x + fw / 2 - ww / 2, 0), W - ww)
+    cy = min(max(b[1], 0), H - wh)
+    if side == "top":
+        cy = y + share * fh
+    elif side == "bottom":
+        cy = y + (1 - share) * fh - wh
+    elif side == "left":
+        cx = x + share * fw
+    else:
+        cx = x + (1 - share) * fw - ww
+    win = img[int(max(0, cy)):int(cy + wh), int(max(0, cx)):int(cx + ww)]
+    return render.resize(win, out_w, out_h)
+
+
 def face_family(faces, bgs):
     recs = []
     bg_names = sorted(bgs)
@@ -96,21 +151,34 @@ def face_family(faces, bgs):
         img, box = faces[fid]
         name = f"face/{fid}-selfie"
         rng = rng_for(name)
-        w, h = (960, 1280) if i % 2 == 0 else (1200, 1600)
-        crop, _ = render.crop_face(img, box, 0.36, 4 / 3, fy=0.42)
+        crop, b = render.crop_face(img, box, 0.36, 4 / 3, fy=0.42)
+        w, h = _selfie_size(crop, (960, 1280) if i % 2 == 0 else (1200, 1600))
         rgb = render.camera_finish(render.resize(crop, w, h), rng)
+        kinds = ["exposure-dark", "exposure-bright"] + kinds_for(i, 5, SELFIE_ROTATION) + degrade.RECAPTURE_KINDS
+        variants = {}
+        if "cut-off" in kinds:
+            variants["cut-off"] = []
+            for level in (1, 2, 3):
+                vr = rng_for(f"{name}/cut-off/{level}")
+                share = degrade.STRONG["cut-off"][level - 1]
+                variants["cut-off"].append(render.camera_finish(_cut_off(img, box, b, w, h, share, vr), vr))
+        aux = {"face": _box_in(box, b, w, h), "texture": bgs["desk"], "bg": bgs[bg_names[i % len(bg_names)]]}
         recs.append(dict(name=name, family="face", role="selfie", image=rgb, match=FACE_CONTEXTS,
-                         kinds=list(degrade.KINDS), mild=False, meta={}))
-        # looser landscape framing, mirrored as a front camera does, slight tilt
+                         kinds=kinds, mild=False, meta={}, aux=aux, variants=variants,
+                         nonmatch_kinds=degrade.RECAPTURE_KINDS))
+        if i % 2:
+            continue
+        # looser landscape framing, mirrored as a front camera does, slight tilt (every other person)
         name = f"face/{fid}-portrait"
         rng = rng_for(name)
-        w, h = (1280, 960) if i % 2 == 0 else (1024, 768)
+        w, h = (1280, 960) if i % 4 == 0 else (1024, 768)
         if box[2] / min(img.shape[1], img.shape[0] / 0.75) > 0.5:  # too tight for landscape
             w, h = h, w
         crop, _ = render.crop_face(img, box, 0.24, h / w, fy=0.45)
+        w, h = _selfie_size(crop, (w, h))
         rgb = render.tilt(render.resize(crop[:, ::-1], w, h), float(rng.uniform(-3, 3)))
         recs.append(dict(name=name, family="face", role="portrait", image=render.camera_finish(rgb, rng),
-                         match=FACE_CONTEXTS, kinds=kinds_for(i, 2), mild=False, meta={}))
+                         match=FACE_CONTEXTS, kinds=kinds_for(i // 2, 2), mild=False, meta={}))
     # background replaced (portrait-mode look): only sources whose shoulders are in frame
     for i, fid in enumerate(["astronaut", "hopper"]):
         name = f"face/{fid}-newbg"
@@ -122,39 +190,64 @@ def face_family(faces, bgs):
     return recs
 
 
-def _photograph(name, doc, bg, width_frac, rng, size=(1400, 1050), radius=0.035):
+def _photograph(name, doc, bg, width_frac, rng, size=(1400, 1050), radius=0.035, corner=None):
+    """(photo, card box) of a document laid on a background. corner = (share, sx, sy) moves
+    the card towards that frame corner until `share` of its width and height is outside; the
+    random draws are the same either way, so the card is otherwise where it was."""
     frame = render.cover(bg, size[0], size[1], rng, blur=1.5)
     angle = float(rng.uniform(-4, 4))
-    rgb, _ = render.place(frame, doc, width_frac, angle, rng, radius=radius)
-    return render.camera_finish(rgb, rng)
+    rgb, box = render.place(frame, doc, width_frac, angle, rng, radius=radius, corner=corner)
+    return render.camera_finish(rgb, rng), box
+
+
+def _document(name, make_doc, bg, width_frac, kinds, **rec):
+    """A photographed document record, its card box (for glare) and its corner-out variants."""
+    rng = rng_for(name)
+    rgb, box = _photograph(name, make_doc(rng), bg, width_frac, rng)
+    variants = {}
+    if "corner-out" in kinds:
+        sx = -1 if box[0] + box[2] / 2 < rgb.shape[1] / 2 else 1
+        sy = -1 if box[1] + box[3] / 2 < rgb.shape[0] / 2 else 1
+        variants["corner-out"] = []
+        for share in degrade.STRONG["corner-out"]:
+            rng = rng_for(name)
+            variants["corner-out"].append(_photograph(name, make_doc(rng), bg, width_frac, rng,
+                                                      corner=(share, sx, sy))[0])
+    return dict(name=name, image=rgb, kinds=kinds, aux={"card": box}, variants=variants, mild=False, **rec)
+
+
+# Who is on the documents: the first 8 people as before, then some of the new ones.
+FRONT_PEOPLE = ["hopper", "smile", "still-a", "astronaut", "obama", "bar-b", "stairs-c", "window-b",
+                "lounge-a", "party-a"]
+PASSPORT_PEOPLE = ["goatee", "luispedro", "biden", "window-d"]
+CARD_KINDS_FIRST = ["glare", "corner-out"]
 
 
 def document_family(faces, bgs):
     recs = []
     bg_names = sorted(bgs)
     hues = [(150, 190, 230), (200, 170, 210), (170, 210, 170), (230, 200, 150)]
-    widths = [0.35, 0.5, 0.65, 0.8]
-    for i, fid in enumerate(["hopper", "smile", "still-a", "astronaut"]):
-        name = f"document/{fid}-id-front"
-        rng = rng_for(name)
-        card = render.card_front(person(fid), portrait(faces[fid]), rng, hue=hues[i])
-        recs.append(dict(name=name, family="document", role="front", match=["document-front"], mild=False,
-                         image=_photograph(name, card, bgs[bg_names[i]], widths[i], rng),
-                         kinds=kinds_for(i, 4), meta={}))
-        name = f"document/{fid}-id-back"
-        rng = rng_for(name)
-        card = render.card_back(person(fid), rng, hue=hues[i], code="pdf417")
-        wf = widths[(i + 2) % 4]
-        recs.append(dict(name=name, family="document", role="back", match=["document-back"], mild=False,
-                         image=_photograph(name, card, bgs[bg_names[i + 4]], wf, rng),
-                         kinds=kinds_for(i + 4, 4), meta={"pdf417_module_px": 1400 * wf * 0.86 / 171}))
-    for i, fid in enumerate(["goatee", "luispedro"]):
-        name = f"document/{fid}-passport"
-        rng = rng_for(name)
-        page = render.passport_page(person(fid), portrait(faces[fid]), rng)
-        recs.append(dict(name=name, family="document", role="front", match=["document-front"], mild=False,
-                         image=_photograph(name, page, bgs[bg_names[(i + 5) % 8]], 0.6 + 0.15 * i, rng),
-                         kinds=kinds_for(i + 8, 4), meta={}))
+    widths = [0.35, 0.5, 0.65, 0.8, 0.42, 0.58, 0.72]
+    for i, fid in enumerate(FRONT_PEOPLE):
+        hue = hues[i % 4]
+        recs.append(_document(f"document/{fid}-id-front",
+                              lambda r, fid=fid, hue=hue: render.card_front(person(fid), portrait(faces[fid]), r, hue=hue),
+                              bgs[bg_names[i % 8]], widths[i % 7], CARD_KINDS_FIRST + kinds_for(i, 3),
+                              family="document", role="front", match=["document-front"], meta={}))
+        if i >= 8:
+            continue
+        wf = widths[(i + 2) % 7]
+        recs.append(_document(f"document/{fid}-id-back",
+                              lambda r, fid=fid, hue=hue: render.card_back(person(fid), r, hue=hue, code="pdf417"),
+                              bgs[bg_names[(i + 4) % 8]], wf, CARD_KINDS_FIRST + kinds_for(i + 4, 3),
+                              family="document", role="back", match=["document-back"],
+                              meta={"pdf417_module_px": 1400 * wf * 0.86 / 171}))
+    for i, fid in enumerate(PASSPORT_PEOPLE):
+        recs.append(_document(f"document/{fid}-passport",
+                              lambda r, fid=fid: render.passport_page(person(fid), portrait(faces[fid]), r),
+                              bgs[bg_names[(i + 5) % 8]], [0.6, 0.75, 0.52, 0.68][i],
+                              CARD_KINDS_FIRST + kinds_for(i + 8, 3),
+                              family="document", role="front", match=["document-front"], meta={}))
     return recs
 
 
@@ -179,20 +272,20 @@ def barcode_family(faces, bgs):
             if kind.startswith("pdf417"):
                 meta["pdf417_module_px"] = 1400 * wf * 0.86 / 171
             recs.append(dict(name=name, family="barcode", role="code-" + role, match=match, mild=True, meta=meta,
-                             image=_photograph(name, card, bgs[bg_names[(i + 3 * j) % 8]], wf, rng),
+                             image=_photograph(name, card, bgs[bg_names[(i + 3 * j) % 8]], wf, rng)[0],
                              kinds=kinds_for(i * 3 + j, 4)))
     for i, fid in enumerate(["astronaut", "hopper"]):  # card backs without any code
         name = f"barcode/{fid}-plain-back"
         rng = rng_for(name)
         card = render.card_back(person(fid), rng, hue=(190, 190, 220), code=None)
         recs.append(dict(name=name, family="barcode", role="plain-back", match=[], mild=True, meta={},
-                         image=_photograph(name, card, bgs[bg_names[i + 2]], 0.7, rng), kinds=kinds_for(i, 1)))
+                         image=_photograph(name, card, bgs[bg_names[i + 2]], 0.7, rng)[0], kinds=kinds_for(i, 1)))
     return recs
 
 
 def document_and_face_family(faces, bgs):
     recs = []
-    for i, fid in enumerate(["smile", "goatee", "hopper", "astronaut"]):
+    for i, fid in enumerate(["smile", "goatee", "hopper", "astronaut", "biden", "bar-a"]):
         name = f"docface/{fid}-holding-id"
         rng = rng_for(name)
         img, box = faces[fid]
@@ -200,7 +293,7 @@ def document_and_face_family(faces, bgs):
         crop, _ = render.crop_face(img, box, 0.34, 4 / 3, fy=0.3)
         frame = render.resize(crop, w, h)
         card = render.card_front(person(fid), portrait(faces[fid]), rng, hue=(160, 200, 220))
-        rgb, _ = render.place(frame, card, 0.5 + 0.05 * i, float(rng.uniform(-4, 4)), rng,
+        rgb, _ = render.place(frame, card, 0.5 + 0.05 * (i % 4), float(rng.uniform(-4, 4)), rng,
                               region=(0.05, 0.6, 0.95, 0.99))
         recs.append(dict(name=name, family="document-and-face", role="docface", match=["document-and-face"],
                          mild=False, image=render.camera_finish(rgb, rng), kinds=kinds_for(i, 4), meta={}))
@@ -215,8 +308,8 @@ def address_family(bgs):
         name = f"address/letter-{i + 1}" if i < 3 else "address/printed-page"
         rng = rng_for(name)
         doc = render.a4_letter(rng, Words(rng), page_photo=page_photo if i == 3 else None)
-        rgb = _photograph(name, doc, bgs[bg_names[(i * 3) % 8]], [0.62, 0.72, 0.82, 0.78][i], rng,
-                          size=(1050, 1400), radius=0.004)
+        rgb, _ = _photograph(name, doc, bgs[bg_names[(i * 3) % 8]], [0.62, 0.72, 0.82, 0.78][i], rng,
+                             size=(1050, 1400), radius=0.004)
         recs.append(dict(name=name, family="address", role="address", match=["address-front"], mild=False,
                          image=rgb, kinds=kinds_for(i, 4), meta={}))
     return recs

@@ -67,14 +67,19 @@ def save(out_dir, rel, rgb, quality):
 
 
 def write_files(out_dir, rec):
-    """Pristine file plus each degradation at levels 1..3; returns file rows."""
+    """Pristine file plus each degradation at its levels (1..3); returns file rows.
+
+    Re-framings (cut-off, corner-out) come ready-made in rec["variants"]."""
     rel = rec["name"] + ".jpg"
     save(out_dir, rel, rec["image"], degrade.PRISTINE_QUALITY)
     files = [dict(file=rel, degradation="none", level=0)]
     for kind in rec["kinds"]:
-        for level in (1, 2, 3):
+        for level in degrade.LEVELS[kind]:
             rng = families.rng_for(f"{rec['name']}/{kind}/{level}")
-            img, q = degrade.apply(rec["image"], kind, level, rng, mild=rec["mild"])
+            if kind in degrade.RENDERED:
+                img, q = rec["variants"][kind][level - 1], degrade.PRISTINE_QUALITY
+            else:
+                img, q = degrade.apply(rec["image"], kind, level, rng, mild=rec["mild"], aux=rec.get("aux"))
             drel = f"{rec['name']}__{kind}-{level}.jpg"
             save(out_dir, drel, img, q)
             files.append(dict(file=drel, degradation=kind, level=level))
@@ -91,8 +96,8 @@ def label_rows(recs):
                                                degradation=f["degradation"], level=f["level"]))
     for rec in recs:
         for ctx in rec["match"]:
-            for f in rec["files"]:
-                add(rec, f, ctx, True)
+            for f in rec["files"]:  # a recapture of a selfie is no live face: a non-match
+                add(rec, f, ctx, f["degradation"] not in rec.get("nonmatch_kinds", ()))
     by_role = defaultdict(list)
     for rec in recs:
         by_role[rec["role"]].append(rec)
@@ -115,9 +120,10 @@ def pairs_and_attempts(rows):
     pairs, attempts = [], []
     for ctx in sorted(by_ctx):
         ctx_rows = sorted(by_ctx[ctx], key=lambda r: r["file"])
-        pos = defaultdict(list)
+        pos = defaultdict(list)  # source -> its rows, for sources whose pristine file matches
+        matching = {r["source"] for r in ctx_rows if r["matches"] and r["level"] == 0}
         for r in ctx_rows:
-            if r["matches"]:
+            if r["source"] in matching:
                 pos[r["source"]].append(r)
         neg = [r for r in ctx_rows if not r["matches"]]
         ab = []
@@ -128,13 +134,13 @@ def pairs_and_attempts(rows):
                 ab.append([pristine["file"], r["file"], ctx, f"a:{r['degradation']}:0>{r['level']}"])
             for r in deg:
                 for s in deg:
-                    if r["degradation"] == s["degradation"] and r["level"] < s["level"]:
+                    if r["degradation"] == s["degradation"] and r["level"] < s["level"] and r["matches"]:
                         ab.append([r["file"], s["file"], ctx, f"b:{r['degradation']}:{r['level']}>{s['level']}"])
             mids = [r["file"] for r in deg if r["level"] == 2]
             picks = random.Random(crc(ctx + src)).sample([r["file"] for r in neg], min(2, len(neg)))
             attempts.append(dict(context=ctx, files=[pristine["file"]] + mids + picks, best=pristine["file"]))
         c = [[p["file"], n["file"], ctx, "c:match>nonmatch"]
-             for rs in pos.values() for p in rs if p["level"] <= 1 for n in neg]
+             for rs in pos.values() for p in rs if p["level"] <= 1 and p["matches"] for n in neg]
         if len(c) > len(ab):
             c = random.Random(crc(ctx + "c")).sample(c, len(ab))
         pairs += ab + sorted(c)

@@ -228,10 +228,12 @@ def a4_letter(rng, words, page_photo=None, w=1000):
     return img
 
 
-def place(bg, doc, width_frac, angle, rng, region=(0, 0, 1, 1), radius=0.035, light=0.25):
+def place(bg, doc, width_frac, angle, rng, region=(0, 0, 1, 1), radius=0.035, light=0.25, corner=None):
     """Lay a rendered document on a background: rounded corners, rotation, shadow, light falloff.
 
-    region: fractions (x0, y0, x1, y1) of the frame the document must lie in."""
+    region: fractions (x0, y0, x1, y1) of the frame the document must lie in. corner:
+    (share, sx, sy) pushes it past the frame corner (sx, sy in -1/+1) until `share` of its
+    width and height is outside (the random draws are unchanged). Returns (image, box)."""
     H, W = bg.shape[:2]
     dw = int(W * width_frac)
     doc = doc.resize((dw, int(doc.height * dw / doc.width)), Image.LANCZOS)
@@ -243,6 +245,10 @@ def place(bg, doc, width_frac, angle, rng, region=(0, 0, 1, 1), radius=0.035, li
     x0, y0 = int(region[0] * W), int(region[1] * H)
     x = int(rng.integers(x0, max(x0 + 1, int(region[2] * W) - rgba.width)))
     y = int(rng.integers(y0, max(y0 + 1, int(region[3] * H) - rgba.height)))
+    if corner is not None:
+        share, sx, sy = corner
+        x = int(-share * rgba.width) if sx < 0 else int(W - (1 - share) * rgba.width)
+        y = int(-share * rgba.height) if sy < 0 else int(H - (1 - share) * rgba.height)
     out = Image.fromarray(bg)
     alpha = rgba.getchannel("A")
     shadow = Image.new("RGBA", rgba.size, (0, 0, 0, 0))

@@ -6,7 +6,10 @@
 # 1. installs what the set is made from if missing: the Debian package
 #    opencv-doc (its tutorial photos; always re-checked when CI=true) and the
 #    PyPI packages opencv-python-headless<5, qrcode, pdf417gen, scikit-image,
-#    pillow, numpy, matplotlib, mahotas (+ brisque for the optional baseline);
+#    pillow, numpy, matplotlib, mahotas (+ brisque for the optional baseline),
+#    and unpacks two packages whose photos are not installed files into EVAL_CACHE
+#    (target/eval-cache): the npm package @vladmandic/face-api@1.7.15 (`npm pack`)
+#    and the PyPI sdist face_recognition==1.3.0 (`pip download --no-binary :all:`);
 # 2. builds the labelled set into target/eval/set (eval/make_set.py);
 # 3. builds kycmedia (`cargo build --release -p kycmedia`, honouring
 #    CARGO_TARGET_DIR) unless KYCMEDIA_BIN names a binary to use;
@@ -15,7 +18,7 @@
 # 5. scores it (eval/score.py --baseline [--brisque]): prints the Markdown
 #    table, writes target/eval/summary.json and target/eval/summary.md.
 #
-# Env: PYTHON (python3), KYCMEDIA_BIN, EVAL_BRISQUE=0 to skip BRISQUE,
+# Env: PYTHON (python3), KYCMEDIA_BIN, EVAL_BRISQUE=0 to skip BRISQUE, EVAL_CACHE,
 # EVAL_SEED and EVAL_OUT for a held-out set (e.g. EVAL_SEED=7 EVAL_OUT=target/eval-heldout).
 set -euo pipefail
 
@@ -43,6 +46,29 @@ if ! "$PY" -c 'import cv2, qrcode, pdf417gen, skimage, PIL, numpy, matplotlib, m
   echo "== pip install the set's Python packages" >&2
   "$PY" -m pip install --quiet 'opencv-python-headless<5' qrcode pdf417gen scikit-image pillow numpy \
     matplotlib mahotas zxing-cpp
+fi
+
+# Photos shipped in packages that are not installed as files: unpacked once, pinned by version
+# (sources.py pins each photo's SHA-256 too).
+export EVAL_CACHE="${EVAL_CACHE:-$ROOT/target/eval-cache}"
+mkdir -p "$EVAL_CACHE"
+if [ ! -f "$EVAL_CACHE/vladmandic-face-api-1.7.15/package/demo/sample1.jpg" ]; then
+  echo "== npm pack @vladmandic/face-api@1.7.15 (its demo photos)" >&2
+  command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm >/dev/null; }
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent @vladmandic/face-api@1.7.15 >/dev/null)
+  mkdir -p "$EVAL_CACHE/vladmandic-face-api-1.7.15"
+  tar xzf "$tmp"/vladmandic-face-api-1.7.15.tgz -C "$EVAL_CACHE/vladmandic-face-api-1.7.15" \
+    package/demo package/LICENSE package/package.json
+  rm -rf "$tmp"
+fi
+if [ ! -f "$EVAL_CACHE/face_recognition-1.3.0/tests/test_images/obama.jpg" ]; then
+  echo "== pip download face_recognition==1.3.0 (sdist: its test photos)" >&2
+  tmp="$(mktemp -d)"
+  "$PY" -m pip download --quiet --no-deps --no-binary :all: -d "$tmp" face_recognition==1.3.0
+  tar xzf "$tmp"/face_recognition-1.3.0.tar.gz -C "$EVAL_CACHE" \
+    face_recognition-1.3.0/tests/test_images face_recognition-1.3.0/LICENSE
+  rm -rf "$tmp"
 fi
 
 BRISQUE_FLAG=()

@@ -41,6 +41,7 @@ from collections import defaultdict
 sys.dont_write_bytecode = True  # no __pycache__ in the work tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import baselines  # noqa: E402
+import report  # noqa: E402
 
 FACE_CONTEXTS = {"face", "face-pre"}
 QR_CONTEXTS = {"document-back-qrcode", "document-front-qrcode"}
@@ -107,6 +108,10 @@ def pairwise(view, pairs, family_of):
         if parts[0] in "ab":
             groups["kind " + parts[1]].append(v)
         groups["family " + family_of[ctx]].append(v)
+        if parts[0] == "a":
+            groups["a-kind " + parts[1]].append(v)
+            if parts[1] in ("exposure-dark", "exposure-bright") and parts[2] == "0>3":
+                groups[f"a {parts[1]}:0>3"].append(v)
     return {k: (sum(v) / len(v), len(v)) for k, v in groups.items()}
 
 
@@ -139,6 +144,28 @@ def match_prf(pred, items, contexts):
     rec = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     return dict(precision=prec, recall=rec, f1=f1, n=n, partial=len(covered) < len(contexts))
+
+
+def doc_recall(items, results, view):
+    """Document front/back: P/R at the operating point (matches), and the best recall
+    at precision >= 0.95 over thresholds on accuracy (what a re-tuned threshold could do)."""
+    rows = [it for it in items if it["context"] in ("document-front", "document-back")]
+    if not rows:
+        return None
+    prf = match_prf({k: v[0] for k, v in view.items()}, rows, {"document-front", "document-back"})
+    acc = []
+    for it in rows:
+        a = results.get((it["file"], it["context"]), {}).get("accuracy")
+        acc.append((float(a) if isinstance(a, (int, float)) else -1.0, it["matches"]))
+    pos = sum(1 for _, m in acc if m)
+    best, tp, fp = 0.0, 0, 0
+    for a, m in sorted(acc, key=lambda x: -x[0]):
+        tp += m
+        fp += not m
+        if tp / (tp + fp) >= 0.95:
+            best = max(best, tp / pos if pos else 0.0)
+    return dict(precision=prf["precision"], recall=prf["recall"], f1=prf["f1"], n=prf["n"],
+                best_recall_at_p95=best)
 
 
 def decodable_labels(set_dir, items):
@@ -197,7 +224,8 @@ def table(systems):
         for k in s["pairwise"]:
             if k not in keys:
                 keys.append(k)
-    order_key = {"all": 0, "reason": 1, "kind": 2, "family": 3}
+    order_key = {"all": 0, "reason": 1, "family": 3}
+    keys = [k for k in keys if k.split()[0] in order_key]  # per kind: report.degradation_table
     for k in sorted(keys, key=lambda k: (order_key[k.split()[0]], k)):
         rows.append(f"| pairwise {k} | " + " | ".join(fmt_pair(s["pairwise"].get(k)) for s in systems.values()) + " |")
     rows.append("| top-1 attempts | " + " | ".join(fmt_pair(s["top1"]) for s in systems.values()) + " |")
@@ -249,6 +277,31 @@ def main():
         systems["haar+qr detectors"] = dict(pairwise={}, top1=None,
                                             match=evaluate(items, [], [], {}, match, family_of)["match"])
     print(table(systems))
+    kycp = systems["kycmedia"]["pairwise"]
+    kinds = [k for k in labels["meta"]["kinds"] if "a-kind " + k in kycp]
+    print("\n### Per degradation kind: pristine beats its degraded copy (a), and kycmedia's a+b\n")
+    print(report.degradation_table(systems, kinds))
+    match_tbl, match_kinds = report.match_by_kind(items, {k: v[0] for k, v in view.items()})
+    print("\n### Face and document rows predicted to match, per kind (label says which is right)\n")
+    print(match_tbl)
+    docs = doc_recall(items, results, view)
+    face = systems["kycmedia"]["match"].get("family face")
+    summary = dict(pairwise=kycp["all"][0], top1=systems["kycmedia"]["top1"][0],
+                   worst_kind=min((kycp["a-kind " + k][0] for k in kinds), default=None),
+                   face_f1=face["f1"] if face else None,
+                   doc_recall=docs["recall"] if docs and docs["precision"] >= 0.95 else 0.0 if docs else None)
+    worst = min(kinds, key=lambda k: kycp["a-kind " + k][0]) if kinds else None
+    print("\n### Issue 16 targets (kycmedia)\n")
+    print(report.targets(summary))
+    if docs:
+        print(f"\ndocument front/back at kycmedia's operating point: P {docs['precision']:.3f} "
+              f"R {docs['recall']:.3f} ({docs['n']} rows; the target counts the recall only when P >= 0.95); "
+              f"best recall at P >= 0.95 over accuracy thresholds: {docs['best_recall_at_p95']:.3f}")
+    if worst:
+        print(f"worst degradation kind (a pairs): {worst} {kycp['a-kind ' + worst][0]:.3f}")
+    ofiq_md, ofiq = report.ofiq_section(pairs, results)
+    print("\n### OFIQ-style face components (evidence.face_quality), face context\n")
+    print(ofiq_md or "No result carries evidence.face_quality: nothing to compare.")
     relabelled = decodable_labels(set_dir, items)
     if relabelled is not None:
         ctxs = {it["context"] for it in relabelled}
@@ -264,7 +317,8 @@ def main():
           f"matching no labelled file, {bad} unreadable lines")
     if args.json_out:
         with open(args.json_out, "w") as fh:
-            json.dump(dict(systems=systems, errors=errors, missing=missing, unmatched=unmatched,
+            json.dump(dict(systems=systems, targets=summary, documents=docs, match_by_kind=match_kinds,
+                           face_quality=ofiq, errors=errors, missing=missing, unmatched=unmatched,
                            unreadable=bad, items=len(items), pairs=len(pairs), attempts=len(attempts)),
                       fh, indent=1)
 
