@@ -7,6 +7,7 @@ be worth its complexity. BRISQUE is a classic no-reference quality model
 whose PyPI package ships its trained SVM (no download at run time, no torch).
 """
 
+import multiprocessing
 import os
 
 import cv2
@@ -52,28 +53,46 @@ class Brisque:
         return float(self.b.calculate_image_quality_score(np.array(feats)))
 
 
-def compute(set_dir, items, face_contexts, qr_contexts, brisque=False):
-    """Per labelled file: lapvar@512, lapvar@full, faces, qr (+ brisque@512)."""
-    cascade = cv2.CascadeClassifier(HAAR)
-    qr = cv2.QRCodeDetector()
-    bq = Brisque() if brisque else None
+_job = {}
+
+
+def _one(f):
+    """Features of one labelled file (runs in a worker; settings in _job)."""
+    j = _job
+    if "cascade" not in j:
+        j["cascade"] = cv2.CascadeClassifier(HAAR)
+        j["qr"] = cv2.QRCodeDetector()
+        j["bq"] = Brisque() if j["brisque"] else None
+    bgr = cv2.imread(os.path.join(j["set_dir"], f), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise SystemExit(f"cannot read {f} under {j['set_dir']}")
+    grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    small = shrink(grey)
+    r = {"lapvar@512": lapvar(small), "lapvar@full": lapvar(grey), "faces": None, "qr": None}
+    if j["ctxs"][f] & j["face_contexts"]:
+        r["faces"] = faces(small, j["cascade"])
+    if j["ctxs"][f] & j["qr_contexts"]:
+        text, _, _ = j["qr"].detectAndDecode(grey)
+        r["qr"] = bool(text)
+    if j["bq"] is not None:
+        r["brisque@512"] = -j["bq"](cv2.cvtColor(shrink(bgr), cv2.COLOR_BGR2RGB))  # lower raw = better
+    return f, r
+
+
+def compute(set_dir, items, face_contexts, qr_contexts, brisque=False, jobs=None):
+    """Per labelled file: lapvar@512, lapvar@full, faces, qr (+ brisque@512).
+
+    Files are spread over `jobs` worker processes (EVAL_JOBS, default: the cores):
+    BRISQUE is most of the scoring time. Each file's numbers do not depend on it."""
     ctxs = {}
     for it in items:
         ctxs.setdefault(it["file"], set()).add(it["context"])
-    out = {}
-    for f in sorted(ctxs):
-        bgr = cv2.imread(os.path.join(set_dir, f), cv2.IMREAD_COLOR)
-        if bgr is None:
-            raise SystemExit(f"cannot read {f} under {set_dir}")
-        grey = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-        small = shrink(grey)
-        r = {"lapvar@512": lapvar(small), "lapvar@full": lapvar(grey), "faces": None, "qr": None}
-        if ctxs[f] & face_contexts:
-            r["faces"] = faces(small, cascade)
-        if ctxs[f] & qr_contexts:
-            text, _, _ = qr.detectAndDecode(grey)
-            r["qr"] = bool(text)
-        if bq is not None:
-            r["brisque@512"] = -bq(cv2.cvtColor(shrink(bgr), cv2.COLOR_BGR2RGB))  # lower raw = better
-        out[f] = r
-    return out
+    _job.clear()
+    _job.update(set_dir=set_dir, ctxs=ctxs, face_contexts=face_contexts, qr_contexts=qr_contexts,
+                brisque=brisque)
+    jobs = jobs or int(os.environ.get("EVAL_JOBS", "0")) or os.cpu_count() or 1
+    files = sorted(ctxs)
+    if jobs <= 1:
+        return dict(map(_one, files))
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return dict(pool.map(_one, files, chunksize=16))

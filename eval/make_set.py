@@ -9,6 +9,7 @@ OUT_DIR/labels.json:
 
   items    one row per (file, context): matches, family, source (the pristine
            capture it comes from), degradation ("none" or a kind) and level 0..3
+           (a selfie's screen/print recapture is a non-match of its face contexts)
   pairs    [better, worse, context, reason] whose order is known by
            construction. reason "a:KIND:0>L" pristine beats its degraded copy,
            "b:KIND:I>J" a milder level beats a stronger one, "c:match>nonmatch"
@@ -20,11 +21,14 @@ OUT_DIR/labels.json:
 
 Deterministic: every random draw is seeded from the item's name. Needs
 numpy, pillow, opencv-python-headless, scikit-image, qrcode, pdf417gen,
-matplotlib and mahotas from PyPI, and the Debian package opencv-doc
-(`apt-get install -y opencv-doc`) for its photos; eval/run.sh installs them.
+matplotlib and mahotas from PyPI, the Debian package opencv-doc
+(`apt-get install -y opencv-doc`) for its photos, and the photos of
+@vladmandic/face-api (npm) and face_recognition (PyPI sdist) unpacked into
+EVAL_CACHE; eval/run.sh installs and unpacks them all.
 """
 
 import json
+import multiprocessing
 import os
 import random
 import sys
@@ -179,14 +183,36 @@ def checks(out_dir, recs):
     return dict(report)
 
 
+_RECS = []
+
+
+def _write(i):
+    return write_files(_OUT[0], _RECS[i])
+
+
+_OUT = [None]
+
+
+def write_all(out_dir, recs):
+    """write_files for every record, spread over EVAL_JOBS processes (default: the cores).
+    Every draw is seeded from the file's name, so the bytes do not depend on the split."""
+    _RECS[:] = recs
+    _OUT[0] = out_dir
+    jobs = int(os.environ.get("EVAL_JOBS", "0")) or os.cpu_count() or 1
+    if jobs <= 1:
+        return [write_files(out_dir, r) for r in recs]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return pool.map(_write, range(len(recs)), chunksize=1)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     out_dir = sys.argv[1]
     t0 = time.time()
     recs = families.build_all()
-    for rec in recs:
-        rec["files"] = write_files(out_dir, rec)
+    for rec, files in zip(recs, write_all(out_dir, recs)):
+        rec["files"] = files
     rows = label_rows(recs)
     items = sorted(rows.values(), key=lambda r: (r["context"], r["file"]))
     pairs, attempts = pairs_and_attempts(rows)

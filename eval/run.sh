@@ -14,11 +14,12 @@
 # 3. builds kycmedia (`cargo build --release -p kycmedia`, honouring
 #    CARGO_TARGET_DIR) unless KYCMEDIA_BIN names a binary to use;
 # 4. runs `kycmedia analyze --context CTX FILE...` once per context over that
-#    context's labelled files, all into target/eval/results.jsonl;
+#    context's labelled files (EVAL_JOBS at a time, default: the cores), all into
+#    target/eval/results.jsonl;
 # 5. scores it (eval/score.py --baseline [--brisque]): prints the Markdown
 #    table, writes target/eval/summary.json and target/eval/summary.md.
 #
-# Env: PYTHON (python3), KYCMEDIA_BIN, EVAL_BRISQUE=0 to skip BRISQUE, EVAL_CACHE,
+# Env: PYTHON (python3), KYCMEDIA_BIN, EVAL_BRISQUE=0 to skip BRISQUE, EVAL_CACHE, EVAL_JOBS,
 # EVAL_SEED and EVAL_OUT for a held-out set (e.g. EVAL_SEED=7 EVAL_OUT=target/eval-heldout).
 set -euo pipefail
 
@@ -109,18 +110,26 @@ for ctx, files in sorted(by_ctx.items()):
         fh.write("\n".join(sorted(files)) + "\n")
 PYEOF
 
+# one `kycmedia analyze` per context, EVAL_JOBS (default: the cores) at a time, the largest
+# lists first; each writes its own file, joined in context order so reruns match.
 RESULTS="$OUT/results.jsonl"
-: > "$RESULTS"
-for list in "$LISTS"/*.txt; do
+PARTS="$OUT/results.d"
+rm -rf "$PARTS"
+mkdir -p "$PARTS"
+JOBS="${EVAL_JOBS:-$(nproc)}"
+for list in $(wc -l "$LISTS"/*.txt | grep -v ' total$' | sort -rn | awk '{print $2}'); do
   ctx="$(basename "$list" .txt)"
   mapfile -t files < "$list"
   echo "== kycmedia analyze --context $ctx (${#files[@]} files)" >&2
-  status=0
-  "$BIN" analyze --context "$ctx" "${files[@]}" >> "$RESULTS" || status=$?
-  if [ "$status" -ne 0 ]; then
-    echo "kycmedia analyze exited $status for $ctx; its missing rows score as errors" >&2
-  fi
+  ( status=0
+    "$BIN" analyze --context "$ctx" "${files[@]}" > "$PARTS/$ctx.jsonl" || status=$?
+    if [ "$status" -ne 0 ]; then
+      echo "kycmedia analyze exited $status for $ctx; its missing rows score as errors" >&2
+    fi ) &
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
 done
+wait
+cat "$PARTS"/*.jsonl > "$RESULTS"
 
 echo "== scoring" >&2
 "$PY" eval/score.py "$SET/labels.json" "$RESULTS" --baseline ${BRISQUE_FLAG[@]+"${BRISQUE_FLAG[@]}"} \

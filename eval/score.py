@@ -21,6 +21,12 @@ Metrics (see eval/README.md):
             first place with k files counts 1/k).
   match     precision / recall / F1 of "matches" (positive = the file shows
             what the context asks), per family and per context.
+  per kind  pristine-vs-degraded (a) pairs per degradation kind, every system;
+            the exposure extremes (0.2x, 2.5x); predicted match rate per kind.
+  targets   issue 16's: pairwise, top-1, worst kind (a), face F1, document
+            front/back recall at precision >= 0.95 (report.py lays them out),
+            and, when results carry evidence.face_quality, how each OFIQ-style
+            component separates pristine selfies from each degradation.
 
 --baseline adds OpenCV's variance of the Laplacian (CV_64F, greyscale) as a
 single ranking score, on the image shrunk to 512 px long side (INTER_AREA,
