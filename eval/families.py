@@ -90,6 +90,21 @@ def portrait(face):
     return render.crop_face(img, box, 0.55, 1.28, fy=0.45)[0]
 
 
+def auto_exposure(rgb, white=0.83, most=3.5, gain=None):
+    """Brighten (never darken) in linear light until the 99th percentile of luminance
+    reaches `white` (sRGB ~235), by at most `most`x: what a phone's auto-exposure does
+    to a dim scene. Why: 'a pristine capture beats its 2.5x-brighter copy' is only known
+    when the pristine uses its range; a dim party photo brightened 2.5x clips nothing
+    and may look better. After this every pristine face photo's copy at 2.5x clips.
+    Returns (image, gain); pass gain to expose a re-framing of the same scene alike."""
+    lin = degrade.to_linear(rgb)
+    if gain is None:
+        luma = lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+        p99 = float(np.percentile(luma, 99))
+        gain = min(most, max(1.0, white / max(p99, 1e-4)))
+    return (rgb if gain <= 1.0 else degrade.to_srgb(lin * gain)), gain
+
+
 def _selfie_size(crop, preset):
     """Output size: the preset, but never more than 1.3x the crop's own pixels (>= 720 wide)."""
     w, h = preset
@@ -153,7 +168,8 @@ def face_family(faces, bgs):
         rng = rng_for(name)
         crop, b = render.crop_face(img, box, 0.36, 4 / 3, fy=0.42)
         w, h = _selfie_size(crop, (960, 1280) if i % 2 == 0 else (1200, 1600))
-        rgb = render.camera_finish(render.resize(crop, w, h), rng)
+        exposed, gain = auto_exposure(render.resize(crop, w, h))
+        rgb = render.camera_finish(exposed, rng)
         kinds = ["exposure-dark", "exposure-bright"] + kinds_for(i, 5, SELFIE_ROTATION) + degrade.RECAPTURE_KINDS
         variants = {}
         if "cut-off" in kinds:
@@ -161,7 +177,8 @@ def face_family(faces, bgs):
             for level in (1, 2, 3):
                 vr = rng_for(f"{name}/cut-off/{level}")
                 share = degrade.STRONG["cut-off"][level - 1]
-                variants["cut-off"].append(render.camera_finish(_cut_off(img, box, b, w, h, share, vr), vr))
+                cut, _ = auto_exposure(_cut_off(img, box, b, w, h, share, vr), gain=gain)
+                variants["cut-off"].append(render.camera_finish(cut, vr))
         aux = {"face": _box_in(box, b, w, h), "texture": bgs["desk"], "bg": bgs[bg_names[i % len(bg_names)]]}
         recs.append(dict(name=name, family="face", role="selfie", image=rgb, match=FACE_CONTEXTS,
                          kinds=kinds, mild=False, meta={}, aux=aux, variants=variants,
@@ -176,7 +193,7 @@ def face_family(faces, bgs):
             w, h = h, w
         crop, _ = render.crop_face(img, box, 0.24, h / w, fy=0.45)
         w, h = _selfie_size(crop, (w, h))
-        rgb = render.tilt(render.resize(crop[:, ::-1], w, h), float(rng.uniform(-3, 3)))
+        rgb, _ = auto_exposure(render.tilt(render.resize(crop[:, ::-1], w, h), float(rng.uniform(-3, 3))))
         recs.append(dict(name=name, family="face", role="portrait", image=render.camera_finish(rgb, rng),
                          match=FACE_CONTEXTS, kinds=kinds_for(i // 2, 2), mild=False, meta={}))
     # background replaced (portrait-mode look): only sources whose shoulders are in frame
@@ -184,7 +201,8 @@ def face_family(faces, bgs):
         name = f"face/{fid}-newbg"
         rng = rng_for(name)
         img, box = faces[fid]
-        rgb = render.replace_background(img, box, render.cover(bgs[bg_names[i + 5]], 1080, 1440, rng, blur=5))
+        rgb, _ = auto_exposure(render.replace_background(img, box, render.cover(bgs[bg_names[i + 5]], 1080, 1440,
+                                                                                rng, blur=5)))
         recs.append(dict(name=name, family="face", role="portrait", image=render.camera_finish(rgb, rng),
                          match=FACE_CONTEXTS, kinds=kinds_for(i + 3, 2), mild=False, meta={}))
     return recs
@@ -291,7 +309,7 @@ def document_and_face_family(faces, bgs):
         img, box = faces[fid]
         w, h = (1080, 1440) if i % 2 == 0 else (960, 1280)
         crop, _ = render.crop_face(img, box, 0.34, 4 / 3, fy=0.3)
-        frame = render.resize(crop, w, h)
+        frame, _ = auto_exposure(render.resize(crop, w, h))
         card = render.card_front(person(fid), portrait(faces[fid]), rng, hue=(160, 200, 220))
         rgb, _ = render.place(frame, card, 0.5 + 0.05 * (i % 4), float(rng.uniform(-4, 4)), rng,
                               region=(0.05, 0.6, 0.95, 0.99))
