@@ -12,6 +12,7 @@
 Why separate: score.py computes; this module only lays numbers out.
 """
 
+import re
 from collections import defaultdict
 
 TARGETS = [  # (key, label, threshold): issue 16's targets on the held-out set
@@ -120,8 +121,13 @@ def _components(fq):
             v = next((v[k] for k in ("scalar", "value", "score", "quality") if isinstance(v.get(k), (int, float))),
                      None)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            out[str(name)] = float(v)
+            out[_snake(str(name))] = float(v)
     return out
+
+
+def _snake(name):
+    """'IlluminationUniformity' / 'illumination-uniformity' -> 'illumination_uniformity'."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).replace("-", "_").replace(" ", "_").lower()
 
 
 def ofiq_section(pairs, results):
