@@ -248,8 +248,9 @@ def document_family(faces, bgs):
     widths = [0.35, 0.5, 0.65, 0.8, 0.42, 0.58, 0.72]
     for i, fid in enumerate(FRONT_PEOPLE):
         hue = hues[i % 4]
-        recs.append(_document(f"document/{fid}-id-front",
-                              lambda r, fid=fid, hue=hue: render.card_front(person(fid), portrait(faces[fid]), r, hue=hue),
+        front = (lambda r, fid=fid, hue=hue:  # noqa: E731 (re-rendered for each corner-out copy)
+                 render.card_front(person(fid), portrait(faces[fid]), r, hue=hue))
+        recs.append(_document(f"document/{fid}-id-front", front,
                               bgs[bg_names[i % 8]], widths[i % 7], CARD_KINDS_FIRST + kinds_for(i, 3),
                               family="document", role="front", match=["document-front"], meta={}))
         if i >= 8:
