@@ -18,8 +18,6 @@ mod decode;
 mod document;
 /// What the analysis saw, for storage and for operators.
 pub mod evidence;
-/// Face image quality components on ISO/IEC 29794-5's scale.
-mod face_quality;
 /// Face detection.
 mod faces;
 /// Video keyframes: MP4/MOV demuxing and H.264 decoding to luma planes.
@@ -31,8 +29,6 @@ mod guard;
 mod heif;
 /// JPEG decoding to luma, truncation and block-artefact detection.
 mod jpeg;
-/// Five facial landmarks from CenterFace, around a face rustface found.
-mod landmarks;
 /// Dimensions and duration from headers.
 mod probe;
 /// Quality: sharpness, exposure, contrast, noise, blocking, resolution.
@@ -194,13 +190,7 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                         measures.exposure = exposure;
                     }
                     evidence.pixels = Some(measures);
-                    let face = if family.judges_faces() {
-                        let side = probe.width.zip(probe.height).map(|(w, h)| w.max(h));
-                        face_quality::apply(&frame.plane, side, frame.blockiness, &mut evidence)
-                    } else {
-                        1.0
-                    };
-                    (accuracy, quality::combine(&measures, evidence.resolution) * face)
+                    (accuracy, quality::combine(&measures, evidence.resolution))
                 }
                 None => (
                     undecoded(family, mimetype, &mut evidence),
