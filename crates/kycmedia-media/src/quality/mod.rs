@@ -57,8 +57,8 @@ pub(crate) fn measure(plane: &GrayImage, blockiness: Option<f32>) -> Measures {
     let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
     Measures {
         sharpness: sharpness(&denoised, grain, plane),
-        exposure: exposure(plane),
-        brightness: brightness(plane),
+        exposure: exposure_of(&small),
+        brightness: brightness(&small),
         contrast: contrast(&small),
         noise: noise_score(noise_sigma, spread(&small)),
         noise_sigma,
@@ -154,28 +154,35 @@ fn block_score(ratio: f32) -> f32 {
 /// frame is blown to the very top, detail was lost there for good: that
 /// costs most of the score by 5 % (a frame brightened 2.5 times blows out
 /// everything above 40 % grey).
-pub(crate) fn exposure(plane: &GrayImage) -> f32 {
-    // On a quarter-size copy: grain must neither pass for deep blacks nor
-    // pull a blown-out sky off the clipping point.
-    let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
-    exposure_at(plane, EXPOSURE_SIDE) * black_point(&small)
+///
+/// Read on the frame's small copy (`small`, longest side
+/// [`EXPOSURE_SIDE`], shared with contrast, noise and brightness): on a
+/// quarter-size copy, grain must neither pass for deep blacks nor pull a
+/// blown-out sky off the clipping point.
+fn exposure_of(small: &GrayImage) -> f32 {
+    exposure_but_blacks(small) * black_point(small)
 }
 
-/// [`exposure`] but for the black point, read on a copy of `plane` no
-/// longer than `side`.
-fn exposure_at(plane: &GrayImage, side: u32) -> f32 {
-    if plane.as_raw().is_empty() {
+/// [`exposure_of`] a full working plane (the tests' entry).
+#[cfg(test)]
+fn exposure(plane: &GrayImage) -> f32 {
+    exposure_of(&crate::decode::reduced(plane, EXPOSURE_SIDE))
+}
+
+/// Every factor of [`exposure`] but the black point, read on an already
+/// shrunk copy.
+fn exposure_but_blacks(small: &GrayImage) -> f32 {
+    let p = small.as_raw();
+    if p.is_empty() {
         return 0.0;
     }
-    let small = crate::decode::reduced(plane, side);
-    let p = small.as_raw();
     let n = p.len() as f32;
     let mean = p.iter().map(|&v| f32::from(v)).sum::<f32>() / n;
     let clipped = p.iter().filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v)).count();
     let blown = p.iter().filter(|&&v| v >= BLOWN).count() as f32 / n;
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
     let highlights = (-(blown - BLOWN_ALLOWED).max(0.0) / BLOWN_SCALE).exp();
-    let ends = white_point(&small);
+    let ends = white_point(small);
     ((1.0 - d * d) * (1.0 - clipped as f32 / n) * ends * highlights).clamp(0.0, 1.0)
 }
 
@@ -213,18 +220,18 @@ pub(crate) fn subject_exposure(plane: &GrayImage, face: &crate::evidence::Face) 
     let crop = image::imageops::crop_imm(plane, x0, y0, x1 - x0, y1 - y0).to_image();
     // Shrunk by four like the frame's copy, so grain averages out as much.
     let side = ((x1 - x0).max(y1 - y0) / 4).max(SUBJECT_MIN / 2);
+    let shrunk = crate::decode::reduced(&crop, side);
     // Blacks are the frame's: a face has no black of its own once shrunk
     // (eyes and nostrils average out), while a haze lifts the whole frame's.
     let frame = crate::decode::reduced(plane, EXPOSURE_SIDE);
-    Some(exposure_at(&crop, side) * black_point(&frame))
+    Some(exposure_but_blacks(&shrunk) * black_point(&frame))
 }
 
 /// Smallest subject box (working-plane pixels a side) exposure is read on.
 const SUBJECT_MIN: u32 = 24;
 
 /// Mean luma in `[0, 1]`, read from the same small copy as exposure.
-pub(crate) fn brightness(plane: &GrayImage) -> f32 {
-    let small = crate::decode::reduced(plane, EXPOSURE_SIDE);
+fn brightness(small: &GrayImage) -> f32 {
     let p = small.as_raw();
     if p.is_empty() {
         return 0.0;
