@@ -45,6 +45,10 @@ pub struct Evidence {
     pub print: Option<Print>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub video: Option<Video>,
+    /// Face image quality of the largest face (face contexts only), on
+    /// ISO/IEC 29794-5's scale: see `docs/face-quality.md`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub face_quality: Option<FaceQuality>,
 }
 
 impl Evidence {
@@ -97,6 +101,17 @@ pub enum Issue {
     CodeUnreadable,
     /// An address document was asked for, and this is no page of print.
     NoPrint,
+    /// The frame's edge cuts through the face.
+    FaceCutOff,
+    /// The head is turned (left or right) or tilted (up or down) away from
+    /// the camera.
+    HeadTurned,
+    /// The head leans sideways: the eye line is far from level.
+    HeadTilted,
+    /// Something covers the eyes.
+    EyesHidden,
+    /// One side of the face is lit much more than the other.
+    UnevenLighting,
 }
 
 /// Pixel measures, each a score in `[0, 1]` (1 = good) unless stated.
@@ -128,6 +143,65 @@ pub struct Face {
     pub height: f32,
     /// The detector's confidence (rustface score; about 2 is its threshold).
     pub score: f32,
+}
+
+/// Face image quality components, each 0–100 (100 best) or −1 when it
+/// could not be assessed, as OFIQ (ISO/IEC 29794-5's reference
+/// implementation) reports them; what each measures, how it maps to 0–100
+/// and where it must stay is in `docs/face-quality.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FaceQuality {
+    pub single_face_present: i8,
+    pub head_size: i8,
+    pub inter_eye_distance: i8,
+    pub crop_left: i8,
+    pub crop_right: i8,
+    pub crop_top: i8,
+    pub crop_bottom: i8,
+    pub roll: i8,
+    pub yaw: i8,
+    pub pitch: i8,
+    pub eyes_visible: i8,
+    pub luminance_mean: i8,
+    pub luminance_variance: i8,
+    pub under_exposure: i8,
+    pub over_exposure: i8,
+    pub dynamic_range: i8,
+    pub illumination_uniformity: i8,
+    pub sharpness: i8,
+    pub compression: i8,
+    /// Inter-eye distance in pixels of the original image, corrected for
+    /// yaw as OFIQ does; absent without landmarks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inter_eye_px: Option<f32>,
+    /// Head pose in degrees (roll positive when the eye on the image's
+    /// right is lower, yaw when the nose points to the image's right,
+    /// pitch when the chin is raised); absent without landmarks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pose: Option<Pose>,
+    /// The five landmarks; absent when the landmark model found none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub landmarks: Option<FaceLandmarks>,
+}
+
+/// Head pose angles, degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Pose {
+    pub roll: f32,
+    pub yaw: f32,
+    pub pitch: f32,
+}
+
+/// Five facial landmarks as `[x, y]` fractions of the upright frame, named
+/// by the side of the image they are on (`eye_left` is the person's right
+/// eye).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct FaceLandmarks {
+    pub eye_left: [f32; 2],
+    pub eye_right: [f32; 2],
+    pub nose: [f32; 2],
+    pub mouth_left: [f32; 2],
+    pub mouth_right: [f32; 2],
 }
 
 /// A card- or page-shaped quadrilateral.

@@ -18,6 +18,8 @@ mod decode;
 mod document;
 /// What the analysis saw, for storage and for operators.
 pub mod evidence;
+/// Face image quality components on ISO/IEC 29794-5's scale.
+mod face_quality;
 /// Face detection.
 mod faces;
 /// Video keyframes: MP4/MOV demuxing and H.264 decoding to luma planes.
@@ -29,6 +31,8 @@ mod guard;
 mod heif;
 /// JPEG decoding to luma, truncation and block-artefact detection.
 mod jpeg;
+/// Five facial landmarks from CenterFace, around a face rustface found.
+mod landmarks;
 /// Dimensions and duration from headers.
 mod probe;
 /// Quality: sharpness, exposure, contrast, noise, blocking, resolution.
@@ -190,7 +194,13 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                         measures.exposure = exposure;
                     }
                     evidence.pixels = Some(measures);
-                    (accuracy, quality::combine(&measures, evidence.resolution))
+                    let face = if family.judges_faces() {
+                        let side = probe.width.zip(probe.height).map(|(w, h)| w.max(h));
+                        face_quality::apply(&frame.plane, side, frame.blockiness, &mut evidence)
+                    } else {
+                        1.0
+                    };
+                    (accuracy, quality::combine(&measures, evidence.resolution) * face)
                 }
                 None => (
                     undecoded(family, mimetype, &mut evidence),

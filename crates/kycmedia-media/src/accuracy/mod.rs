@@ -96,6 +96,12 @@ impl Family {
         }
     }
 
+    /// Whether the family judges a person's face, so that the face's
+    /// quality components drive its quality.
+    pub(crate) fn judges_faces(self) -> bool {
+        matches!(self, Family::Face | Family::DocumentAndFace)
+    }
+
     /// Whether a scanned PDF can show what this family asks: paperwork can,
     /// anything with a face, a live capture or a code photo cannot.
     pub(crate) fn accepts_pdf(self) -> bool {
