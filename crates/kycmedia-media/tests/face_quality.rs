@@ -81,6 +81,16 @@ fn a_good_selfie_passes_every_gating_component_and_raises_no_issue() {
 }
 
 #[test]
+fn a_dark_or_blurred_copy_of_a_good_selfie_raises_no_face_issue() {
+    // The capture page tells those apart by the frame's own hints.
+    for name in ["face-dark.jpg", "face-blurred.jpg"] {
+        let evidence = evidence_of(&fixture(name), "face");
+        assert!(evidence.face_quality.is_some(), "{name}");
+        assert!(evidence.issues.is_empty(), "{name}: {:?}", evidence.issues);
+    }
+}
+
+#[test]
 fn rotating_the_photo_by_15_degrees_turns_the_roll_by_about_15() {
     let (upright, _) = assessed(&portrait());
     for degrees in [15.0f32, -15.0] {
