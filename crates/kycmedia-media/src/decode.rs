@@ -11,6 +11,11 @@ use image::{DynamicImage, GrayImage, ImageDecoder, ImageFormat, ImageReader};
 use crate::guard::guard;
 use crate::{Limits, MediaError, jpeg};
 
+/// The full-size decode, sampled upright without turning it.
+mod full;
+
+pub(crate) use full::Full;
+
 /// Longest side of the plane every measure and detector runs on: large
 /// enough for rustface to find a 20 px portrait on a card filling half the
 /// frame, small enough that a 12 MP photo costs about what a VGA one does.
@@ -40,6 +45,10 @@ pub(crate) struct Frame {
     /// the decoder turned the picture itself (HEIF's `irot`/`imir`, which
     /// libheif applies).
     pub orientation: Option<u8>,
+    /// The decode at full size, for reading small print (an MRZ) from the
+    /// pixels the camera took. Moved here, not copied: it was allocated
+    /// anyway, and lives only as long as the analysis.
+    pub full: Full,
 }
 
 /// Decodes a JPEG, PNG or WebP into a [`Frame`], applying EXIF orientation
@@ -74,20 +83,26 @@ pub(crate) fn planes(decoded: Decoded, detail: bool) -> Result<Frame, MediaError
     let Decoded {
         width,
         height,
-        grey,
+        grey: mut buffer,
         orientation,
         blockiness,
     } = decoded;
     let pixels = width.checked_mul(height).filter(|&n| n > 0);
-    let Some(grey) = pixels.and_then(|n| grey.get(..n)) else {
+    let Some(grey) = pixels.and_then(|n| buffer.get(..n)) else {
         return Err(MediaError::Corrupt("decoder returned a short buffer".into()));
     };
     let upright = |side| upright(downscale(width, height, grey, side), orientation);
+    let (plane, detail) = (
+        enlarged(upright(WORKING_SIDE), WORKING_SIDE as u32),
+        detail.then(|| upright(DETAIL_SIDE)),
+    );
+    buffer.truncate(width * height);
     Ok(Frame {
-        plane: enlarged(upright(WORKING_SIDE), WORKING_SIDE as u32),
-        detail: detail.then(|| upright(DETAIL_SIDE)),
+        plane,
+        detail,
         blockiness,
         orientation: Some(orientation.to_exif()),
+        full: Full::new(width, height, buffer, orientation),
     })
 }
 

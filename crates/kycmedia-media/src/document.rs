@@ -14,8 +14,14 @@ use imageproc::point::Point;
 
 use crate::evidence::Region;
 
+/// Glare over the card: saturated, textureless blobs.
+pub(crate) mod glare;
 /// Rectangles from straight edges (Hough lines).
 mod lines;
+/// The machine-readable zone: finding it, reading it, checking it.
+pub(crate) mod mrz;
+/// Document quality: glare, framing and the MRZ, as resubmission reasons.
+pub(crate) mod quality;
 
 /// Canny hysteresis thresholds on Sobel magnitude: low enough for a pale
 /// card on a pale desk, high enough that fabric and wood grain stay broken.
@@ -41,6 +47,20 @@ const CROPPED_TOLERANCE: f32 = 0.03;
 /// its largest structure, and edge detection costs 4× less at half size.
 const FIND_SIDE: u32 = 320;
 
+/// A document as found: its region and the quadrilateral it was found as.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Outline {
+    pub region: Region,
+    /// Corners as fractions of the frame, in order around the
+    /// quadrilateral. One outside the frame lies outside `0..=1`: a card
+    /// tilted past the frame's edge is still found from its four sides.
+    pub corners: [(f32, f32); 4],
+    /// Whether one side lies outside the frame and the frame's border
+    /// closed the outline instead: the card is cut off, and `region`
+    /// covers only what is visible.
+    pub side_outside: bool,
+}
+
 /// The largest card- or page-shaped quadrilateral in `plane`, if any: from
 /// closed outlines first (clean backgrounds), then from straight edges
 /// (a card on a busy desk, whose outline merges with the clutter around it).
@@ -52,24 +72,43 @@ pub(crate) fn find(plane: &GrayImage) -> Option<Region> {
 /// frame (one whose portrait could pass for a selfie), at about a third of
 /// the cost of edges and lines at [`FIND_SIDE`].
 pub(crate) fn find_at(plane: &GrayImage, side: u32) -> Option<Region> {
+    outline_at(plane, side)
+        .filter(|o| !o.side_outside)
+        .map(|o| o.region)
+}
+
+/// [`find`] with the quadrilateral, including a card cut off by the frame
+/// (three sides found, the fourth beyond the border), which [`find`] does
+/// not count as a document.
+pub(crate) fn outline(plane: &GrayImage) -> Option<Outline> {
+    outline_at(plane, FIND_SIDE)
+}
+
+fn outline_at(plane: &GrayImage, side: u32) -> Option<Outline> {
     let plane = &crate::decode::reduced(plane, side);
     let (w, h) = plane.dimensions();
     if w < 32 || h < 32 {
         return None;
     }
     let edges = canny(plane, CANNY_LOW, CANNY_HIGH);
-    let found = outline(&edges).or_else(|| lines::rectangle(&edges))?;
-    Some(Region {
-        x: found.x / w as f32,
-        y: found.y / h as f32,
-        width: found.width / w as f32,
-        height: found.height / h as f32,
-        ..found
+    let found = closed(&edges).or_else(|| lines::rectangle(&edges))?;
+    let (fw, fh) = (w as f32, h as f32);
+    Some(Outline {
+        region: Region {
+            x: found.region.x / fw,
+            y: found.region.y / fh,
+            width: found.region.width / fw,
+            height: found.region.height / fh,
+            ..found.region
+        },
+        corners: found.corners.map(|(x, y)| (x / fw, y / fh)),
+        side_outside: found.side_outside,
     })
 }
 
-/// The largest closed document-shaped contour in an edge map.
-fn outline(edges: &GrayImage) -> Option<Region> {
+/// The largest closed document-shaped contour in an edge map, in plane
+/// pixels.
+fn closed(edges: &GrayImage) -> Option<Outline> {
     let frame = edges.dimensions();
     // One pixel of dilation closes the gaps Canny leaves at rounded corners.
     let closed = dilate(edges, Norm::LInf, 1);
@@ -77,22 +116,38 @@ fn outline(edges: &GrayImage) -> Option<Region> {
         .iter()
         .filter(|c| c.points.len() >= 16)
         .filter_map(|c| quadrilateral(&c.points, frame))
-        .max_by(|a, b| a.coverage.total_cmp(&b.coverage))
+        .max_by(|a, b| a.region.coverage.total_cmp(&b.region.coverage))
 }
 
 /// The region a document of `aspect` covering `coverage` of the frame
 /// occupies, with its bounding box in plane pixels; `None` when it has no
 /// document's shape or size.
 pub(crate) fn region(aspect: f32, coverage: f32, bbox: [f32; 4], frame: (u32, u32)) -> Option<Region> {
+    if !(ASPECT_RANGE.0..=ASPECT_RANGE.1).contains(&aspect) {
+        return None;
+    }
+    let format = if aspect >= ID1_FROM { "id-1" } else { "id-3" };
+    placed(format, aspect, coverage, bbox, frame)
+}
+
+/// The visible part of a card cut off by the frame, showing `extent` of
+/// its length against its whole width: its format cannot be told, so it is
+/// taken for the commoner ID-1, and its aspect is the visible part's.
+pub(crate) fn region_cut(extent: f32, coverage: f32, bbox: [f32; 4], frame: (u32, u32)) -> Option<Region> {
+    let aspect = extent.max(1.0 / extent.max(f32::EPSILON));
+    placed("id-1", aspect, coverage, bbox, frame)
+}
+
+/// A region of a plausible size, its box clipped to the frame.
+fn placed(format: &'static str, aspect: f32, coverage: f32, bbox: [f32; 4], frame: (u32, u32)) -> Option<Region> {
     let [x0, y0, x1, y1] = bbox;
     // A "region" that is the frame itself is the image border, not a card.
     let spans_frame = x0 <= 2.0 && y0 <= 2.0 && x1 >= frame.0 as f32 - 3.0 && y1 >= frame.1 as f32 - 3.0;
-    if spans_frame || !(MIN_COVERAGE..=0.97).contains(&coverage) || !(ASPECT_RANGE.0..=ASPECT_RANGE.1).contains(&aspect)
-    {
+    if spans_frame || !(MIN_COVERAGE..=0.97).contains(&coverage) {
         return None;
     }
     Some(Region {
-        format: if aspect >= ID1_FROM { "id-1" } else { "id-3" },
+        format,
         aspect,
         coverage,
         x: x0.max(0.0),
@@ -125,8 +180,17 @@ pub(crate) fn cropped(width: u32, height: u32) -> Option<Region> {
     })
 }
 
-/// A region in plane pixels if `points` trace a document-shaped rectangle.
-fn quadrilateral(points: &[Point<i32>], frame: (u32, u32)) -> Option<Region> {
+/// [`cropped`] as an outline: its corners are the frame's.
+pub(crate) fn cropped_outline(width: u32, height: u32) -> Option<Outline> {
+    cropped(width, height).map(|region| Outline {
+        region,
+        corners: [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
+        side_outside: false,
+    })
+}
+
+/// An outline in plane pixels if `points` trace a document-shaped rectangle.
+fn quadrilateral(points: &[Point<i32>], frame: (u32, u32)) -> Option<Outline> {
     let area = contour_area(points).abs();
     let coverage = (area / (f64::from(frame.0) * f64::from(frame.1))) as f32;
     if coverage < MIN_COVERAGE {
@@ -153,7 +217,11 @@ fn quadrilateral(points: &[Point<i32>], frame: (u32, u32)) -> Option<Region> {
         xs.iter().copied().fold(f32::MIN, f32::max),
         ys.iter().copied().fold(f32::MIN, f32::max),
     ];
-    region(aspect, coverage, bbox, frame)
+    Some(Outline {
+        region: region(aspect, coverage, bbox, frame)?,
+        corners: corners.map(|p| (p.x as f32, p.y as f32)),
+        side_outside: false,
+    })
 }
 
 #[cfg(test)]

@@ -49,6 +49,11 @@ pub struct Evidence {
     /// ISO/IEC 29794-5's scale: see `docs/face-quality.md`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub face_quality: Option<FaceQuality>,
+    /// Glare, framing and the machine-readable zone of a photographed
+    /// document (document contexts), each failure with the resubmission
+    /// reason it would cause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_quality: Option<DocumentQuality>,
 }
 
 impl Evidence {
@@ -112,6 +117,17 @@ pub enum Issue {
     EyesHidden,
     /// One side of the face is lit much more than the other.
     UnevenLighting,
+    /// Glare over the document's portrait or data.
+    Glare,
+    /// Part of the document lies outside the frame.
+    DocumentCutOff,
+    /// The document is too small in the frame: too far from the camera.
+    DocumentTooFar,
+    /// The machine-readable zone does not read as one that checks out
+    /// (illegible, or its check digits fail). One issue for both: the
+    /// person can only retake the photo, and telling them which check
+    /// failed would help a forger more than them.
+    MrzUnreadable,
 }
 
 /// Pixel measures, each a score in `[0, 1]` (1 = good) unless stated.
@@ -132,6 +148,54 @@ pub struct Measures {
     pub noise_sigma: f32,
     /// 1 without JPEG block artefacts, falling as they grow.
     pub blockiness: f32,
+}
+
+/// How usable a photographed document is, as a document-capture SDK
+/// judges it before accepting the photo.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DocumentQuality {
+    /// Share of the card's area under glare: saturated, textureless blobs
+    /// (not a card that is simply bright all over: that is exposure).
+    pub glare: f32,
+    /// Corners of the card outside the frame or on its edge (0–4); a side
+    /// beyond the frame counts both its corners.
+    pub corners_outside: u8,
+    /// The card's area as a share of the frame's.
+    pub fill: f32,
+    /// The machine-readable zone, when one is printed and found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mrz: Option<Mrz>,
+    /// Each failure, with the reason a reviewer would send the photo back for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<DocumentFinding>,
+}
+
+/// A machine-readable zone that was found. Its contents are deliberately
+/// not kept: they are the holder's name, document number and birth date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Mrz {
+    /// `td1` (ID cards, 3 lines of 30), `td2` (older ID cards and visas,
+    /// 2 of 36) or `td3` (passports, 2 of 44).
+    pub format: &'static str,
+    /// Every ICAO 9303 check digit (document number, birth date, expiry
+    /// date, composite, and the optional data's where printed) checks out.
+    pub valid: bool,
+    /// Every character matched its glyph with confidence: an invalid zone
+    /// that is legible was read and fails its checks; one that is not may
+    /// only be unreadable.
+    pub legible: bool,
+}
+
+/// One failure of a document photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DocumentFinding {
+    /// What failed: `glare-over-portrait`, `glare-over-data`, `cut-off`,
+    /// `too-far`, `mrz-unreadable`, `mrz-invalid`.
+    pub what: &'static str,
+    /// The provider's resubmission reason it would cause: 202 "Face not
+    /// clearly visible", 203 "Full document not visible", 204 "Poor image
+    /// quality" (`kycmedia_proto::decision::REASONS`).
+    pub reason: u16,
 }
 
 /// A detected face.

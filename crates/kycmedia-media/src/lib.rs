@@ -183,6 +183,7 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                             family,
                             &frame.plane,
                             frame.detail.as_ref(),
+                            &frame.full,
                             &mut evidence,
                         ))
                     })?;
@@ -200,7 +201,12 @@ pub fn analyse(context: Context, bytes: &[u8], limits: &Limits) -> Result<Analys
                     } else {
                         1.0
                     };
-                    (accuracy, quality::combine(&measures, evidence.resolution) * face)
+                    // Glare, a cut-off card, an unreadable zone: document contexts only.
+                    let document = (evidence.document_quality.as_ref()).map_or(1.0, document::quality::factor);
+                    (
+                        accuracy,
+                        quality::combine(&measures, evidence.resolution) * face * document,
+                    )
                 }
                 None => (
                     undecoded(family, mimetype, &mut evidence),

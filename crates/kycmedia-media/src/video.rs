@@ -67,7 +67,8 @@ pub(crate) fn judge(
             resolution: evidence.resolution,
             ..Evidence::default()
         };
-        let accuracy = guard("detectors", || Ok(accuracy::image(family, plane, None, &mut seen)))?;
+        let full = crate::decode::Full::of_plane(plane);
+        let accuracy = guard("detectors", || Ok(accuracy::image(family, plane, None, &full, &mut seen)))?;
         // As for a selfie photo: a face is judged by how it is exposed.
         if family == accuracy::Family::Face
             && let Some(exposure) = seen

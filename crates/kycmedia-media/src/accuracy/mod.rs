@@ -12,6 +12,7 @@ use kycmedia_proto::{ImageContext, VideoContext};
 
 use crate::Context;
 use crate::codes::Symbology;
+use crate::decode::Full;
 use crate::evidence::Evidence;
 
 /// Rules about paper: document sides, codes, pages of print.
@@ -163,11 +164,18 @@ pub(crate) fn frame_family(context: VideoContext) -> Family {
     }
 }
 
-/// Accuracy of an image context whose pixels were decoded.
-pub(crate) fn image(family: Family, plane: &GrayImage, detail: Option<&GrayImage>, evidence: &mut Evidence) -> f32 {
+/// Accuracy of an image context whose pixels were decoded; `full` is the
+/// decode at full size (read for a document's machine-readable zone).
+pub(crate) fn image(
+    family: Family,
+    plane: &GrayImage,
+    detail: Option<&GrayImage>,
+    full: &Full,
+    evidence: &mut Evidence,
+) -> f32 {
     match family {
         Family::Face => face(plane, evidence),
-        Family::Document { front } => document_side(plane, front, evidence),
+        Family::Document { front } => document_side(plane, full, front, evidence),
         Family::Barcode(symbology) => barcode(detail.unwrap_or(plane), symbology, evidence),
         Family::DocumentAndFace => document_and_face(plane, evidence),
         Family::Address => address(plane, evidence),
@@ -212,7 +220,8 @@ mod tests {
             Family::Address,
         ] {
             let mut evidence = Evidence::default();
-            assert!(image(family, &blank, None, &mut evidence) < MATCH, "{family:?}");
+            let full = Full::new(640, 480, blank.as_raw().clone(), image::metadata::Orientation::NoTransforms);
+            assert!(image(family, &blank, None, &full, &mut evidence) < MATCH, "{family:?}");
             assert!(!evidence.findings.is_empty(), "{family:?} explains itself");
         }
     }

@@ -4,49 +4,83 @@
 use image::{GrayImage, imageops};
 
 use crate::codes::{self, Symbology};
+use crate::decode::Full;
+use crate::document::Outline;
 use crate::evidence::{Evidence, Face, Issue, Region};
 use crate::{document, faces, text};
 
-/// A card or page, with a portrait on the front and none on the back.
-pub(super) fn document_side(plane: &GrayImage, front: bool, evidence: &mut Evidence) -> f32 {
-    let Some(region) = find_document(plane, evidence) else {
+/// A card or page, with a portrait on the front and none on the back; a
+/// machine-readable zone that checks out settles which side it is (a TD1
+/// zone is printed on an ID card's back, TD2 and TD3 on the front), as no
+/// clutter and no misread passes ICAO's check digits.
+pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidence: &mut Evidence) -> f32 {
+    let Some(outline) = find_document(plane, evidence) else {
         return 0.1;
     };
-    let portrait = portrait(plane, &region, evidence);
+    let region = outline.region;
+    // The visible part of a cut-off card is no whole card: a face filling
+    // much of it is likelier a person than a printed portrait.
+    let largest = if outline.side_outside { 0.4 } else { 0.6 };
+    let portrait = portrait(plane, &region, largest, evidence);
+    let quality = document::quality::assess(plane, full, &outline, &evidence.faces);
+    let zone_side = quality.mrz.filter(|z| z.valid).map(|z| z.format != "td1");
+    evidence.issues.extend(document::quality::issues(&quality));
+    if let Some(z) = quality.mrz {
+        let state = match (z.valid, z.legible) {
+            (true, _) => "checks out",
+            (false, true) => "fails its check digits",
+            (false, false) => "is not legible",
+        };
+        evidence
+            .findings
+            .push(format!("{} machine-readable zone {state}", z.format.to_uppercase()));
+    }
+    evidence.document_quality = Some(quality);
     let fit = fit(&region);
-    match (front, portrait) {
-        (true, true) => 0.7 + 0.3 * fit,
-        (false, false) => 0.65 + 0.35 * fit,
-        (true, false) => {
+    let accuracy = match (front, portrait, zone_side) {
+        (true, _, Some(true)) | (false, _, Some(false)) => 0.85 + 0.15 * fit,
+        (true, true, _) => 0.7 + 0.3 * fit,
+        (false, false, None) => 0.65 + 0.35 * fit,
+        (true, false, _) => {
             evidence
                 .findings
                 .push("no portrait on the document: the back side?".into());
             evidence.issues.push(Issue::BackSide);
             0.35
         }
-        (false, true) => {
+        (false, _, _) => {
             evidence
                 .findings
                 .push("the document shows a portrait: the front side?".into());
             evidence.issues.push(Issue::FrontSide);
             0.3
         }
+    };
+    // Three sides and the frame's border are weaker evidence of a card
+    // than four sides: without a portrait or a zone to back them, a cut-off
+    // "card" stays below the match line (its issue still tells the person).
+    if outline.side_outside && !portrait && zone_side.is_none() {
+        return accuracy.min(0.45);
     }
+    accuracy
 }
 
 /// The document region, from its outline or, failing that, from a frame
 /// cropped to the document's own shape.
-fn find_document(plane: &GrayImage, evidence: &mut Evidence) -> Option<Region> {
-    let found = document::find(plane).or_else(|| document::cropped(plane.width(), plane.height()));
+fn find_document(plane: &GrayImage, evidence: &mut Evidence) -> Option<Outline> {
+    let found = document::outline(plane).or_else(|| document::cropped_outline(plane.width(), plane.height()));
     match found {
-        Some(region) if region.coverage >= 1.0 => evidence.findings.push("frame cropped to a document's shape".into()),
-        Some(region) => evidence.findings.push(format!("{} outline found", region.format)),
+        Some(o) if o.region.coverage >= 1.0 => evidence.findings.push("frame cropped to a document's shape".into()),
+        Some(o) if o.side_outside => evidence
+            .findings
+            .push(format!("{} outline found, cut off by the frame", o.region.format)),
+        Some(o) => evidence.findings.push(format!("{} outline found", o.region.format)),
         None => {
             evidence.findings.push("no card- or page-shaped region".into());
             evidence.issues.push(Issue::NoDocument);
         }
     }
-    evidence.document = found;
+    evidence.document = found.map(|o| o.region);
     found
 }
 
@@ -56,10 +90,11 @@ fn fit(region: &Region) -> f32 {
     (region.coverage / 0.15).min(1.0)
 }
 
-/// Whether a face sits inside `region`: the crop is scaled so the document's
-/// short side is 240 px, where an ID portrait's face is ~50 px, well above
-/// the detector's 20 px window, whatever the document's size in the frame.
-fn portrait(plane: &GrayImage, region: &Region, evidence: &mut Evidence) -> bool {
+/// Whether a face no wider than `largest` of the region sits inside
+/// `region`: the crop is scaled so the document's short side is 240 px,
+/// where an ID portrait's face is ~50 px, well above the detector's 20 px
+/// window, whatever the document's size in the frame.
+fn portrait(plane: &GrayImage, region: &Region, largest: f32, evidence: &mut Evidence) -> bool {
     let (w, h) = (plane.width() as f32, plane.height() as f32);
     let (x, y) = ((region.x * w) as u32, (region.y * h) as u32);
     let cw = ((region.width * w) as u32).min(plane.width().saturating_sub(x));
@@ -82,7 +117,7 @@ fn portrait(plane: &GrayImage, region: &Region, evidence: &mut Evidence) -> bool
             score: f.score,
         });
     }
-    let on_card = found.iter().any(|f| f.width <= 0.6);
+    let on_card = found.iter().any(|f| f.width <= largest);
     if on_card {
         evidence.findings.push("portrait on the document".into());
     }
