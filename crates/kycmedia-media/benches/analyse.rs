@@ -67,5 +67,26 @@ fn analyse_formats(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, analyse_formats, analyse_photos);
+/// Photographed documents (`tests/fixtures/documents/make.py`, committed):
+/// what document quality costs where there is a card to judge, a zone to
+/// find and read, and where there is a card with no zone.
+fn analyse_documents(c: &mut Criterion) {
+    let limits = Limits::default();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/documents");
+    let mut group = c.benchmark_group("documents");
+    for (name, context) in [
+        ("passport-td3.jpg", "document-front"),
+        ("id-td1-back.jpg", "document-back"),
+        ("id-front.jpg", "document-front"),
+    ] {
+        let bytes = std::fs::read(format!("{dir}/{name}")).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let ctx = Context::parse(MediaKind::Image, context).expect("a known context");
+        group.bench_function(format!("{context}/{name}"), |b| {
+            b.iter(|| analyse(ctx, black_box(&bytes), &limits))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, analyse_formats, analyse_photos, analyse_documents);
 criterion_main!(benches);

@@ -59,6 +59,10 @@ pub(crate) struct Outline {
     /// closed the outline instead: the card is cut off, and `region`
     /// covers only what is visible.
     pub side_outside: bool,
+    /// Whether it was found as a closed outline, whose corners are the
+    /// card's own; one from straight sides is good to a few pixels, and in
+    /// clutter may end at the frame's edge without the card doing so.
+    pub closed: bool,
 }
 
 /// The largest card- or page-shaped quadrilateral in `plane`, if any: from
@@ -72,9 +76,7 @@ pub(crate) fn find(plane: &GrayImage) -> Option<Region> {
 /// frame (one whose portrait could pass for a selfie), at about a third of
 /// the cost of edges and lines at [`FIND_SIDE`].
 pub(crate) fn find_at(plane: &GrayImage, side: u32) -> Option<Region> {
-    outline_at(plane, side)
-        .filter(|o| !o.side_outside)
-        .map(|o| o.region)
+    outline_at(plane, side).filter(|o| !o.side_outside).map(|o| o.region)
 }
 
 /// [`find`] with the quadrilateral, including a card cut off by the frame
@@ -102,7 +104,7 @@ fn outline_at(plane: &GrayImage, side: u32) -> Option<Outline> {
             ..found.region
         },
         corners: found.corners.map(|(x, y)| (x / fw, y / fh)),
-        side_outside: found.side_outside,
+        ..found
     })
 }
 
@@ -186,6 +188,7 @@ pub(crate) fn cropped_outline(width: u32, height: u32) -> Option<Outline> {
         region,
         corners: [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)],
         side_outside: false,
+        closed: true,
     })
 }
 
@@ -221,6 +224,7 @@ fn quadrilateral(points: &[Point<i32>], frame: (u32, u32)) -> Option<Outline> {
         region: region(aspect, coverage, bbox, frame)?,
         corners: corners.map(|p| (p.x as f32, p.y as f32)),
         side_outside: false,
+        closed: true,
     })
 }
 

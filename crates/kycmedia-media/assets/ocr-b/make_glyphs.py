@@ -15,12 +15,15 @@ height plus a margin above and below tall, then box-averaged down to
 W x H, where the cap height is CAP pixels: the reader resamples every cell
 of a photographed zone to exactly this grid (one pitch across, the line's
 measured cap height to CAP rows), so template and sample line up by
-construction. A light blur (sigma 0.6 px) stands in for the softness every
-photographed glyph has; matching is by normalised correlation, which the
-blur barely moves on a sharp sample.
+construction. Each glyph comes at a few levels of blur (Gaussian sigma in
+template pixels, BLURS): a photographed glyph is always soft, and the
+reader matches a zone against the level its cells agree with best, as a
+matched filter does; a sharp template against a blurred cell would favour
+whichever glyphs are blobs.
 
-Output (all u8): b"MRZG", version 1, W, H, count, then per glyph its ASCII
-code and W*H ink values (0 paper .. 255 solid ink), row-major.
+Output (all u8): b"MRZG", version 2, W, H, count, levels, then per level
+per glyph its ASCII code and W*H ink values (0 paper .. 255 solid ink),
+row-major.
 Deterministic: the same font gives the same bytes.
 """
 
@@ -33,6 +36,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 W, H, CAP = 16, 22, 16  # cell width (one pitch), cell height, cap height (px)
 OVER = 8  # oversampling factor while drawing
 GLYPHS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
+BLURS = (0.6, 1.2, 2.0)
 FONT = "/usr/share/fonts/opentype/ocr-b/OCRB.otf"
 
 
@@ -56,7 +60,8 @@ def main():
     # Scale vertically so the cap height is CAP * OVER, keeping the glyph's
     # own proportions horizontally (one advance is already W * OVER).
     margin = (H - CAP) / 2 * OVER
-    out = bytearray(b"MRZG" + bytes([1, W, H, len(GLYPHS)]))
+    out = bytearray(b"MRZG" + bytes([2, W, H, len(GLYPHS), len(BLURS)]))
+    drawn = []
     for ch in GLYPHS:
         canvas = Image.new("L", (round(advance), size * 2), 0)
         ImageDraw.Draw(canvas).text((0, 0), ch, font=font, fill=255)
@@ -66,13 +71,15 @@ def main():
         ys = np.clip(np.round(ys).astype(int), 0, a.shape[0] - 1)
         xs = np.clip(np.arange(W * OVER) * advance / (W * OVER), 0, a.shape[1] - 1).astype(int)
         big = a[ys][:, xs]
-        small = big.reshape(H, OVER, W, OVER).mean(axis=(1, 3))
-        small = np.asarray(Image.fromarray(small.astype(np.uint8)).filter(ImageFilter.GaussianBlur(0.6)))
-        out += bytes([ord(ch)]) + small.astype(np.uint8).tobytes()
+        drawn.append(big.reshape(H, OVER, W, OVER).mean(axis=(1, 3)))
+    for sigma in BLURS:
+        for ch, small in zip(GLYPHS, drawn):
+            soft = np.asarray(Image.fromarray(small.astype(np.uint8)).filter(ImageFilter.GaussianBlur(sigma)))
+            out += bytes([ord(ch)]) + soft.astype(np.uint8).tobytes()
     dest = os.path.join(os.path.dirname(os.path.abspath(__file__)), "glyphs.bin")
     with open(dest, "wb") as fh:
         fh.write(out)
-    print(f"{dest}: {len(GLYPHS)} glyphs, {W}x{H}, {len(out)} bytes")
+    print(f"{dest}: {len(GLYPHS)} glyphs at {len(BLURS)} blurs, {W}x{H}, {len(out)} bytes")
 
 
 if __name__ == "__main__":

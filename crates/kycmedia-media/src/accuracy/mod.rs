@@ -220,7 +220,12 @@ mod tests {
             Family::Address,
         ] {
             let mut evidence = Evidence::default();
-            let full = Full::new(640, 480, blank.as_raw().clone(), image::metadata::Orientation::NoTransforms);
+            let full = Full::new(
+                640,
+                480,
+                blank.as_raw().clone(),
+                image::metadata::Orientation::NoTransforms,
+            );
             assert!(image(family, &blank, None, &full, &mut evidence) < MATCH, "{family:?}");
             assert!(!evidence.findings.is_empty(), "{family:?} explains itself");
         }

@@ -92,7 +92,11 @@ mod tests {
             turned.apply_orientation(orientation);
             let turned = turned.into_luma8();
             let full = Full::new(5, 3, stored.as_raw().clone(), orientation);
-            assert_eq!(full.size(), (turned.width() as usize, turned.height() as usize), "{exif}");
+            assert_eq!(
+                full.size(),
+                (turned.width() as usize, turned.height() as usize),
+                "{exif}"
+            );
             for (x, y, p) in turned.enumerate_pixels() {
                 let v = full.sample(x as f32 + 0.5, y as f32 + 0.5);
                 assert!((v - f32::from(p.0[0])).abs() < 1e-3, "orientation {exif} at ({x}, {y})");

@@ -54,9 +54,7 @@ pub(crate) fn measure(plane: &GrayImage, corners: &[(f32, f32); 4]) -> Glare {
         return none;
     }
     // Each row's stretch inside the card: the quadrilateral is convex.
-    let spans: Vec<(u32, u32)> = (y0..y1)
-        .map(|y| span(&q, y as f32 + 0.5, (x0, x1)))
-        .collect();
+    let spans: Vec<(u32, u32)> = (y0..y1).map(|y| span(&q, y as f32 + 0.5, (x0, x1))).collect();
     let mut counts = [0usize; 256];
     let mut area = 0usize;
     for (y, &(a, b)) in (y0..y1).zip(&spans) {
@@ -82,7 +80,9 @@ pub(crate) fn measure(plane: &GrayImage, corners: &[(f32, f32); 4]) -> Glare {
             }
         }
     }
-    let short = (q[0].0 - q[1].0).hypot(q[0].1 - q[1].1).min((q[1].0 - q[2].0).hypot(q[1].1 - q[2].1));
+    let short = (q[0].0 - q[1].0)
+        .hypot(q[0].1 - q[1].1)
+        .min((q[1].0 - q[2].0).hypot(q[1].1 - q[2].1));
     let radius = (MIN_BLOB * short / 2.0).round().clamp(1.0, 32.0) as u8;
     let blobs = open(&mask, Norm::LInf, radius);
     let glared = blobs.pixels().filter(|p| p.0[0] > 0).count();
@@ -195,7 +195,10 @@ mod tests {
         assert!((glare.share - painted).abs() < 0.15 * painted, "{glare:?} vs {painted}");
         assert_eq!(glare.blobs.len(), 1);
         let [x0, y0, x1, y1] = glare.blobs[0];
-        assert!((x0 * 640.0 - 280.0).abs() <= 3.0 && (y1 * 480.0 - 221.0).abs() <= 3.0, "{glare:?}");
+        assert!(
+            (x0 * 640.0 - 280.0).abs() <= 3.0 && (y1 * 480.0 - 221.0).abs() <= 3.0,
+            "{glare:?}"
+        );
         assert!(x1 > x0 && y1 > y0);
     }
 
@@ -220,7 +223,10 @@ mod tests {
     fn a_degenerate_or_outside_card_has_no_glare() {
         let plane = card();
         assert_eq!(measure(&plane, &[(0.5, 0.5); 4]).share, 0.0);
-        assert_eq!(measure(&plane, &[(2.0, 2.0), (3.0, 2.0), (3.0, 3.0), (2.0, 3.0)]).share, 0.0);
+        assert_eq!(
+            measure(&plane, &[(2.0, 2.0), (3.0, 2.0), (3.0, 3.0), (2.0, 3.0)]).share,
+            0.0
+        );
         assert_eq!(measure(&plane, &[(f32::NAN, 0.0); 4]).share, 0.0);
     }
 }

@@ -78,7 +78,10 @@ pub(super) fn rectangle(edges: &GrayImage) -> Option<Outline> {
     sides.extend(border(w, h));
     let frame_area = w as f32 * h as f32;
     let near = dilate(edges, Norm::LInf, 2);
-    let (mut whole, mut cut): (Option<(f32, Outline)>, Option<(f32, Outline)>) = (None, None);
+    // Best candidate of each kind, in order of preference: whole and inside
+    // the frame (as every card was found before cut-off cards were looked
+    // for), whole with a corner past the edge, closed by the border.
+    let mut best: [Option<(f32, Outline)>; 3] = [None, None, None];
     let pairs = parallel_pairs(&sides, w.min(h) as f32 * 0.12);
     for (i, a) in pairs.iter().enumerate() {
         for b in &pairs[i + 1..] {
@@ -93,13 +96,20 @@ pub(super) fn rectangle(edges: &GrayImage) -> Option<Outline> {
             let Some(candidate) = judge(&corners, &near, frame_area, borders) else {
                 continue;
             };
-            let best = if borders.contains(&true) { &mut cut } else { &mut whole };
-            if best.as_ref().is_none_or(|(area, _)| candidate.0 > *area) {
-                *best = Some(candidate);
+            let inside = corners
+                .iter()
+                .all(|&(x, y)| x >= -2.0 && y >= -2.0 && x <= w as f32 + 1.0 && y <= h as f32 + 1.0);
+            let kind = if borders.contains(&true) {
+                2
+            } else {
+                usize::from(!inside)
+            };
+            if best[kind].as_ref().is_none_or(|(rank, _)| candidate.0 > *rank) {
+                best[kind] = Some(candidate);
             }
         }
     }
-    whole.or(cut).map(|(_, outline)| outline)
+    best.into_iter().flatten().next().map(|(_, outline)| outline)
 }
 
 /// The frame's four borders as lines (normal angle, distance from the origin).
@@ -108,7 +118,12 @@ fn border(w: u32, h: u32) -> [Side; 4] {
         line: PolarLine { r, angle_in_degrees },
         border: true,
     };
-    [side(0.0, 0), side(w as f32 - 1.0, 0), side(0.0, 90), side(h as f32 - 1.0, 90)]
+    [
+        side(0.0, 0),
+        side(w as f32 - 1.0, 0),
+        side(0.0, 90),
+        side(h as f32 - 1.0, 90),
+    ]
 }
 
 /// Hough lines, with the vote threshold raised until at most [`MAX_LINES`]
@@ -153,7 +168,11 @@ fn parallel_pairs(sides: &[Side], min_gap: f32) -> Vec<(Side, Side)> {
     for (i, a) in sides.iter().enumerate() {
         for b in &sides[i + 1..] {
             let (la, lb) = (&a.line, &b.line);
-            let tolerance = if a.border || b.border { BORDER_PARALLEL } else { PARALLEL };
+            let tolerance = if a.border || b.border {
+                BORDER_PARALLEL
+            } else {
+                PARALLEL
+            };
             if !(a.border && b.border)
                 && angle_between(la.angle_in_degrees, lb.angle_in_degrees) <= tolerance
                 && gap(la, lb) >= min_gap
@@ -199,7 +218,7 @@ fn corners(a: &(Side, Side), b: &(Side, Side)) -> Option<[(f32, f32); 4]> {
     ])
 }
 
-/// Area and outline of a candidate whose sides are backed by edges (`near`:
+/// Rank and outline of a candidate whose sides are backed by edges (`near`:
 /// the edge map dilated, see [`support`]) where they lie inside the frame;
 /// `borders` marks the sides the frame's border stands in for (at most
 /// two, then adjacent: a card pushed out past a corner of the frame).
@@ -251,9 +270,11 @@ fn judge(corners: &[(f32, f32); 4], near: &GrayImage, frame_area: f32, borders: 
         }
     };
     let needed = if cut.is_empty() { MIN_SUPPORT } else { CUT_SUPPORT };
+    let mut weakest = 1.0f32;
     let supported = (0..4).filter(|&i| !borders[i]).all(|i| {
         let (p, q) = (corners[i], corners[(i + 1) % 4]);
         let (inside, support) = support(p, q, near);
+        weakest = weakest.min(support);
         inside >= MIN_INSIDE && support >= needed && (cut.is_empty() || distinct(p, q, near))
     });
     // A card cut by the border runs into it: the sides meeting the border
@@ -267,12 +288,16 @@ fn judge(corners: &[(f32, f32); 4], near: &GrayImage, frame_area: f32, borders: 
         (borders[next] || toward(corners[next], corners[(i + 2) % 4]))
             && (borders[previous] || toward(corners[i], corners[previous]))
     });
+    // Ranked by area, each candidate discounted by its weakest side: a card
+    // whose four sides are all there beats a larger shape that borrows a
+    // side from a curved rim or a shadow beside it.
     (supported && reaches).then_some((
-        area,
+        area * weakest,
         Outline {
             region,
             corners: *corners,
             side_outside: !cut.is_empty(),
+            closed: false,
         },
     ))
 }

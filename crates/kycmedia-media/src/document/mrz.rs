@@ -29,11 +29,26 @@ use icao::Format;
 /// glyphs this well on average: print of other fonts or guilloche lines
 /// that happen to form even rows fall well short.
 const FOUND: f32 = 0.5;
-/// Every character matched with confidence: no cell below `LEGIBLE_CELL`
-/// and the cells on average at `LEGIBLE_MEAN` (a sharp capture averages
-/// over 0.85).
+/// Every character matched with confidence: no cell below `LEGIBLE_CELL`,
+/// the cells on average at `LEGIBLE_MEAN` (a sharp capture averages over
+/// 0.9), and (see `SURE`) at most `MAX_UNSURE` cells whose glyph barely
+/// beats another: a blurred cell correlates well with several glyphs, so
+/// the correlation alone would call a soft zone legible and misread it.
 const LEGIBLE_CELL: f32 = 0.45;
 const LEGIBLE_MEAN: f32 = 0.7;
+/// A cell that may hold a letter or a digit is in doubt when the best of
+/// the other kind matches within this of the best: OCR-B's O and 0, or I
+/// and 1, differ by a few pixels of width once photographed. When the
+/// check digits fail, up to `MAX_DOUBTS` of the closest are reread the
+/// other way, one or two at a time, as MRZ readers do. A reread must then
+/// satisfy both the field's check digit and the composite one, which a
+/// chance reread passes about once in a hundred tries.
+const DOUBT: f32 = 0.08;
+const MAX_DOUBTS: usize = 6;
+/// A cell is read surely when its glyph beats every other by this much;
+/// a legible zone has at most `MAX_UNSURE` cells that are not.
+const SURE: f32 = 0.03;
+const MAX_UNSURE: usize = 2;
 
 /// What the reader found, without what it read.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -73,7 +88,16 @@ pub(crate) fn read(plane: &GrayImage, full: &Full, corners: &[(f32, f32); 4], as
     let coarse = upright_orders(&scale((plane.width() as f32, plane.height() as f32)));
     let mut best: Option<(f32, Reading)> = None;
     for (q, q_plane) in fine.iter().zip(&coarse) {
-        let Some(rows) = zone_rows(plane, q_plane, card) else {
+        // A document small in the frame prints its zone too fine for the
+        // working plane: search the full decode instead.
+        let plane_pitch =
+            (q_plane[2].0 - q_plane[3].0).hypot(q_plane[2].1 - q_plane[3].1) / card.width_mm * band::PITCH_MM;
+        let rows = if plane_pitch >= band::SEARCH_PITCH.0 {
+            zone_rows(plane, q_plane, card)
+        } else {
+            zone_rows(full, q, card)
+        };
+        let Some(rows) = rows else {
             continue;
         };
         let Some(band) = band::rectify(full, q, card, rows, band::READ_PITCH) else {
@@ -81,7 +105,7 @@ pub(crate) fn read(plane: &GrayImage, full: &Full, corners: &[(f32, f32); 4], as
         };
         let lines = band::zone_lines(&band);
         for format in formats(&lines) {
-            let Some((mean, mut reading)) = read_as(&band, &lines, format) else {
+            let Some((mean, mut reading)) = read_levels(&band, &lines, format) else {
                 continue;
             };
             reading.bounds = bounds(q, &band, &lines, (fw as f32, fh as f32));
@@ -96,15 +120,19 @@ pub(crate) fn read(plane: &GrayImage, full: &Full, corners: &[(f32, f32); 4], as
     best.map(|(_, reading)| reading)
 }
 
-/// The part of the card's height (0 top, 1 bottom) where the working plane
-/// shows a zone's lines, with half a line's spacing to spare either side.
-fn zone_rows(plane: &GrayImage, q: &[(f32, f32); 4], card: band::Card) -> Option<(f32, f32)> {
-    let band = band::rectify(plane, q, card, (card.from, 1.0), band::SEARCH_PITCH)?;
+/// The part of the card's height (0 top, 1 bottom) where `pixels` (the
+/// working plane, as a rule) show a zone's lines, with half a line's
+/// spacing to spare either side.
+fn zone_rows(pixels: &impl band::Pixels, q: &[(f32, f32); 4], card: band::Card) -> Option<(f32, f32)> {
+    let band = band::rectify(pixels, q, card, (card.from, 1.0), band::SEARCH_PITCH)?;
     let lines = band::zone_lines(&band);
     let (first, last) = (lines.first()?, lines.last()?);
     let spare = (last.bottom - first.top) / lines.len() as f32 / 2.0;
     let v = |y: f32| band.rows.0 + y / band.height as f32 * (band.rows.1 - band.rows.0);
-    Some((v(first.top - spare).max(card.from), v(last.bottom + 1.0 + spare).min(1.0)))
+    Some((
+        v(first.top - spare).max(card.from),
+        v(last.bottom + 1.0 + spare).min(1.0),
+    ))
 }
 
 /// The corners as top-left, top-right, bottom-right, bottom-left of the
@@ -151,20 +179,56 @@ fn formats(lines: &[band::Line]) -> Vec<Format> {
     }
 }
 
-/// The zone read as `format`: its mean cell correlation and what it shows;
+/// The zone read as `format` against every blur level of the templates: a
+/// reading that checks out wins, else the one whose cells agree best with
+/// their glyphs (the level nearest the capture's own softness).
+fn read_levels(band: &band::Band, lines: &[band::Line], format: Format) -> Option<(f32, Reading)> {
+    (0..glyphs::levels())
+        .filter_map(|level| read_as(band, lines, format, level))
+        .reduce(|kept, next| {
+            if (next.1.valid, next.0) > (kept.1.valid, kept.0) {
+                next
+            } else {
+                kept
+            }
+        })
+}
+
+/// The zone read as `format` against the templates at blur `level`: its
+/// mean cell correlation and what it shows;
 /// `None` when it does not fit the format or reads as no zone at all.
-fn read_as(band: &band::Band, lines: &[band::Line], format: Format) -> Option<(f32, Reading)> {
-    if lines.len() != format.lines() || glyphs::count() == 0 {
+fn read_as(band: &band::Band, lines: &[band::Line], format: Format, level: usize) -> Option<(f32, Reading)> {
+    if lines.len() != format.lines() {
         return None;
     }
     let width = format.width();
     let mut text = Text { lines: [[b'<'; 44]; 3] };
-    let (mut sum, mut least) = (0.0, f32::MAX);
+    // Cells that could be a letter or a digit and matched both about as
+    // well (O and 0, I and 1, B and 8): where the other one goes.
+    let mut doubtful: Vec<(f32, usize, usize, u8)> = Vec::new();
+    let (mut sum, mut least, mut unsure) = (0.0, f32::MAX, 0usize);
     for (i, line) in lines.iter().enumerate() {
         let grid = cells::fit(band, line, width)?;
         for k in 0..width {
             let patch = cells::patch(band, line, &grid, k);
-            let (glyph, score) = glyphs::best(&patch, icao::class(format, i, k)).unwrap_or((b'<', 0.0));
+            let class = icao::class(format, i, k);
+            let blank = (b'<', 0.0, 0.0);
+            let ((glyph, score, runner_up), other) = if class == icao::Class::Any {
+                let digit = glyphs::best(&patch, icao::Class::Digit, level).unwrap_or(blank);
+                let letter = glyphs::best(&patch, icao::Class::Letter, level).unwrap_or(blank);
+                let (best, other) = if digit.1 >= letter.1 {
+                    (digit, letter)
+                } else {
+                    (letter, digit)
+                };
+                ((best.0, best.1, best.2.max(other.1)), Some(other))
+            } else {
+                (glyphs::best(&patch, class, level).unwrap_or(blank), None)
+            };
+            if let Some((alternative, s, _)) = other.filter(|o| score - o.1 < DOUBT) {
+                doubtful.push((score - s, i, k, alternative));
+            }
+            unsure += usize::from(score - runner_up < SURE);
             text.lines[i][k] = glyph;
             sum += score;
             least = least.min(score);
@@ -174,15 +238,47 @@ fn read_as(band: &band::Band, lines: &[band::Line], format: Format) -> Option<(f
     if mean < FOUND {
         return None;
     }
-    let rows: Vec<&[u8]> = text.lines[..format.lines()].iter().map(|l| &l[..width]).collect();
-    let valid = icao::valid(format, &rows);
+    doubtful.sort_by(|a, b| a.0.total_cmp(&b.0));
+    doubtful.truncate(MAX_DOUBTS);
     let reading = Reading {
         format: format.name(),
-        valid,
-        legible: least >= LEGIBLE_CELL && mean >= LEGIBLE_MEAN,
+        valid: checks_out(format, &mut text, &doubtful),
+        legible: least >= LEGIBLE_CELL && mean >= LEGIBLE_MEAN && unsure <= MAX_UNSURE,
         bounds: [0.0; 4],
     };
     Some((mean, reading))
+}
+
+/// Whether the zone's check digits check out as read, or with one or two
+/// of its doubtful letter-or-digit cells read the other way. The check
+/// digits themselves, and dates, are digits only and never reread, so a
+/// printed digit that is wrong stays wrong.
+fn checks_out(format: Format, text: &mut Text, doubtful: &[(f32, usize, usize, u8)]) -> bool {
+    let (n, width) = (format.lines(), format.width());
+    let valid = |text: &Text| {
+        let rows: Vec<&[u8]> = text.lines[..n].iter().map(|l| &l[..width]).collect();
+        icao::valid(format, &rows)
+    };
+    if valid(text) {
+        return true;
+    }
+    let flip =
+        |text: &mut Text, &(_, i, k, glyph): &(f32, usize, usize, u8)| std::mem::replace(&mut text.lines[i][k], glyph);
+    for (a, first) in doubtful.iter().enumerate() {
+        let was = flip(text, first);
+        if valid(text) {
+            return true;
+        }
+        for second in &doubtful[a + 1..] {
+            let was_second = flip(text, second);
+            if valid(text) {
+                return true;
+            }
+            text.lines[second.1][second.2] = was_second;
+        }
+        text.lines[first.1][first.2] = was;
+    }
+    false
 }
 
 /// The zone's box in the frame: its lines' ends and rows on the band,

@@ -26,6 +26,9 @@ const TOO_FAR: f32 = 0.08;
 /// on it: the finder's corners are good to about a pixel of its 320 px
 /// plane, and a rounded corner beyond that pixel may be cut.
 const EDGE_MARGIN: f32 = 0.01;
+/// A document covering this much of the frame was cropped to (see
+/// [`corners_outside`]).
+const CROPPED: f32 = 0.85;
 
 /// Glare, framing and zone of the document `outline` found on `plane`;
 /// `faces` are the portraits found on it (frame fractions), for telling
@@ -34,14 +37,18 @@ pub(crate) fn assess(plane: &GrayImage, full: &Full, outline: &Outline, faces: &
     let glare = glare::measure(plane, &outline.corners);
     let corners_outside = corners_outside(outline, plane.dimensions());
     let fill = outline.region.coverage.min(1.0);
-    // A zone cannot be read whole off a card that is cut off.
-    let mrz = (corners_outside == 0)
+    // A zone cannot be read whole off a card with a side beyond the frame;
+    // one with only a corner on or past the edge may still show it all.
+    let mrz = (!outline.side_outside)
         .then(|| mrz::read(plane, full, &outline.corners, outline.region.aspect))
         .flatten();
     let mut findings = Vec::new();
     let mut finding = |what, reason| findings.push(DocumentFinding { what, reason });
     let overlaps = |a: &[f32; 4], b: &[f32; 4]| a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
-    let face_boxes: Vec<[f32; 4]> = faces.iter().map(|f| [f.x, f.y, f.x + f.width, f.y + f.height]).collect();
+    let face_boxes: Vec<[f32; 4]> = faces
+        .iter()
+        .map(|f| [f.x, f.y, f.x + f.width, f.y + f.height])
+        .collect();
     let glare_over = |boxes: &[[f32; 4]]| glare.blobs.iter().any(|b| boxes.iter().any(|o| overlaps(b, o)));
     if glare_over(&face_boxes) {
         finding("glare-over-portrait", FACE_NOT_CLEARLY_VISIBLE);
@@ -53,7 +60,8 @@ pub(crate) fn assess(plane: &GrayImage, full: &Full, outline: &Outline, faces: &
     if corners_outside > 0 {
         finding("cut-off", FULL_DOCUMENT_NOT_VISIBLE);
     }
-    if fill < TOO_FAR {
+    // A cut-off card's fill is only what shows of it: no measure of distance.
+    if fill < TOO_FAR && !outline.side_outside {
         finding("too-far", FULL_DOCUMENT_NOT_VISIBLE);
     }
     match mrz {
@@ -76,15 +84,21 @@ pub(crate) fn assess(plane: &GrayImage, full: &Full, outline: &Outline, faces: &
 
 /// Corners outside the frame or on its edge; none for a frame cropped to
 /// the document (whose corners are the frame's by construction). A side
-/// beyond the frame counts both its corners, which lie on the border.
+/// beyond the frame counts both its corners, which lie on the border. A
+/// corner merely on the edge counts only on a closed outline, and not on a
+/// document filling nearly the whole frame: that is a capture cropped to
+/// it, not one cut off.
 fn corners_outside(outline: &Outline, (w, h): (u32, u32)) -> u8 {
     if outline.region.coverage >= 1.0 {
         return 0;
     }
     let short = w.min(h) as f32 * EDGE_MARGIN;
     let (mx, my) = (short / w as f32, short / h as f32);
-    let out = |&(x, y): &(f32, f32)| x <= mx || y <= my || x >= 1.0 - mx || y >= 1.0 - my;
-    outline.corners.iter().filter(|c| out(c)).count() as u8
+    let past = |&(x, y): &(f32, f32)| x < -mx || y < -my || x > 1.0 + mx || y > 1.0 + my;
+    let on = |&(x, y): &(f32, f32)| x <= mx || y <= my || x >= 1.0 - mx || y >= 1.0 - my;
+    let edge_counts = outline.side_outside || (outline.closed && outline.region.coverage < CROPPED);
+    let counts = |c: &&(f32, f32)| past(c) || (edge_counts && on(c));
+    outline.corners.iter().filter(counts).count() as u8
 }
 
 /// What the capture page should tell the person about `quality`: glare,
@@ -148,7 +162,44 @@ mod tests {
             },
             corners,
             side_outside: false,
+            closed: true,
         }
+    }
+
+    #[test]
+    fn glare_over_the_portrait_is_202_and_over_the_data_204() {
+        use image::{GrayImage, Luma};
+        use imageproc::drawing::{draw_filled_circle_mut, draw_filled_rect_mut};
+        use imageproc::rect::Rect;
+        let mut plane = GrayImage::from_pixel(640, 480, Luma([60]));
+        draw_filled_rect_mut(&mut plane, Rect::at(80, 60).of_size(480, 300), Luma([200]));
+        draw_filled_circle_mut(&mut plane, (180, 200), 45, Luma([255]));
+        let full = Full::new(
+            640,
+            480,
+            plane.as_raw().clone(),
+            image::metadata::Orientation::NoTransforms,
+        );
+        let card = outline([(0.125, 0.125), (0.875, 0.125), (0.875, 0.875), (0.125, 0.875)], 0.47);
+        let face = |x: f32| Face {
+            x,
+            y: 0.35,
+            width: 0.1,
+            height: 0.15,
+            score: 10.0,
+        };
+        let over = assess(&plane, &full, &card, &[face(0.24)]);
+        assert_eq!(
+            over.findings.iter().map(|f| (f.what, f.reason)).collect::<Vec<_>>(),
+            [("glare-over-portrait", 202), ("glare-over-data", 204)],
+            "{over:?}"
+        );
+        let beside = assess(&plane, &full, &card, &[face(0.7)]);
+        assert_eq!(
+            beside.findings.iter().map(|f| (f.what, f.reason)).collect::<Vec<_>>(),
+            [("glare-over-data", 204)]
+        );
+        assert!((beside.glare - 0.044).abs() < 0.01, "{beside:?}");
     }
 
     #[test]
@@ -169,6 +220,16 @@ mod tests {
         assert_eq!(corners_outside(&outline(on, 0.5), (640, 480)), 1);
         let cropped = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)];
         assert_eq!(corners_outside(&outline(cropped, 1.0), (640, 480)), 0);
+        let tight = [(0.004, 0.005), (0.996, 0.004), (0.995, 0.994), (0.005, 0.996)];
+        assert_eq!(corners_outside(&outline(tight, 0.95), (640, 480)), 0);
+        let tight_but_cut = [(0.004, 0.005), (1.06, 0.004), (0.995, 0.994), (0.005, 0.996)];
+        assert_eq!(corners_outside(&outline(tight_but_cut, 0.95), (640, 480)), 1);
+        // From straight sides, a corner on the edge may be clutter's, not the card's.
+        let from_lines = Outline {
+            closed: false,
+            ..outline(on, 0.5)
+        };
+        assert_eq!(corners_outside(&from_lines, (640, 480)), 0);
     }
 
     #[test]

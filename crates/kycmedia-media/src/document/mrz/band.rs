@@ -87,7 +87,10 @@ impl Band {
     /// Luma at (x, y), bilinear, clamped to the band.
     pub(super) fn sample(&self, x: f32, y: f32) -> f32 {
         let (w, h) = (self.width, self.height);
-        let (fx, fy) = ((x - 0.5).clamp(0.0, (w - 1) as f32), (y - 0.5).clamp(0.0, (h - 1) as f32));
+        let (fx, fy) = (
+            (x - 0.5).clamp(0.0, (w - 1) as f32),
+            (y - 0.5).clamp(0.0, (h - 1) as f32),
+        );
         let (x0, y0) = (fx as usize, fy as usize);
         let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
         let (tx, ty) = (fx - x0 as f32, fy - y0 as f32);
@@ -99,7 +102,10 @@ impl Band {
 
     /// Whether the point of column `x` on sheared row `row` is print.
     pub(super) fn is_dark(&self, x: usize, row: usize) -> bool {
-        let y = row as isize + self.drift[x];
+        let Some(&drift) = self.drift.get(x).filter(|_| x < self.width) else {
+            return false;
+        };
+        let y = row as isize + drift;
         y >= 0 && (y as usize) < self.height && self.dark[y as usize * self.width + x]
     }
 }
@@ -162,7 +168,8 @@ pub(super) fn rectify(
     let projection = Projection::onto(q)?;
     let bottom = (q[2].0 - q[3].0).hypot(q[2].1 - q[3].1);
     let source_pitch = bottom / card.width_mm * PITCH_MM;
-    if !source_pitch.is_finite() || source_pitch < 3.0 || !(rows.1 > rows.0) {
+    let rows_finite = rows.0.is_finite() && rows.1.is_finite();
+    if !source_pitch.is_finite() || source_pitch < 3.0 || !rows_finite || rows.1 <= rows.0 {
         return None;
     }
     let pitch = source_pitch.clamp(pitch_range.0, pitch_range.1);
@@ -208,7 +215,9 @@ pub(super) fn rectify(
     };
     band.shear = deskew(&band);
     let half = width as f32 / 2.0;
-    band.drift = (0..width).map(|x| (band.shear * (x as f32 - half)).round() as isize).collect();
+    band.drift = (0..width)
+        .map(|x| (band.shear * (x as f32 - half)).round() as isize)
+        .collect();
     Some(band)
 }
 
@@ -218,10 +227,12 @@ fn percentile(values: &[u8], q: f32) -> Option<f32> {
     values.iter().for_each(|&v| counts[usize::from(v)] += 1);
     let target = (values.len() as f32 * q) as usize;
     let mut seen = 0;
-    (0..256).find(|&v| {
-        seen += counts[v];
-        seen > target
-    }).map(|v| v as f32)
+    (0..256)
+        .find(|&v| {
+            seen += counts[v];
+            seen > target
+        })
+        .map(|v| v as f32)
 }
 
 /// The shear (−2.5°..2.5°) that makes the print's rows sharpest: the
@@ -296,9 +307,16 @@ fn measure(band: &Band, top: usize, end: usize) -> Line {
     let inky: Vec<bool> = (0..band.width)
         .map(|x| (top..end).any(|y| band.is_dark(x, y)))
         .collect();
-    // Ends where print runs at least two columns, past specks of grain.
-    let left = (0..band.width.saturating_sub(1)).find(|&x| inky[x] && inky[x + 1]).unwrap_or(0);
-    let right = (1..band.width).rev().find(|&x| inky[x] && inky[x - 1]).unwrap_or(0);
+    // Ends where print runs at least two columns, past specks of grain and
+    // past whatever dark touches the band's own edges (the desk, when the
+    // outline's corners are a pixel or two off).
+    let w = band.width;
+    let from = (0..w).find(|&x| !inky[x]).unwrap_or(0);
+    let to = (0..w).rev().find(|&x| !inky[x]).unwrap_or(0).max(from);
+    let left = (from..to.saturating_sub(1))
+        .find(|&x| inky[x] && inky[x + 1])
+        .unwrap_or(from);
+    let right = (left + 1..=to).rev().find(|&x| inky[x] && inky[x - 1]).unwrap_or(left);
     let count = |y: usize| (left..=right).filter(|&x| band.is_dark(x, y)).count();
     let busiest = (top..end).map(count).max().unwrap_or(0);
     let enough = |y: usize| count(y) * 5 >= busiest && busiest > 0;

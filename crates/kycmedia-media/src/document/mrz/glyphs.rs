@@ -2,7 +2,9 @@
 //! against them by normalised cross-correlation.
 //!
 //! The templates are drawn from Debian's OCR-B by
-//! `assets/ocr-b/make_glyphs.py` (its header says how) and compiled in.
+//! `assets/ocr-b/make_glyphs.py` (its header says how) and compiled in, at
+//! a few levels of blur: a zone is matched against the level its cells
+//! agree with best, as a matched filter is.
 //! Correlation is blind to a cell's brightness and contrast, so a glyph in
 //! shadow or faded print scores as well as a crisp one; a small search over
 //! shifts absorbs the reader's cell grid being a pixel or two off.
@@ -33,26 +35,33 @@ struct Template {
     weights: Vec<f32>,
 }
 
-static TEMPLATES: LazyLock<Vec<Template>> = LazyLock::new(|| parse(TABLE));
+/// The templates, one set per level of blur, sharpest first.
+static TEMPLATES: LazyLock<Vec<Vec<Template>>> = LazyLock::new(|| parse(TABLE));
 
-/// The table's templates; none when it is not the layout this reader
+/// The table's template sets; none when it is not the layout this reader
 /// expects (a mismatched regeneration), so that nothing is read rather
-/// than everything misread. A test holds the committed table to 37.
-fn parse(table: &[u8]) -> Vec<Template> {
-    let header = [b'M', b'R', b'Z', b'G', 1, W as u8, H as u8];
-    let Some((head, body)) = table.split_at_checked(8) else {
+/// than everything misread. A test holds the committed table to 37 glyphs.
+fn parse(table: &[u8]) -> Vec<Vec<Template>> {
+    let header = [b'M', b'R', b'Z', b'G', 2, W as u8, H as u8];
+    let Some((head, body)) = table.split_at_checked(9) else {
         return Vec::new();
     };
-    if head[..7] != header || body.len() != usize::from(head[7]) * (1 + W * H) {
+    let (glyphs, levels) = (usize::from(head[7]), usize::from(head[8]));
+    if head[..7] != header || glyphs == 0 || body.len() != levels * glyphs * (1 + W * H) {
         return Vec::new();
     }
-    body.chunks_exact(1 + W * H)
-        .filter_map(|chunk| {
-            let weights = normalised(chunk[1..].iter().map(|&v| f32::from(v)))?;
-            Some(Template {
-                glyph: chunk[0],
-                weights,
-            })
+    body.chunks_exact(glyphs * (1 + W * H))
+        .map(|level| {
+            level
+                .chunks_exact(1 + W * H)
+                .filter_map(|chunk| {
+                    let weights = normalised(chunk[1..].iter().map(|&v| f32::from(v)))?;
+                    Some(Template {
+                        glyph: chunk[0],
+                        weights,
+                    })
+                })
+                .collect()
         })
         .collect()
 }
@@ -70,17 +79,21 @@ fn normalised(values: impl Iterator<Item = f32>) -> Option<Vec<f32>> {
     Some(v)
 }
 
-/// Number of glyphs the reader knows.
-pub(crate) fn count() -> usize {
+/// Levels of blur the templates come at.
+pub(crate) fn levels() -> usize {
     TEMPLATES.len()
 }
 
-/// The glyph of `class` that best matches a cell, and its correlation
-/// (−1..1); `None` for a blank cell or when no template admits the class.
+/// The glyph of `class` that best matches a cell, its correlation (−1..1)
+/// and the runner-up's (another glyph of the class; −1 when there is none):
+/// how far apart they are says how sure the match is, which the
+/// correlation alone does not (a blurred cell correlates with many).
+/// `None` for a blank cell or when no template admits the class.
 ///
 /// `patch` is `PATCH_W × PATCH_H` samples, ink high, row-major, the cell's
 /// expected place at offset (`SHIFT_X`, `SHIFT_Y`).
-pub(crate) fn best(patch: &[f32; PATCH_W * PATCH_H], class: Class) -> Option<(u8, f32)> {
+pub(crate) fn best(patch: &[f32; PATCH_W * PATCH_H], class: Class, level: usize) -> Option<(u8, f32, f32)> {
+    let templates = TEMPLATES.get(level)?;
     let windows: Vec<Vec<f32>> = (0..=2 * SHIFT_Y)
         .flat_map(|dy| (0..=2 * SHIFT_X).map(move |dx| (dx, dy)))
         .filter_map(|(dx, dy)| {
@@ -88,26 +101,34 @@ pub(crate) fn best(patch: &[f32; PATCH_W * PATCH_H], class: Class) -> Option<(u8
             normalised(rows)
         })
         .collect();
-    let mut best: Option<(u8, f32)> = None;
-    for t in TEMPLATES.iter().filter(|t| class.admits(t.glyph)) {
+    if windows.is_empty() {
+        return None;
+    }
+    let (mut best, mut runner_up): (Option<(u8, f32)>, f32) = (None, -1.0);
+    for t in templates.iter().filter(|t| class.admits(t.glyph)) {
         let score = windows
             .iter()
             .map(|w| w.iter().zip(&t.weights).map(|(a, b)| a * b).sum::<f32>())
-            .fold(f32::MIN, f32::max);
-        if best.is_none_or(|(_, s)| score > s) {
-            best = Some((t.glyph, score));
+            .fold(-1.0, f32::max);
+        match best {
+            Some((_, s)) if score <= s => runner_up = runner_up.max(score),
+            _ => {
+                runner_up = best.map_or(runner_up, |(_, s)| runner_up.max(s));
+                best = Some((t.glyph, score));
+            }
         }
     }
-    best.filter(|&(_, s)| s > f32::MIN)
+    best.map(|(glyph, score)| (glyph, score, runner_up))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A template's own ink, placed in a patch at (dx, dy).
-    fn patch_of(glyph: u8, dx: usize, dy: usize) -> [f32; PATCH_W * PATCH_H] {
-        let chunk = TABLE[8..]
+    /// A template's own ink (at blur `level`), placed in a patch at (dx, dy).
+    fn patch_of(glyph: u8, level: usize, dx: usize, dy: usize) -> [f32; PATCH_W * PATCH_H] {
+        let per_level = 37 * (1 + W * H);
+        let chunk = TABLE[9 + level * per_level..][..per_level]
             .chunks_exact(1 + W * H)
             .find(|c| c[0] == glyph)
             .expect("the glyph is in the table");
@@ -121,19 +142,24 @@ mod tests {
     }
 
     #[test]
-    fn the_committed_table_holds_all_37_glyphs() {
-        assert_eq!(count(), 37);
-        let glyphs: Vec<u8> = TEMPLATES.iter().map(|t| t.glyph).collect();
-        assert_eq!(glyphs, b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<");
+    fn the_committed_table_holds_all_37_glyphs_at_each_blur() {
+        assert_eq!(levels(), 3);
+        for level in TEMPLATES.iter() {
+            let glyphs: Vec<u8> = level.iter().map(|t| t.glyph).collect();
+            assert_eq!(glyphs, b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ<");
+        }
     }
 
     #[test]
     fn every_glyph_matches_itself_best_even_shifted() {
-        for t in TEMPLATES.iter() {
-            for (dx, dy) in [(SHIFT_X, SHIFT_Y), (0, 0), (2 * SHIFT_X, 2 * SHIFT_Y)] {
-                let (glyph, score) = best(&patch_of(t.glyph, dx, dy), Class::Any).expect("a match");
-                assert_eq!(glyph, t.glyph, "{} at ({dx}, {dy})", t.glyph as char);
-                assert!(score > 0.99, "{score}");
+        for level in 0..levels() {
+            for t in &TEMPLATES[level] {
+                for (dx, dy) in [(SHIFT_X, SHIFT_Y), (0, 0), (2 * SHIFT_X, 2 * SHIFT_Y)] {
+                    let patch = patch_of(t.glyph, level, dx, dy);
+                    let (glyph, score, runner_up) = best(&patch, Class::Any, level).expect("a match");
+                    assert_eq!(glyph, t.glyph, "{} at ({dx}, {dy})", t.glyph as char);
+                    assert!(score > 0.99 && runner_up < score, "{score} {runner_up}");
+                }
             }
         }
     }
@@ -141,9 +167,10 @@ mod tests {
     #[test]
     fn a_class_keeps_the_reader_to_its_characters() {
         // An O where a date is printed reads as the digit it most resembles.
-        let (glyph, _) = best(&patch_of(b'O', SHIFT_X, SHIFT_Y), Class::Digit).expect("a digit");
+        let (glyph, _, _) = best(&patch_of(b'O', 0, SHIFT_X, SHIFT_Y), Class::Digit, 0).expect("a digit");
         assert_eq!(glyph, b'0');
-        assert_eq!(best(&[0.0; PATCH_W * PATCH_H], Class::Any), None, "a blank cell");
+        assert_eq!(best(&[0.0; PATCH_W * PATCH_H], Class::Any, 0), None, "a blank cell");
+        assert_eq!(best(&patch_of(b'O', 0, 0, 0), Class::Any, 9), None, "no such level");
     }
 
     #[test]

@@ -140,11 +140,7 @@ pub(crate) fn valid(format: Format, lines: &[&[u8]]) -> bool {
             let last = format.width() - 1;
             let composite: Vec<u8> = [&l[0..10], &l[13..20], &l[21..last]].concat();
             let optional = format != Format::Td3 || optional_data(&l[28..42], l[42]);
-            ok(&l[0..9], l[9])
-                && ok(&l[13..19], l[19])
-                && ok(&l[21..27], l[27])
-                && optional
-                && ok(&composite, l[last])
+            ok(&l[0..9], l[9]) && ok(&l[13..19], l[19]) && ok(&l[21..27], l[27]) && optional && ok(&composite, l[last])
         }
     }
 }
@@ -188,7 +184,10 @@ mod tests {
         b"7408122F1204159UTO<<<<<<<<<<<6",
         b"ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
     ];
-    const TD2: [&[u8]; 2] = [b"I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", b"D231458907UTO7408122F1204159<<<<<<<6"];
+    const TD2: [&[u8]; 2] = [
+        b"I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+        b"D231458907UTO7408122F1204159<<<<<<<6",
+    ];
 
     #[test]
     fn icaos_specimen_zones_check_out() {
@@ -236,7 +235,11 @@ mod tests {
 
     #[test]
     fn every_position_admits_what_the_specimens_print_there() {
-        for (format, lines) in [(Format::Td3, &TD3[..]), (Format::Td1, &TD1[..]), (Format::Td2, &TD2[..])] {
+        for (format, lines) in [
+            (Format::Td3, &TD3[..]),
+            (Format::Td1, &TD1[..]),
+            (Format::Td2, &TD2[..]),
+        ] {
             for (i, line) in lines.iter().enumerate() {
                 for (pos, &c) in line.iter().enumerate() {
                     assert!(class(format, i, pos).admits(c), "{format:?} line {i} position {pos}");
