@@ -68,7 +68,9 @@ pub(crate) fn judge(
             ..Evidence::default()
         };
         let full = crate::decode::Full::of_plane(plane);
-        let accuracy = guard("detectors", || Ok(accuracy::image(family, plane, None, &full, &mut seen)))?;
+        let accuracy = guard("detectors", || {
+            Ok(accuracy::image(family, plane, None, &full, &mut seen))
+        })?;
         // As for a selfie photo: a face is judged by how it is exposed.
         if family == accuracy::Family::Face
             && let Some(exposure) = seen
