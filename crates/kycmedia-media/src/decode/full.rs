@@ -62,14 +62,16 @@ impl Full {
     /// the nearest edge pixel outside the frame.
     pub(crate) fn sample(&self, x: f32, y: f32) -> f32 {
         let [a, b, c, d, e, f] = self.map;
-        let finite = |v: f32| if v.is_finite() { v } else { 0.0 };
-        let (sx, sy) = (finite(a * x + b * y + c - 0.5), finite(d * x + e * y + f - 0.5));
         let (maxx, maxy) = (self.width.saturating_sub(1), self.height.saturating_sub(1));
-        let clampx = |v: f32| (v.max(0.0) as usize).min(maxx);
-        let clampy = |v: f32| (v.max(0.0) as usize).min(maxy);
-        let (x0, y0) = (clampx(sx.floor()), clampy(sy.floor()));
+        // Clamped first, so truncation is floor (`floor` is a libm call,
+        // and this runs for every pixel of a rectified zone). NaN clamps
+        // to NaN and truncates to 0.
+        let sx = (a * x + b * y + c - 0.5).clamp(0.0, maxx as f32);
+        let sy = (d * x + e * y + f - 0.5).clamp(0.0, maxy as f32);
+        let (x0, y0) = (sx as usize, sy as usize);
         let (x1, y1) = ((x0 + 1).min(maxx), (y0 + 1).min(maxy));
-        let (tx, ty) = ((sx - x0 as f32).clamp(0.0, 1.0), (sy - y0 as f32).clamp(0.0, 1.0));
+        let (tx, ty) = (sx - x0 as f32, sy - y0 as f32);
+        let (tx, ty) = (if tx.is_nan() { 0.0 } else { tx }, if ty.is_nan() { 0.0 } else { ty });
         let at = |x: usize, y: usize| f32::from(self.grey.get(y * self.width + x).copied().unwrap_or(255));
         let top = at(x0, y0) * (1.0 - tx) + at(x1, y0) * tx;
         let bottom = at(x0, y1) * (1.0 - tx) + at(x1, y1) * tx;

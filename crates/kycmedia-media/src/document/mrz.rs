@@ -92,7 +92,7 @@ pub(crate) fn read(plane: &GrayImage, full: &Full, corners: &[(f32, f32); 4], as
         // working plane: search the full decode instead.
         let plane_pitch =
             (q_plane[2].0 - q_plane[3].0).hypot(q_plane[2].1 - q_plane[3].1) / card.width_mm * band::PITCH_MM;
-        let rows = if plane_pitch >= band::SEARCH_PITCH.0 {
+        let rows = if plane_pitch >= band::SEARCH.pitch.0 {
             zone_rows(plane, q_plane, card)
         } else {
             zone_rows(full, q, card)
@@ -100,7 +100,7 @@ pub(crate) fn read(plane: &GrayImage, full: &Full, corners: &[(f32, f32); 4], as
         let Some(rows) = rows else {
             continue;
         };
-        let Some(band) = band::rectify(full, q, card, rows, band::READ_PITCH) else {
+        let Some(band) = band::rectify(full, q, card, rows, band::READ) else {
             continue;
         };
         let lines = band::zone_lines(&band);
@@ -124,7 +124,7 @@ pub(crate) fn read(plane: &GrayImage, full: &Full, corners: &[(f32, f32); 4], as
 /// working plane, as a rule) show a zone's lines, with half a line's
 /// spacing to spare either side.
 fn zone_rows(pixels: &impl band::Pixels, q: &[(f32, f32); 4], card: band::Card) -> Option<(f32, f32)> {
-    let band = band::rectify(pixels, q, card, (card.from, 1.0), band::SEARCH_PITCH)?;
+    let band = band::rectify(pixels, q, card, (card.from, 1.0), band::SEARCH)?;
     let lines = band::zone_lines(&band);
     let (first, last) = (lines.first()?, lines.last()?);
     let spare = (last.bottom - first.top) / lines.len() as f32 / 2.0;
@@ -179,19 +179,38 @@ fn formats(lines: &[band::Line]) -> Vec<Format> {
     }
 }
 
-/// The zone read as `format` against every blur level of the templates: a
-/// reading that checks out wins, else the one whose cells agree best with
-/// their glyphs (the level nearest the capture's own softness).
+/// The zone read as `format` against the blur level of the templates a few
+/// cells of its first line agree with best (the level nearest the capture's own
+/// softness); against the other levels too when that reading does not
+/// check out. A reading that checks out wins, else the best-agreeing one.
 fn read_levels(band: &band::Band, lines: &[band::Line], format: Format) -> Option<(f32, Reading)> {
-    (0..glyphs::levels())
-        .filter_map(|level| read_as(band, lines, format, level))
-        .reduce(|kept, next| {
-            if (next.1.valid, next.0) > (kept.1.valid, kept.0) {
-                next
-            } else {
-                kept
-            }
-        })
+    let first = lines.first()?;
+    let grid = cells::fit(band, first, format.width())?;
+    // Eight cells spread along the first line are enough to tell the levels apart.
+    let agreement = |level: usize| {
+        let scores = (0..format.width()).step_by(format.width() / 8).filter_map(|k| {
+            let patch = cells::patch(band, first, &grid, k);
+            glyphs::best(&patch, icao::class(format, 0, k), level).map(|(_, score, _)| score)
+        });
+        Some(scores.sum::<f32>())
+    };
+    let mut levels: Vec<(f32, usize)> = (0..glyphs::levels())
+        .filter_map(|level| Some((agreement(level)?, level)))
+        .collect();
+    levels.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut kept: Option<(f32, Reading)> = None;
+    for (_, level) in levels {
+        let Some(next) = read_as(band, lines, format, level) else {
+            continue;
+        };
+        if next.1.valid {
+            return Some(next);
+        }
+        if kept.as_ref().is_none_or(|k| next.0 > k.0) {
+            kept = Some(next);
+        }
+    }
+    kept
 }
 
 /// The zone read as `format` against the templates at blur `level`: its

@@ -30,13 +30,30 @@ pub(super) const ID3: Card = Card {
 
 /// ICAO 9303's character pitch: ten characters an inch.
 pub(super) const PITCH_MM: f32 = 2.54;
-/// Character pitch, in band pixels, a band for reading is rectified to at
-/// least and at most: enough to tell OCR-B's glyphs apart, and no more than
+/// How finely a band is rectified: the character pitch (band pixels) it is
+/// brought within, and at most how many samples a side each band pixel
+/// averages when that shrinks the source (so that grain and stroke edges
+/// are not aliased into the cells).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Scale {
+    pub pitch: (f32, f32),
+    pub samples: usize,
+}
+
+/// For reading: enough to tell OCR-B's glyphs apart, and little more than
 /// the templates (16 px) need, so a 12 MP close-up costs what a webcam does.
-pub(super) const READ_PITCH: (f32, f32) = (12.0, 24.0);
-/// The same for a band searched for lines only: rows of print show at half
-/// that, so the search runs on the working plane at a tenth of the cost.
-pub(super) const SEARCH_PITCH: (f32, f32) = (6.0, 12.0);
+pub(super) const READ: Scale = Scale {
+    pitch: (12.0, 20.0),
+    samples: 2,
+};
+/// For finding the lines only: rows of print show at a third of that, and
+/// aliasing does not hide them, so the search runs on the working plane
+/// (or the full decode, for a document small in the frame) at a tenth of
+/// the cost of reading.
+pub(super) const SEARCH: Scale = Scale {
+    pitch: (6.0, 9.0),
+    samples: 1,
+};
 
 /// What a band is resampled from: luma at a point of the upright frame.
 pub(super) trait Pixels {
@@ -63,6 +80,9 @@ impl Pixels for GrayImage {
         top * (1.0 - ty) + bottom * ty
     }
 }
+/// A zone's lines are parted by a row with at most this share of the print
+/// the lines' own rows hold.
+const CLEAR: f32 = 0.25;
 /// Print must stand this far (grey levels) from the paper to be read.
 const MIN_CONTRAST: f32 = 50.0;
 
@@ -156,14 +176,14 @@ impl Projection {
 
 /// The part `rows` (0 top, 1 bottom) of the card with corners `q`
 /// (top-left, top-right, bottom-right, bottom-left, in upright pixels of
-/// `pixels`), rectified at a scale where the zone's pitch is within
-/// `pitch_range`; `None` when the card is degenerate or shows no print.
+/// `pixels`), rectified at `scale`; `None` when the card is degenerate or
+/// shows no print.
 pub(super) fn rectify(
     pixels: &impl Pixels,
     q: &[(f32, f32); 4],
     card: Card,
     rows: (f32, f32),
-    pitch_range: (f32, f32),
+    scale: Scale,
 ) -> Option<Band> {
     let projection = Projection::onto(q)?;
     let bottom = (q[2].0 - q[3].0).hypot(q[2].1 - q[3].1);
@@ -172,16 +192,14 @@ pub(super) fn rectify(
     if !source_pitch.is_finite() || source_pitch < 3.0 || !rows_finite || rows.1 <= rows.0 {
         return None;
     }
-    let pitch = source_pitch.clamp(pitch_range.0, pitch_range.1);
+    let pitch = source_pitch.clamp(scale.pitch.0, scale.pitch.1);
     let per_mm = pitch / PITCH_MM;
     let width = (card.width_mm * per_mm) as usize;
     let height = ((rows.1 - rows.0) * card.height_mm * per_mm) as usize;
     if width < 16 || height < 4 {
         return None;
     }
-    // Average a few samples a pixel when shrinking, so that grain and
-    // stroke edges are not aliased into the cells.
-    let n = (source_pitch / pitch).ceil().clamp(1.0, 3.0) as usize;
+    let n = ((source_pitch / pitch).ceil() as usize).clamp(1, scale.samples.max(1));
     let mut luma = Vec::with_capacity(width * height);
     for y in 0..height {
         for x in 0..width {
@@ -235,7 +253,7 @@ fn percentile(values: &[u8], q: f32) -> Option<f32> {
         .map(|v| v as f32)
 }
 
-/// The shear (−2.5°..2.5°) that makes the print's rows sharpest: the
+/// The shear (−2.75°..2.75°) that makes the print's rows sharpest: the
 /// corners come from a shrunk plane and may leave the lines a little
 /// tilted, which would smear their row profile over each other. Only the
 /// print's own pixels are counted, once a shear.
@@ -246,9 +264,7 @@ fn deskew(band: &Band) -> f32 {
         .filter(|&(x, y)| band.dark[y * band.width + x])
         .map(|(x, y)| (x as f32 - half, y as f32))
         .collect();
-    let mut best = (0.0, f32::MIN);
-    for step in -10..=10 {
-        let shear = (step as f32 * 0.25).to_radians().tan();
+    let sharpness = |shear: f32| {
         let mut profile = vec![0f32; band.height];
         for &(dx, y) in &print {
             // Truncating a non-negative value rounds it (`round` is a libm call).
@@ -257,12 +273,18 @@ fn deskew(band: &Band) -> f32 {
                 profile[row as usize] += 1.0;
             }
         }
-        let sharpness: f32 = profile.iter().map(|&p| p * p).sum();
-        if sharpness > best.1 {
-            best = (shear, sharpness);
-        }
-    }
-    best.0
+        profile.iter().map(|&p| p * p).sum::<f32>()
+    };
+    let sharpest = |shears: &mut dyn Iterator<Item = f32>| {
+        shears
+            .map(|degrees| (degrees, sharpness(degrees.to_radians().tan())))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or(0.0, |(degrees, _)| degrees)
+    };
+    // Half-degree steps, then a quarter either side of the best.
+    let coarse = sharpest(&mut (-5..=5).map(|s| s as f32 * 0.5));
+    let fine = sharpest(&mut [coarse - 0.25, coarse, coarse + 0.25].into_iter());
+    fine.to_radians().tan()
 }
 
 /// Print per row over columns `xs`, as a share of them.
@@ -297,7 +319,7 @@ pub(super) fn zone_lines(band: &Band) -> Vec<Line> {
             lines.push(line);
         }
     }
-    group(lines)
+    group(lines, &profile)
 }
 
 /// A line's ends, from the columns with print in rows `top..end`, and its
@@ -351,8 +373,10 @@ fn coverage(band: &Band, line: &Line) -> f32 {
 }
 
 /// The bottom-most two or three of `lines` (top to bottom) that are alike
-/// in height and evenly spaced; empty when no two are.
-fn group(lines: Vec<Line>) -> Vec<Line> {
+/// in height, evenly spaced and parted by clear paper (`profile`: print per
+/// row): a zone's lines are, where textures and pictures that happen to
+/// form bands are not. Empty when no two are.
+fn group(lines: Vec<Line>, profile: &[f32]) -> Vec<Line> {
     let Some(last) = lines.last().copied() else {
         return Vec::new();
     };
@@ -368,7 +392,7 @@ fn group(lines: Vec<Line>) -> Vec<Line> {
             None => (1.15 * height(&last)..=2.6 * height(&last)).contains(&gap),
             Some(s) => (gap / s - 1.0).abs() <= 0.2,
         };
-        if !alike || !even {
+        if !alike || !even || !parted(profile, line, &above) {
             break;
         }
         spacing.get_or_insert(gap);
@@ -382,4 +406,18 @@ fn group(lines: Vec<Line>) -> Vec<Line> {
     }
     picked.reverse();
     picked
+}
+
+/// Whether some row between `upper` and `lower` holds under [`CLEAR`] of
+/// the print their rows hold on average.
+fn parted(profile: &[f32], upper: &Line, lower: &Line) -> bool {
+    let rows = |a: f32, b: f32| profile.get(a as usize..=(b as usize).min(profile.len().saturating_sub(1)));
+    let (Some(a), Some(b)) = (rows(upper.top, upper.bottom), rows(lower.top, lower.bottom)) else {
+        return false;
+    };
+    let print = (a.iter().sum::<f32>() + b.iter().sum::<f32>()) / (a.len() + b.len()).max(1) as f32;
+    let between = profile
+        .get(upper.bottom as usize + 1..lower.top as usize)
+        .unwrap_or(&[]);
+    between.iter().any(|&p| p <= CLEAR * print)
 }
