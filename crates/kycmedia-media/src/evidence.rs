@@ -49,6 +49,12 @@ pub struct Evidence {
     /// ISO/IEC 29794-5's scale: see `docs/face-quality.md`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub face_quality: Option<FaceQuality>,
+    /// How strongly a periodic pattern (a screen's sub-pixels, a print's
+    /// dots) shows over the largest face (face contexts): the natural log
+    /// of its spectral peak over the spectrum around it. A live face stays
+    /// near 1–3; from 3.75 the face is taken for a recapture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recapture_peak: Option<f32>,
     /// Glare, framing and the machine-readable zone of a photographed
     /// document (document contexts), each failure with the resubmission
     /// reason it would cause.
@@ -96,6 +102,9 @@ pub enum Issue {
     MoreThanOnePerson,
     /// The face is a portrait printed on a document.
     PortraitNotLive,
+    /// The face is a photo of a screen or of a print (moiré or halftone
+    /// dots over it), not a live capture.
+    Recaptured,
     /// No card- or page-shaped region.
     NoDocument,
     /// The front was asked for, and the document shows no portrait.

@@ -29,6 +29,8 @@ mod guard;
 /// HEIC/HEIF decoding through libheif.
 #[cfg(feature = "heif")]
 mod heif;
+/// Luma histograms: quantiles and shares of grey levels.
+mod histogram;
 /// JPEG decoding to luma, truncation and block-artefact detection.
 mod jpeg;
 /// Five facial landmarks from CenterFace, around a face rustface found.
@@ -37,6 +39,8 @@ mod landmarks;
 mod probe;
 /// Quality: sharpness, exposure, contrast, noise, blocking, resolution.
 mod quality;
+/// A face photographed off a screen or a print: periodic peaks in its spectrum.
+mod recapture;
 /// Type detection from magic bytes.
 mod sniff;
 /// Whether a file is whole: its structure, not just its magic bytes.

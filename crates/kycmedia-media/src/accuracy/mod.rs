@@ -174,7 +174,7 @@ pub(crate) fn image(
     evidence: &mut Evidence,
 ) -> f32 {
     match family {
-        Family::Face => face(plane, evidence),
+        Family::Face => face(plane, full, evidence),
         Family::Document { front } => document_side(plane, full, front, evidence),
         Family::Barcode(symbology) => barcode(detail.unwrap_or(plane), symbology, evidence),
         Family::DocumentAndFace => document_and_face(plane, evidence),

@@ -4,8 +4,9 @@
 
 use image::GrayImage;
 
+use crate::decode::Full;
 use crate::evidence::{Evidence, Face, Issue, Region};
-use crate::{decode, document, faces};
+use crate::{decode, document, faces, recapture};
 
 /// Smallest face, as a share of the short side, that a selfie shows.
 const SELFIE_FACE: f32 = 0.15;
@@ -36,7 +37,7 @@ fn face_share(face: &Face, plane: &GrayImage) -> f32 {
 }
 
 /// Exactly one dominant face of a plausible size.
-pub(super) fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
+pub(super) fn face(plane: &GrayImage, full: &Full, evidence: &mut Evidence) -> f32 {
     let found = scene_faces(plane);
     evidence.faces = found.clone();
     let Some(largest) = found.first() else {
@@ -64,6 +65,14 @@ pub(super) fn face(plane: &GrayImage, evidence: &mut Evidence) -> f32 {
             .findings
             .push("the face is a document's portrait, not a live capture".into());
         evidence.issues.push(Issue::PortraitNotLive);
+        return 0.3;
+    }
+    evidence.recapture_peak = recapture::peak(full, largest);
+    if evidence.recapture_peak.is_some_and(|p| p >= recapture::RECAPTURED) {
+        evidence
+            .findings
+            .push("a periodic pattern over the face (a screen's pixels or a print's dots): not a live capture".into());
+        evidence.issues.push(Issue::Recaptured);
         return 0.3;
     }
     evidence.findings.push("one dominant face".into());

@@ -9,6 +9,8 @@ use imageproc::distance_transform::Norm;
 use imageproc::morphology::open;
 use imageproc::region_labelling::{Connectivity, connected_components};
 
+use crate::histogram::Histogram;
+
 /// Glare must stand this far (grey levels) above the card's paper, and at
 /// least at [`GLARE_FLOOR`]: a white card under good light reaches ~235.
 const ABOVE_PAPER: u8 = 20;
@@ -55,21 +57,19 @@ pub(crate) fn measure(plane: &GrayImage, corners: &[(f32, f32); 4]) -> Glare {
     }
     // Each row's stretch inside the card: the quadrilateral is convex.
     let spans: Vec<(u32, u32)> = (y0..y1).map(|y| span(&q, y as f32 + 0.5, (x0, x1))).collect();
-    let mut counts = [0usize; 256];
-    let mut area = 0usize;
-    for (y, &(a, b)) in (y0..y1).zip(&spans) {
-        for x in a..b {
-            counts[usize::from(plane.get_pixel(x, y).0[0])] += 1;
-        }
-        area += (b - a) as usize;
-    }
+    let card = Histogram::of(
+        (y0..y1)
+            .zip(&spans)
+            .flat_map(|(y, &(a, b))| (a..b).map(move |x| plane.get_pixel(x, y).0[0])),
+    );
+    let area = card.count as usize;
     // The paper: what most of the card is (portraits and print are darker).
-    let paper = quantile(&counts, area, 0.75);
+    let paper = card.quantile(0.75).unwrap_or(255);
     if area < 256 || paper >= WASHED_OUT {
         return none;
     }
     let level = paper.saturating_add(ABOVE_PAPER).max(GLARE_FLOOR);
-    if counts[usize::from(level)..].iter().sum::<usize>() == 0 {
+    if card.share(level..=255) == 0.0 {
         return none;
     }
     let mut mask = GrayImage::new(cw, ch);
@@ -120,19 +120,6 @@ fn span(q: &[(f32, f32); 4], y: f32, bounds: (u32, u32)) -> (u32, u32) {
     let clip = |v: f32| (v.max(bounds.0 as f32) as u32).min(bounds.1);
     let (a, b) = (clip(lo.round()), clip(hi.round()));
     (a, b.max(a))
-}
-
-/// Grey level below which `q` of `total` samples lie.
-fn quantile(counts: &[usize; 256], total: usize, q: f32) -> u8 {
-    let target = (total as f32 * q) as usize;
-    let mut seen = 0;
-    for (v, &n) in counts.iter().enumerate() {
-        seen += n;
-        if seen > target {
-            return v as u8;
-        }
-    }
-    255
 }
 
 /// Whether the 3×3 neighbourhood of (x, y) is flat (see [`FLAT`]).

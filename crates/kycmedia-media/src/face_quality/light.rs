@@ -7,57 +7,11 @@
 use image::GrayImage;
 
 use super::geometry::Geometry;
+pub(super) use crate::histogram::Histogram;
 use crate::landmarks::Point;
 
 /// Fewest face pixels from which the region's statistics mean something.
 const MIN_REGION: u32 = 64;
-
-/// A 256-bin histogram of luma with its pixel count.
-pub(super) struct Histogram {
-    pub bins: [u32; 256],
-    pub count: u32,
-}
-
-impl Histogram {
-    fn of(values: impl Iterator<Item = u8>) -> Histogram {
-        let mut bins = [0u32; 256];
-        let mut count = 0;
-        for v in values {
-            bins[usize::from(v)] += 1;
-            count += 1;
-        }
-        Histogram { bins, count }
-    }
-
-    /// Mean and variance of luma scaled to 0..1.
-    pub(super) fn mean_variance(&self) -> (f64, f64) {
-        let n = f64::from(self.count.max(1));
-        let share = |i: usize| f64::from(self.bins[i]) / n;
-        let mean: f64 = (0..256).map(|i| share(i) * i as f64 / 255.0).sum();
-        let var = (0..256).map(|i| share(i) * (i as f64 / 255.0 - mean).powi(2)).sum();
-        (mean, var)
-    }
-
-    /// Share of pixels with luma in `range`.
-    pub(super) fn share(&self, range: std::ops::RangeInclusive<u8>) -> f64 {
-        let inside: u32 = range.map(|v| self.bins[usize::from(v)]).sum();
-        f64::from(inside) / f64::from(self.count.max(1))
-    }
-
-    /// Shannon entropy in bits (0 for one grey level, 8 for all equally).
-    pub(super) fn entropy(&self) -> f64 {
-        let n = f64::from(self.count.max(1));
-        -self
-            .bins
-            .iter()
-            .filter(|&&b| b > 0)
-            .map(|&b| {
-                let p = f64::from(b) / n;
-                p * p.log2()
-            })
-            .sum::<f64>()
-    }
-}
 
 /// An ellipse in plane pixels, turned by `angle` radians.
 pub(super) struct Ellipse {
@@ -185,42 +139,20 @@ pub(super) fn uniformity(plane: &GrayImage, g: &Geometry) -> Option<f64> {
 pub(super) fn eye_darkness(plane: &GrayImage, g: &Geometry) -> Option<f64> {
     let side = 0.5 * g.eye_distance;
     let half = g.eye_distance / 2.0;
-    let [mut cheek_left, mut cheek_right] = cheeks(plane, g)?;
-    let mut eye_left = zone(plane, g, -half - side / 2.0, -side / 2.0, side)?;
-    let mut eye_right = zone(plane, g, half - side / 2.0, -side / 2.0, side)?;
-    let depth = |eye: &mut [u8], cheek: &mut [u8]| {
-        let skin = percentile(cheek, 0.5).max(1.0);
-        ((skin - percentile(eye, 0.1)) / skin).max(0.0)
+    let [cheek_left, cheek_right] = cheeks(plane, g)?;
+    let eye_left = zone(plane, g, -half - side / 2.0, -side / 2.0, side)?;
+    let eye_right = zone(plane, g, half - side / 2.0, -side / 2.0, side)?;
+    let level = |zone: Vec<u8>, q: f32| f64::from(Histogram::of(zone).quantile(q).unwrap_or(0));
+    let depth = |eye: Vec<u8>, cheek: Vec<u8>| {
+        let skin = level(cheek, 0.5).max(1.0);
+        ((skin - level(eye, 0.1)) / skin).max(0.0)
     };
-    Some(depth(&mut eye_left, &mut cheek_left).min(depth(&mut eye_right, &mut cheek_right)))
-}
-
-/// The `q` quantile of a zone's grey levels (sorting it).
-fn percentile(zone: &mut [u8], q: f64) -> f64 {
-    zone.sort_unstable();
-    let at = ((zone.len().saturating_sub(1)) as f64 * q) as usize;
-    zone.get(at).map_or(0.0, |&v| f64::from(v))
+    Some(depth(eye_left, cheek_left).min(depth(eye_right, cheek_right)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_histogram_of_one_grey_level_has_no_variance_or_entropy() {
-        let h = Histogram::of(std::iter::repeat_n(51u8, 100));
-        let (mean, var) = h.mean_variance();
-        assert!((mean - 0.2).abs() < 1e-9 && var.abs() < 1e-12);
-        assert_eq!(h.entropy(), 0.0);
-        assert_eq!(h.share(0..=25), 0.0);
-        assert_eq!(h.share(40..=60), 1.0);
-    }
-
-    #[test]
-    fn two_equally_common_levels_are_one_bit() {
-        let h = Histogram::of((0..100u8).map(|i| if i % 2 == 0 { 10 } else { 200 }));
-        assert!((h.entropy() - 1.0).abs() < 1e-9);
-    }
 
     #[test]
     fn a_region_outside_the_frame_has_no_histogram() {

@@ -32,6 +32,7 @@ impl Hint {
         Hint::Issue(Issue::FaceTooSmall),
         Hint::Issue(Issue::MoreThanOnePerson),
         Hint::Issue(Issue::PortraitNotLive),
+        Hint::Issue(Issue::Recaptured),
         Hint::Issue(Issue::NoDocument),
         Hint::Issue(Issue::BackSide),
         Hint::Issue(Issue::FrontSide),

@@ -6,6 +6,7 @@
 use image::GrayImage;
 
 use crate::decode::Full;
+use crate::histogram::Histogram;
 
 /// The physical size of the document an outline's shape suggests, and how
 /// far down its zone can begin: a TD1 zone fills the lower 40 % of an ID-1
@@ -215,7 +216,11 @@ pub(super) fn rectify(
             luma.push((sum / (n * n) as f32 + 0.5) as u8);
         }
     }
-    let (ink, paper) = (percentile(&luma, 0.05)?, percentile(&luma, 0.90)?);
+    let histogram = Histogram::of(luma.iter().copied());
+    let (ink, paper) = (
+        f32::from(histogram.quantile(0.05)?),
+        f32::from(histogram.quantile(0.90)?),
+    );
     if paper - ink < MIN_CONTRAST {
         return None;
     }
@@ -237,20 +242,6 @@ pub(super) fn rectify(
         .map(|x| (band.shear * (x as f32 - half)).round() as isize)
         .collect();
     Some(band)
-}
-
-/// The `q`-th quantile of `values` (a histogram's, so O(n)).
-fn percentile(values: &[u8], q: f32) -> Option<f32> {
-    let mut counts = [0usize; 256];
-    values.iter().for_each(|&v| counts[usize::from(v)] += 1);
-    let target = (values.len() as f32 * q) as usize;
-    let mut seen = 0;
-    (0..256)
-        .find(|&v| {
-            seen += counts[v];
-            seen > target
-        })
-        .map(|v| v as f32)
 }
 
 /// The shear (−2.75°..2.75°) that makes the print's rows sharpest: the
