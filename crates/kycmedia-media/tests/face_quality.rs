@@ -4,19 +4,11 @@
 
 mod common;
 
-use common::{context, fixture};
-use image::{DynamicImage, Rgb, RgbImage};
+use common::{context, fixture, png};
+use image::{Rgb, RgbImage};
 use imageproc::geometric_transformations::{Interpolation, rotate_about_center};
 use kycmedia_media::evidence::{Evidence, FaceQuality};
 use kycmedia_media::{Issue, Limits, analyse};
-
-fn png(image: &RgbImage) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(image.clone())
-        .write_to(&mut out, image::ImageFormat::Png)
-        .expect("PNG encodes");
-    out.into_inner()
-}
 
 /// `fixtures/face.jpg`: 480×480, the eyes at about (201, 154) and
 /// (263, 158), the face's outline from x ≈ 165 to 300, chin at y ≈ 270.

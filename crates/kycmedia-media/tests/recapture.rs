@@ -9,18 +9,10 @@ mod common;
 
 use std::f32::consts::TAU;
 
-use common::{context, fixture};
+use common::{context, fixture, png};
 use image::imageops::{FilterType, resize};
-use image::{DynamicImage, Rgb, RgbImage};
+use image::{Rgb, RgbImage};
 use kycmedia_media::{Issue, Limits, analyse};
-
-fn png(image: &RgbImage) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    DynamicImage::ImageRgb8(image.clone())
-        .write_to(&mut out, image::ImageFormat::Png)
-        .expect("PNG encodes");
-    out.into_inner()
-}
 
 /// The portrait at 960×960: its face about 280 px wide.
 fn live() -> RgbImage {

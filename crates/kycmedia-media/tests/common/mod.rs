@@ -138,3 +138,12 @@ pub fn heic_locating(width: u32, height: u32, locate: impl Fn(u32) -> u32) -> Ve
 pub fn heic(width: u32, height: u32) -> Vec<u8> {
     heic_locating(width, height, |at| at)
 }
+
+/// `image` as PNG bytes, for analysing a picture made in a test.
+pub fn png(image: &image::RgbImage) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image.clone())
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("PNG encodes");
+    out.into_inner()
+}
