@@ -7,7 +7,7 @@
 use image::GrayImage;
 
 use super::geometry::Geometry;
-pub(super) use crate::histogram::Histogram;
+use crate::histogram::Histogram;
 use crate::landmarks::Point;
 
 /// Fewest face pixels from which the region's statistics mean something.

@@ -13,6 +13,7 @@
 use image::GrayImage;
 
 use crate::evidence::{Evidence, Face, FaceLandmarks, FaceQuality, Issue, Pose};
+use crate::histogram::Histogram;
 use crate::landmarks::{self, Landmarks, Point};
 use crate::quality;
 
@@ -47,7 +48,7 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
         Ellipse::face,
     );
     let histogram = light::region(plane, &region);
-    let on_histogram = |f: &dyn Fn(&light::Histogram) -> f64| histogram.as_ref().map_or(UNASSESSED, |h| score(f(h)));
+    let on_histogram = |f: &dyn Fn(&Histogram) -> f64| histogram.as_ref().map_or(UNASSESSED, |h| score(f(h)));
     let pixels = face_crop(plane, face).map(|crop| quality::measure(&crop, blockiness));
     Some(FaceQuality {
         single_face_present: single_face(faces),
