@@ -103,10 +103,20 @@ def _face(rgb, aux):
 def side_light(rgb, gain, face, rng):
     """One half of the face in shadow: linear gain falls smoothly from 1 to `gain`
     across the face centre (a lamp or window to one side). The lit side is left as
-    it was, so nothing is brightened."""
-    x, _, fw, _ = face
+    it was, so nothing is brightened. The half put in shadow is the one already
+    darker (a coin toss when the halves differ by under 2 %): shading the brighter
+    half of a face lit from one side evens its light out, which is no degradation,
+    and the pristine file would then not be the better one by construction."""
+    x, y, fw, fh = face
     h, w = rgb.shape[:2]
-    side = 1.0 if rng.uniform() < 0.5 else -1.0
+    luma = to_linear(rgb).mean(axis=2)
+    y0, y1 = int(max(0, y + 0.3 * fh)), int(min(h, y + 0.9 * fh))
+    cx = int(x + fw / 2)
+    left = luma[y0:y1, int(max(0, x + 0.1 * fw)):cx].mean()
+    right = luma[y0:y1, cx:int(min(w, x + 0.9 * fw))].mean()
+    toss = 1.0 if rng.uniform() < 0.5 else -1.0
+    # side > 0 keeps the right half lit (the gain rises with x)
+    side = toss if abs(left - right) < 0.02 * max(left, right) else (1.0 if left < right else -1.0)
     xs = (np.arange(w, dtype=np.float32) - (x + fw / 2)) * side / (0.18 * fw)
     g = gain + (1 - gain) / (1 + np.exp(-xs))
     return to_srgb(to_linear(rgb) * g[None, :, None])

@@ -255,6 +255,13 @@ pub struct FaceQuality {
     /// The five landmarks; absent when the landmark model found none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub landmarks: Option<FaceLandmarks>,
+    /// The darker cheek's median luminance over the lighter one's, in
+    /// linear light (1 when both sides are lit alike); absent without
+    /// landmarks. Unlike illumination uniformity's histogram overlap it is
+    /// unmoved by grain, blur and overall exposure, so it can grade the
+    /// light continuously where the gate only rejects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub light_balance: Option<f32>,
 }
 
 /// Head pose angles, degrees.

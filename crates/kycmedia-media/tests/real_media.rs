@@ -168,6 +168,28 @@ fn the_back_of_a_card_matches_the_back_and_not_the_front() {
 }
 
 #[test]
+fn a_face_beside_a_card_of_no_portrait_is_not_the_cards_back() {
+    // The card found is a back (no portrait on it), but the photo also
+    // shows a face: whatever it is, it is not a photo of a card's back.
+    let decode = |name: &str| {
+        image::load_from_memory(&fixture(name))
+            .expect("fixture decodes")
+            .to_rgb8()
+    };
+    let (card, face) = (decode("document-back.jpg"), decode("face.jpg"));
+    let face = image::imageops::resize(&face, 360, 360, image::imageops::FilterType::Triangle);
+    let mut frame = image::RgbImage::from_pixel(1100, 640, image::Rgb([128, 128, 128]));
+    image::imageops::overlay(&mut frame, &card, 40, 104);
+    image::imageops::overlay(&mut frame, &face, 730, 140);
+    let bytes = common::png(&frame);
+    let analysis = analyse(context("document-back"), &bytes, &Limits::default()).expect("analyses");
+    assert!(!analysis.matches, "{:?}", analysis.evidence);
+    assert!(!analysis.evidence.faces.is_empty(), "{:?}", analysis.evidence);
+    let card_alone = analysed_as("document-back.jpg", context("document-back"));
+    assert!(card_alone.matches && card_alone.evidence.faces.is_empty());
+}
+
+#[test]
 fn a_selfie_is_not_a_document_and_a_card_is_not_a_barcode_photo_without_a_code() {
     assert!(!analysed_as("face.jpg", context("document-front")).matches);
     let no_code = analysed_as("document-back.jpg", context("document-back-barcode"));

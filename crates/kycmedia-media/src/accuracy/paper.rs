@@ -7,7 +7,7 @@ use crate::codes::{self, Symbology};
 use crate::decode::Full;
 use crate::document::Outline;
 use crate::evidence::{Evidence, Face, Issue, Region};
-use crate::{document, faces, text};
+use crate::{decode, document, faces, text};
 
 /// A card or page, with a portrait on the front and none on the back; a
 /// machine-readable zone that checks out settles which side it is (a TD1
@@ -21,7 +21,7 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
     // The visible part of a cut-off card is no whole card: a face filling
     // much of it is likelier a person than a printed portrait.
     let largest = if outline.side_outside { 0.4 } else { 0.6 };
-    let portrait = portrait(plane, &region, largest, evidence);
+    let mut portrait = portrait(plane, &region, largest, evidence);
     let quality = document::quality::assess(plane, full, &outline, &evidence.faces);
     let zone_side = quality.mrz.filter(|z| z.valid).map(|z| z.format != "td1");
     evidence.issues.extend(document::quality::issues(&quality));
@@ -36,6 +36,13 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
             .push(format!("{} machine-readable zone {state}", z.format.to_uppercase()));
     }
     evidence.document_quality = Some(quality);
+    // A back shows no face anywhere. The outline found may not be the
+    // card's (bricks or a window frame of a card's shape beside it), so for
+    // the back the whole frame is searched once the region held none; the
+    // front still needs its portrait on the card itself.
+    if !front && !portrait && zone_side.is_none() {
+        portrait = face_in_frame(plane, evidence);
+    }
     let fit = fit(&region);
     let accuracy = match (front, portrait, zone_side) {
         (true, _, Some(true)) | (false, _, Some(false)) => 0.85 + 0.15 * fit,
@@ -122,6 +129,19 @@ fn portrait(plane: &GrayImage, region: &Region, largest: f32, evidence: &mut Evi
         evidence.findings.push("portrait on the document".into());
     }
     on_card
+}
+
+/// Long side of the plane a back's frame is searched for faces on: an ID
+/// portrait on a card filling a fifth of the frame is ~30 px wide there,
+/// above the detector's 20 px window.
+const BACK_FACE_SIDE: u32 = 480;
+
+/// Whether a face of any size is in the frame (recorded in the evidence).
+fn face_in_frame(plane: &GrayImage, evidence: &mut Evidence) -> bool {
+    let found = faces::detect(&decode::reduced(plane, BACK_FACE_SIDE), faces::MIN_WINDOW);
+    let any = !found.is_empty();
+    evidence.faces.extend(found);
+    any
 }
 
 /// A code of the wanted symbology that decodes.

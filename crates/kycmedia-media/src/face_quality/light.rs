@@ -129,6 +129,24 @@ pub(super) fn uniformity(plane: &GrayImage, g: &Geometry) -> Option<f64> {
     Some(l.iter().zip(&r).map(|(a, b)| a.min(*b)).sum())
 }
 
+/// The darker cheek zone's median luminance over the lighter one's, in
+/// linear light (the plane holds sRGB-encoded luma): a face lit from one
+/// side reads the light's falloff, whatever the exposure, grain or blur.
+pub(super) fn balance(plane: &GrayImage, g: &Geometry) -> Option<f64> {
+    let [left, right] = cheeks(plane, g)?;
+    let linear = |zone: Vec<u8>| {
+        let v = f64::from(Histogram::of(zone).quantile(0.5).unwrap_or(0)) / 255.0;
+        if v <= 0.04045 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let (l, r) = (linear(left), linear(right));
+    let brighter = l.max(r);
+    (brighter > 0.0).then(|| l.min(r) / brighter)
+}
+
 /// Eyes visible, raw: how much darker the darkest tenth of each eye zone
 /// is than the median of the cheek below it, as a share of that median
 /// (the lesser of the two eyes). An open or closed eye shows dark lashes,

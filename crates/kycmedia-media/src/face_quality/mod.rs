@@ -91,6 +91,10 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
             yaw: g.yaw,
             pitch: g.pitch,
         }),
+        light_balance: geometry
+            .as_ref()
+            .and_then(|g| light::balance(plane, g))
+            .map(|b| b as f32),
         landmarks: marks.map(|m| fractions(&m, pw, ph)),
     })
 }
@@ -161,12 +165,25 @@ const GATES: [Gate; 12] = [
     gate("over_exposure", |q| q.over_exposure, 50, 0.3, None),
 ];
 
+/// Light balance below which a face's light counts as one-sided, and the
+/// share of quality a face lit from one side only (balance 0) loses,
+/// falling linearly to nothing at the knee. Graded, not a gate: of two
+/// copies of one capture, the one with the more one-sided light is the
+/// worse though neither fails illumination uniformity's threshold. The knee
+/// sits under most natural light (the calibration set's pristine selfies:
+/// median 0.70), so a hand or a mask that evens the cheeks out earns
+/// nothing, and a shadow across half the face (0.2–0.45) costs 8–20 %.
+const BALANCE_KNEE: f32 = 0.6;
+const BALANCE_WEIGHT: f32 = 0.3;
+
 /// The face-quality factor (in `(0, 1]`, multiplied into the quality) and
 /// the issues of the components below their thresholds, with a finding
 /// naming them. Components that could not be assessed neither cost nor
-/// count.
+/// count; the light balance grades the factor whatever its value.
 pub(crate) fn judge(q: &FaceQuality) -> (f32, Vec<Issue>, Vec<&'static str>) {
-    let mut factor = 1.0;
+    let mut factor = q.light_balance.map_or(1.0, |b| {
+        1.0 - BALANCE_WEIGHT * (BALANCE_KNEE - b).max(0.0) / BALANCE_KNEE
+    });
     let (mut issues, mut failed) = (Vec::new(), Vec::new());
     for g in &GATES {
         let value = (g.read)(q);
