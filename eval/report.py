@@ -36,7 +36,7 @@ EXPECTED = {
     "jpeg": ["compression_artifacts"],
     "downscale": ["inter_eye_distance", "head_size"],
     "occlusion-eyes": ["eyes_visible", "eyes_open", "face_occlusion_prevention"],
-    "occlusion-mouth": ["mouth_occlusion_prevention", "face_occlusion_prevention"],
+    "occlusion-mouth": ["mouth_visible", "mouth_occlusion_prevention", "face_occlusion_prevention"],
     "head-turn": ["head_pose_yaw"],
     "cut-off": ["leftward_crop_of_the_face_image", "rightward_crop_of_the_face_image",
                 "upward_crop_of_the_face_image", "downward_crop_of_the_face_image", "head_size"],

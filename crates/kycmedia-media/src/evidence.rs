@@ -124,6 +124,8 @@ pub enum Issue {
     HeadTilted,
     /// Something covers the eyes.
     EyesHidden,
+    /// Something covers the mouth: a hand, a mask.
+    MouthHidden,
     /// One side of the face is lit much more than the other.
     UnevenLighting,
     /// Glare over the document's portrait or data.
@@ -235,6 +237,8 @@ pub struct FaceQuality {
     pub yaw: i8,
     pub pitch: i8,
     pub eyes_visible: i8,
+    /// OFIQ's mouth occlusion prevention, from the mouth zone's darkness.
+    pub mouth_visible: i8,
     pub luminance_mean: i8,
     pub luminance_variance: i8,
     pub under_exposure: i8,

@@ -63,6 +63,7 @@ fn a_good_selfie_passes_every_gating_component_and_raises_no_issue() {
         ("roll", q.roll),
         ("pitch", q.pitch),
         ("eyes_visible", q.eyes_visible),
+        ("mouth_visible", q.mouth_visible),
         ("illumination_uniformity", q.illumination_uniformity),
         ("luminance_mean", q.luminance_mean),
     ] {
@@ -150,6 +151,9 @@ fn darkening_one_half_of_the_face_lowers_illumination_uniformity() {
     let (uneven, issues) = assessed(&half);
     assert!(even.illumination_uniformity >= 50, "{even:?}");
     assert!(uneven.illumination_uniformity < 25, "{uneven:?}");
+    // 0.45 in sRGB is about 0.17 in linear light.
+    let balance = |q: &FaceQuality| q.light_balance.expect("landmarks found");
+    assert!(balance(&even) > 0.6 && balance(&uneven) < 0.3, "{even:?} {uneven:?}");
     assert!(issues.contains(&Issue::UnevenLighting), "{issues:?}");
 }
 
@@ -164,6 +168,19 @@ fn a_skin_coloured_band_over_the_eyes_hides_them() {
     let (q, issues) = assessed(&covered);
     assert!(q.eyes_visible < 50, "{q:?}");
     assert!(issues.contains(&Issue::EyesHidden), "{issues:?}");
+}
+
+#[test]
+fn a_skin_coloured_hand_over_the_mouth_hides_it() {
+    let mut covered = portrait();
+    for (x, y, p) in covered.enumerate_pixels_mut() {
+        if (190..280).contains(&x) && (205..255).contains(&y) {
+            p.0 = [200, 160, 140];
+        }
+    }
+    let (q, issues) = assessed(&covered);
+    assert!(q.mouth_visible < 50 && q.eyes_visible >= 50, "{q:?}");
+    assert!(issues.contains(&Issue::MouthHidden), "{issues:?}");
 }
 
 #[test]

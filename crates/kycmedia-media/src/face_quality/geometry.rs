@@ -42,6 +42,10 @@ pub(super) struct Geometry {
     pub eye_to_chin: f32,
     pub eye_mid: Point,
     pub mouth_mid: Point,
+    /// The mouth's midpoint in the face's upright frame (from the eyes'
+    /// midpoint, eye line level), and the distance between its corners.
+    pub mouth: Point,
+    pub mouth_width: f32,
 }
 
 impl Geometry {
@@ -85,6 +89,8 @@ impl Geometry {
             eye_to_chin: CHIN_PER_EYE_MOUTH * eye_mouth / pitch.cos().max(0.5),
             eye_mid,
             mouth_mid,
+            mouth,
+            mouth_width: (marks.mouth[1].x - marks.mouth[0].x).hypot(marks.mouth[1].y - marks.mouth[0].y),
         })
     }
 

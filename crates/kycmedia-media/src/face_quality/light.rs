@@ -78,12 +78,17 @@ pub(super) fn region(plane: &GrayImage, region: &Ellipse) -> Option<Histogram> {
 /// pixel per step: `along` and `down` of its top-left corner from the eyes'
 /// midpoint, `side` long. `None` when any of it lies outside the frame.
 fn zone(plane: &GrayImage, g: &Geometry, along: f32, down: f32, side: f32) -> Option<Vec<u8>> {
-    let n = side.round().max(4.0) as u32;
-    let step = side / n as f32;
-    let mut out = Vec::with_capacity((n * n) as usize);
-    for j in 0..n {
+    strip(plane, g, along, down, side, side)
+}
+
+/// [`zone`] `width` across and `height` down.
+fn strip(plane: &GrayImage, g: &Geometry, along: f32, down: f32, width: f32, height: f32) -> Option<Vec<u8>> {
+    let (n, m) = (width.round().max(4.0) as u32, height.round().max(4.0) as u32);
+    let (step_x, step_y) = (width / n as f32, height / m as f32);
+    let mut out = Vec::with_capacity((n * m) as usize);
+    for j in 0..m {
         for i in 0..n {
-            let p = g.at(along + (i as f32 + 0.5) * step, down + (j as f32 + 0.5) * step);
+            let p = g.at(along + (i as f32 + 0.5) * step_x, down + (j as f32 + 0.5) * step_y);
             let (x, y) = (p.x.floor(), p.y.floor());
             if x < 0.0 || y < 0.0 || x >= plane.width() as f32 || y >= plane.height() as f32 {
                 return None;
@@ -166,6 +171,33 @@ pub(super) fn eye_darkness(plane: &GrayImage, g: &Geometry) -> Option<f64> {
         ((skin - level(eye, 0.1)) / skin).max(0.0)
     };
     Some(depth(eye_left, cheek_left).min(depth(eye_right, cheek_right)))
+}
+
+/// The mouth strip's dark level: its darkest twentieth, as a blurred
+/// capture spreads the lip line and the corners thin.
+const MOUTH_QUANTILE: f32 = 0.05;
+
+/// Mouth visible, raw: how much darker the darkest twentieth of a strip over
+/// the mouth (corner to corner, 0.3 inter-eye distances high) is than the
+/// brighter cheek's median, as a share of it. Lips, the line between them
+/// and a smile's corners are darker than skin (~0.5 on the calibration
+/// set's selfies); a hand over the mouth, in the face's own skin tone, is
+/// not (~0.1–0.2). OFIQ segments the occlusion with a network we do not
+/// ship.
+pub(super) fn mouth_darkness(plane: &GrayImage, g: &Geometry) -> Option<f64> {
+    let (width, height) = (g.mouth_width.max(0.4 * g.eye_distance), 0.3 * g.eye_distance);
+    let [cheek_left, cheek_right] = cheeks(plane, g)?;
+    let mouth = strip(
+        plane,
+        g,
+        g.mouth.x - width / 2.0,
+        g.mouth.y - height / 2.0,
+        width,
+        height,
+    )?;
+    let level = |zone: Vec<u8>, q: f32| f64::from(Histogram::of(zone).quantile(q).unwrap_or(0));
+    let skin = level(cheek_left, 0.5).max(level(cheek_right, 0.5)).max(1.0);
+    Some(((skin - level(mouth, MOUTH_QUANTILE)) / skin).max(0.0))
 }
 
 #[cfg(test)]

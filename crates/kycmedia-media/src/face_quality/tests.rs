@@ -13,6 +13,7 @@ fn passing() -> FaceQuality {
         yaw: 98,
         pitch: 97,
         eyes_visible: 100,
+        mouth_visible: 100,
         luminance_mean: 90,
         luminance_variance: 100,
         under_exposure: 100,

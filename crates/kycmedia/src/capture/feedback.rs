@@ -42,6 +42,7 @@ impl Hint {
         Hint::Issue(Issue::HeadTurned),
         Hint::Issue(Issue::HeadTilted),
         Hint::Issue(Issue::EyesHidden),
+        Hint::Issue(Issue::MouthHidden),
         Hint::Issue(Issue::UnevenLighting),
         Hint::Issue(Issue::Glare),
         Hint::Issue(Issue::DocumentCutOff),
