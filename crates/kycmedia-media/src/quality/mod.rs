@@ -160,7 +160,7 @@ fn block_score(ratio: f32) -> f32 {
 /// quarter-size copy, grain must neither pass for deep blacks nor pull a
 /// blown-out sky off the clipping point.
 fn exposure_of(small: &GrayImage) -> f32 {
-    exposure_but_blacks(small) * black_point(small)
+    exposure_but_blacks(small, true) * black_point(small)
 }
 
 /// [`exposure_of`] a full working plane (the tests' entry).
@@ -170,8 +170,8 @@ fn exposure(plane: &GrayImage) -> f32 {
 }
 
 /// Every factor of [`exposure`] but the black point, read on an already
-/// shrunk copy.
-fn exposure_but_blacks(small: &GrayImage) -> f32 {
+/// shrunk copy; the blown-highlight factor only when `highlights`.
+fn exposure_but_blacks(small: &GrayImage, highlights: bool) -> f32 {
     let p = small.as_raw();
     if p.is_empty() {
         return 0.0;
@@ -181,7 +181,11 @@ fn exposure_but_blacks(small: &GrayImage) -> f32 {
     let clipped = p.iter().filter(|&&v| !(CLIP_LOW..=CLIP_HIGH).contains(&v)).count();
     let blown = p.iter().filter(|&&v| v >= BLOWN).count() as f32 / n;
     let d = (((mean - 128.0).abs() - MEAN_TOLERANCE) / (128.0 - MEAN_TOLERANCE)).clamp(0.0, 1.0);
-    let highlights = (-(blown - BLOWN_ALLOWED).max(0.0) / BLOWN_SCALE).exp();
+    let highlights = if highlights {
+        (-(blown - BLOWN_ALLOWED).max(0.0) / BLOWN_SCALE).exp()
+    } else {
+        1.0
+    };
     let ends = white_point(small);
     ((1.0 - d * d) * (1.0 - clipped as f32 / n) * ends * highlights).clamp(0.0, 1.0)
 }
@@ -204,8 +208,13 @@ const BLOWN_SCALE: f32 = 0.04;
 ///
 /// A selfie is exposed well when the face is: a white shirt or a window
 /// blown out behind a well-lit face is no reason to prefer a darker copy,
-/// and a face blown out in an otherwise plausible frame is lost. `None`
-/// when the box is too small to judge (the whole frame's exposure stands).
+/// and a face blown out in an otherwise plausible frame is lost. The box's
+/// blown share is not counted here: at its edges the box takes in the room,
+/// and how much of a blown window it holds swung this measure from 0.3 to
+/// 0.9 between JPEG re-encodings of one selfie. Blown skin is judged by the
+/// face quality's `over_exposure` on the landmarks' face region instead.
+/// `None` when the box is too small to judge (the whole frame's exposure
+/// stands).
 pub(crate) fn subject_exposure(plane: &GrayImage, face: &crate::evidence::Face) -> Option<f32> {
     let (w, h) = (plane.width() as f32, plane.height() as f32);
     let (cx, cy) = ((face.x + face.width / 2.0) * w, (face.y + face.height / 2.0) * h);
@@ -224,7 +233,7 @@ pub(crate) fn subject_exposure(plane: &GrayImage, face: &crate::evidence::Face) 
     // Blacks are the frame's: a face has no black of its own once shrunk
     // (eyes and nostrils average out), while a haze lifts the whole frame's.
     let frame = crate::decode::reduced(plane, EXPOSURE_SIDE);
-    Some(exposure_but_blacks(&shrunk) * black_point(&frame))
+    Some(exposure_but_blacks(&shrunk, false) * black_point(&frame))
 }
 
 /// Smallest subject box (working-plane pixels a side) exposure is read on.
