@@ -61,6 +61,26 @@ fn a_shadow_across_half_the_face_costs_more_the_deeper_it_is_though_no_gate_fail
 }
 
 #[test]
+fn a_frame_edge_near_the_face_costs_a_little_and_only_a_cut_is_an_issue() {
+    let near = FaceQuality {
+        crop_top: 60,
+        ..passing()
+    };
+    let cut = FaceQuality {
+        crop_top: 30,
+        ..passing()
+    };
+    let (near_factor, near_issues, near_failed) = judge(&near);
+    let (cut_factor, cut_issues, _) = judge(&cut);
+    assert!(
+        1.0 > near_factor && near_factor > cut_factor,
+        "{near_factor} {cut_factor}"
+    );
+    assert!(near_issues.is_empty() && near_failed.is_empty());
+    assert_eq!(cut_issues, vec![Issue::FaceCutOff]);
+}
+
+#[test]
 fn a_turned_head_costs_quality_in_proportion_and_names_the_issue() {
     let slightly = FaceQuality { yaw: 60, ..passing() };
     let strongly = FaceQuality { yaw: 0, ..passing() };
