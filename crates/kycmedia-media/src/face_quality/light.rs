@@ -83,6 +83,12 @@ fn zone(plane: &GrayImage, g: &Geometry, along: f32, down: f32, side: f32) -> Op
 
 /// [`zone`] `width` across and `height` down.
 fn strip(plane: &GrayImage, g: &Geometry, along: f32, down: f32, width: f32, height: f32) -> Option<Vec<u8>> {
+    // A zone larger than the frame cannot lie inside it (and landmarks
+    // gone wild must not size an allocation).
+    let fits = |side: f32, of: u32| side.is_finite() && side <= of as f32;
+    if !(fits(width, plane.width().max(plane.height())) && fits(height, plane.width().max(plane.height()))) {
+        return None;
+    }
     let (n, m) = (width.round().max(4.0) as u32, height.round().max(4.0) as u32);
     let (step_x, step_y) = (width / n as f32, height / m as f32);
     let mut out = Vec::with_capacity((n * m) as usize);
