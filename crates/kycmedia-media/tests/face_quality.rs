@@ -157,28 +157,27 @@ fn darkening_one_half_of_the_face_lowers_illumination_uniformity() {
     assert!(issues.contains(&Issue::UnevenLighting), "{issues:?}");
 }
 
-#[test]
-fn a_skin_coloured_band_over_the_eyes_hides_them() {
-    let mut covered = portrait();
-    for (x, y, p) in covered.enumerate_pixels_mut() {
-        if (180..290).contains(&x) && (140..172).contains(&y) {
+/// The portrait with a skin-coloured patch over `xs` × `ys`.
+fn covered(xs: std::ops::Range<u32>, ys: std::ops::Range<u32>) -> RgbImage {
+    let mut image = portrait();
+    for (x, y, p) in image.enumerate_pixels_mut() {
+        if xs.contains(&x) && ys.contains(&y) {
             p.0 = [200, 160, 140];
         }
     }
-    let (q, issues) = assessed(&covered);
+    image
+}
+
+#[test]
+fn a_skin_coloured_band_over_the_eyes_hides_them() {
+    let (q, issues) = assessed(&covered(180..290, 140..172));
     assert!(q.eyes_visible < 50, "{q:?}");
     assert!(issues.contains(&Issue::EyesHidden), "{issues:?}");
 }
 
 #[test]
 fn a_skin_coloured_hand_over_the_mouth_hides_it() {
-    let mut covered = portrait();
-    for (x, y, p) in covered.enumerate_pixels_mut() {
-        if (190..280).contains(&x) && (205..255).contains(&y) {
-            p.0 = [200, 160, 140];
-        }
-    }
-    let (q, issues) = assessed(&covered);
+    let (q, issues) = assessed(&covered(190..280, 205..255));
     assert!(q.mouth_visible < 50 && q.eyes_visible >= 50, "{q:?}");
     assert!(issues.contains(&Issue::MouthHidden), "{issues:?}");
 }

@@ -38,23 +38,12 @@ fn a_face_that_passes_every_gate_costs_nothing() {
 
 #[test]
 fn a_shadow_across_half_the_face_costs_more_the_deeper_it_is_though_no_gate_fails() {
-    let even = FaceQuality {
-        light_balance: Some(1.0),
-        ..passing()
-    };
-    let natural = FaceQuality {
-        light_balance: Some(0.8),
-        ..passing()
-    };
-    let shaded = FaceQuality {
-        light_balance: Some(0.4),
-        ..passing()
-    };
-    let dark = FaceQuality {
-        light_balance: Some(0.2),
-        ..passing()
-    };
-    let [e, n, s, d] = [even, natural, shaded, dark].map(|q| judge(&q));
+    let [e, n, s, d] = [1.0, 0.8, 0.4, 0.2].map(|b| {
+        judge(&FaceQuality {
+            light_balance: Some(b),
+            ..passing()
+        })
+    });
     assert_eq!((e.0, n.0), (1.0, 1.0), "natural light costs nothing");
     assert!(n.0 > s.0 && s.0 > d.0, "{} {} {}", n.0, s.0, d.0);
     assert!(s.1.is_empty() && s.2.is_empty(), "grading is no finding: {:?}", s.2);
