@@ -209,6 +209,32 @@ pub(super) fn mouth_darkness(plane: &GrayImage, g: &Geometry) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::landmarks::Landmarks;
+
+    fn geometry(eye_distance: f32) -> Geometry {
+        let p = |x: f32, y: f32| Point { x, y };
+        let marks = Landmarks {
+            eyes: [p(40.0, 40.0), p(40.0 + eye_distance, 40.0)],
+            nose: p(40.0 + eye_distance / 2.0, 40.0 + 0.6 * eye_distance),
+            mouth: [
+                p(40.0 + 0.1 * eye_distance, 40.0 + eye_distance),
+                p(40.0 + 0.9 * eye_distance, 40.0 + eye_distance),
+            ],
+            score: 1.0,
+        };
+        Geometry::of(&marks).expect("eyes apart")
+    }
+
+    #[test]
+    fn landmarks_spread_past_the_frame_give_no_zone_and_no_allocation() {
+        let plane = GrayImage::from_pixel(100, 100, image::Luma([128]));
+        assert!(mouth_darkness(&plane, &geometry(20.0)).is_some());
+        assert!(balance(&plane, &geometry(20.0)).is_some());
+        for wild in [1.0e9, 3.0e38] {
+            let g = geometry(wild);
+            assert!(mouth_darkness(&plane, &g).is_none() && balance(&plane, &g).is_none());
+        }
+    }
 
     #[test]
     fn a_region_outside_the_frame_has_no_histogram() {
