@@ -108,7 +108,7 @@ fn strip(plane: &GrayImage, g: &Geometry, along: f32, down: f32, width: f32, hei
 /// OFIQ's cheek zones: squares 0.3 inter-eye distances a side, half the
 /// eye–mouth distance below each eye, outward of it. Left of the image
 /// first.
-fn cheeks(plane: &GrayImage, g: &Geometry) -> Option<[Vec<u8>; 2]> {
+pub(super) fn cheeks(plane: &GrayImage, g: &Geometry) -> Option<[Vec<u8>; 2]> {
     let side = 0.3 * g.eye_distance;
     let down = 0.5 * (g.mouth_mid.x - g.eye_mid.x).hypot(g.mouth_mid.y - g.eye_mid.y);
     let half = g.eye_distance / 2.0;
@@ -127,8 +127,7 @@ const UNIFORMITY_BIN: usize = 8;
 /// OFIQ's illumination uniformity, raw: the intersection of the two cheek
 /// zones' normalised histograms (1 when both sides are lit alike, 0 when
 /// their grey levels do not overlap at all).
-pub(super) fn uniformity(plane: &GrayImage, g: &Geometry) -> Option<f64> {
-    let [left, right] = cheeks(plane, g)?;
+pub(super) fn uniformity([left, right]: &[Vec<u8>; 2]) -> f64 {
     let normalised = |zone: &[u8]| {
         let mut bins = [0f64; 256 / UNIFORMITY_BIN];
         for &v in zone {
@@ -136,17 +135,16 @@ pub(super) fn uniformity(plane: &GrayImage, g: &Geometry) -> Option<f64> {
         }
         bins
     };
-    let (l, r) = (normalised(&left), normalised(&right));
-    Some(l.iter().zip(&r).map(|(a, b)| a.min(*b)).sum())
+    let (l, r) = (normalised(left), normalised(right));
+    l.iter().zip(&r).map(|(a, b)| a.min(*b)).sum()
 }
 
 /// The darker cheek zone's median luminance over the lighter one's, in
 /// linear light (the plane holds sRGB-encoded luma): a face lit from one
 /// side reads the light's falloff, whatever the exposure, grain or blur.
-pub(super) fn balance(plane: &GrayImage, g: &Geometry) -> Option<f64> {
-    let [left, right] = cheeks(plane, g)?;
-    let linear = |zone: Vec<u8>| {
-        let v = f64::from(Histogram::of(zone).quantile(0.5).unwrap_or(0)) / 255.0;
+pub(super) fn balance([left, right]: &[Vec<u8>; 2]) -> Option<f64> {
+    let linear = |zone: &[u8]| {
+        let v = level(zone, 0.5) / 255.0;
         if v <= 0.04045 {
             v / 12.92
         } else {
@@ -158,6 +156,11 @@ pub(super) fn balance(plane: &GrayImage, g: &Geometry) -> Option<f64> {
     (brighter > 0.0).then(|| l.min(r) / brighter)
 }
 
+/// The grey level at quantile `q` of a zone's pixels.
+fn level(zone: &[u8], q: f32) -> f64 {
+    f64::from(Histogram::of(zone.iter().copied()).quantile(q).unwrap_or(0))
+}
+
 /// Eyes visible, raw: how much darker the darkest tenth of each eye zone
 /// is than the median of the cheek below it, as a share of that median
 /// (the lesser of the two eyes). An open or closed eye shows dark lashes,
@@ -165,18 +168,16 @@ pub(super) fn balance(plane: &GrayImage, g: &Geometry) -> Option<f64> {
 /// hand, a mask or a skin-coloured patch over it is as light as the cheek
 /// (< 0.1). OFIQ instead segments occlusions with a network we do not
 /// ship; dark occluders (sunglasses, hair) pass this test.
-pub(super) fn eye_darkness(plane: &GrayImage, g: &Geometry) -> Option<f64> {
+pub(super) fn eye_darkness(plane: &GrayImage, g: &Geometry, [cheek_left, cheek_right]: &[Vec<u8>; 2]) -> Option<f64> {
     let side = 0.5 * g.eye_distance;
     let half = g.eye_distance / 2.0;
-    let [cheek_left, cheek_right] = cheeks(plane, g)?;
     let eye_left = zone(plane, g, -half - side / 2.0, -side / 2.0, side)?;
     let eye_right = zone(plane, g, half - side / 2.0, -side / 2.0, side)?;
-    let level = |zone: Vec<u8>, q: f32| f64::from(Histogram::of(zone).quantile(q).unwrap_or(0));
-    let depth = |eye: Vec<u8>, cheek: Vec<u8>| {
+    let depth = |eye: &[u8], cheek: &[u8]| {
         let skin = level(cheek, 0.5).max(1.0);
         ((skin - level(eye, 0.1)) / skin).max(0.0)
     };
-    Some(depth(eye_left, cheek_left).min(depth(eye_right, cheek_right)))
+    Some(depth(&eye_left, cheek_left).min(depth(&eye_right, cheek_right)))
 }
 
 /// The mouth strip's dark level: its darkest twentieth, as a blurred
@@ -190,9 +191,8 @@ const MOUTH_QUANTILE: f32 = 0.05;
 /// set's selfies); a hand over the mouth, in the face's own skin tone, is
 /// not (~0.1–0.2). OFIQ segments the occlusion with a network we do not
 /// ship.
-pub(super) fn mouth_darkness(plane: &GrayImage, g: &Geometry) -> Option<f64> {
+pub(super) fn mouth_darkness(plane: &GrayImage, g: &Geometry, [cheek_left, cheek_right]: &[Vec<u8>; 2]) -> Option<f64> {
     let (width, height) = (g.mouth_width.max(0.4 * g.eye_distance), 0.3 * g.eye_distance);
-    let [cheek_left, cheek_right] = cheeks(plane, g)?;
     let mouth = strip(
         plane,
         g,
@@ -201,9 +201,8 @@ pub(super) fn mouth_darkness(plane: &GrayImage, g: &Geometry) -> Option<f64> {
         width,
         height,
     )?;
-    let level = |zone: Vec<u8>, q: f32| f64::from(Histogram::of(zone).quantile(q).unwrap_or(0));
     let skin = level(cheek_left, 0.5).max(level(cheek_right, 0.5)).max(1.0);
-    Some(((skin - level(mouth, MOUTH_QUANTILE)) / skin).max(0.0))
+    Some(((skin - level(&mouth, MOUTH_QUANTILE)) / skin).max(0.0))
 }
 
 #[cfg(test)]
@@ -228,11 +227,12 @@ mod tests {
     #[test]
     fn landmarks_spread_past_the_frame_give_no_zone_and_no_allocation() {
         let plane = GrayImage::from_pixel(100, 100, image::Luma([128]));
-        assert!(mouth_darkness(&plane, &geometry(20.0)).is_some());
-        assert!(balance(&plane, &geometry(20.0)).is_some());
+        let g = geometry(20.0);
+        let sampled = cheeks(&plane, &g).expect("cheeks in the frame");
+        assert!(mouth_darkness(&plane, &g, &sampled).is_some());
         for wild in [1.0e9, 3.0e38] {
             let g = geometry(wild);
-            assert!(mouth_darkness(&plane, &g).is_none() && balance(&plane, &g).is_none());
+            assert!(cheeks(&plane, &g).is_none() && mouth_darkness(&plane, &g, &sampled).is_none());
         }
     }
 

@@ -48,6 +48,8 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
         Ellipse::face,
     );
     let histogram = light::region(plane, &region);
+    // The two cheek zones, sampled once for the four measures that read them.
+    let cheeks = geometry.as_ref().and_then(|g| light::cheeks(plane, g));
     let on_histogram = |f: &dyn Fn(&Histogram) -> f64| histogram.as_ref().map_or(UNASSESSED, |h| score(f(h)));
     let pixels = face_crop(plane, face).map(|crop| quality::measure(&crop, blockiness));
     Some(FaceQuality {
@@ -66,11 +68,13 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
         pitch: on_geometry(&|g| upright(g.pitch)),
         eyes_visible: geometry
             .as_ref()
-            .and_then(|g| light::eye_darkness(plane, g))
+            .zip(cheeks.as_ref())
+            .and_then(|(g, c)| light::eye_darkness(plane, g, c))
             .map_or(UNASSESSED, |d| score(100.0 * sigmoid(d, EYE_DARKNESS, 0.05))),
         mouth_visible: geometry
             .as_ref()
-            .and_then(|g| light::mouth_darkness(plane, g))
+            .zip(cheeks.as_ref())
+            .and_then(|(g, c)| light::mouth_darkness(plane, g, c))
             .map_or(UNASSESSED, |d| score(100.0 * sigmoid(d, MOUTH_DARKNESS, 0.05))),
         luminance_mean: on_histogram(&|h| {
             let mean = h.mean_variance().0;
@@ -83,10 +87,9 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
         under_exposure: on_histogram(&|h| 120.0 * (0.832 - sigmoid(h.share(0..=25), 0.92, 0.05))),
         over_exposure: on_histogram(&|h| 1.0 / (h.share(247..=255) + 0.01)),
         dynamic_range: on_histogram(&|h| 12.5 * h.entropy()),
-        illumination_uniformity: geometry
+        illumination_uniformity: cheeks
             .as_ref()
-            .and_then(|g| light::uniformity(plane, g))
-            .map_or(UNASSESSED, |u| score(100.0 * u.powf(0.3))),
+            .map_or(UNASSESSED, |c| score(100.0 * light::uniformity(c).powf(0.3))),
         sharpness: pixels.map_or(UNASSESSED, |m| score(100.0 * f64::from(m.sharpness))),
         compression: pixels.map_or(UNASSESSED, |m| score(100.0 * f64::from(m.blockiness))),
         inter_eye_px: geometry.map(|g| g.inter_eye_pixels(scale)),
@@ -95,10 +98,7 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
             yaw: g.yaw,
             pitch: g.pitch,
         }),
-        light_balance: geometry
-            .as_ref()
-            .and_then(|g| light::balance(plane, g))
-            .map(|b| b as f32),
+        light_balance: cheeks.as_ref().and_then(light::balance).map(|b| b as f32),
         landmarks: marks.map(|m| fractions(&m, pw, ph)),
     })
 }
