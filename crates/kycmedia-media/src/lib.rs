@@ -41,6 +41,9 @@ mod probe;
 mod quality;
 /// A face photographed off a screen or a print: periodic peaks in its spectrum.
 mod recapture;
+/// A decoder's padded, perhaps deep rows as an 8-bit luma plane (HEIF's).
+#[cfg_attr(not(feature = "heif"), allow(dead_code))]
+mod rows;
 /// Type detection from magic bytes.
 mod sniff;
 /// Whether a file is whole: its structure, not just its magic bytes.
