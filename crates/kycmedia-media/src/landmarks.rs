@@ -10,6 +10,8 @@
 //! the network only looks at a small square around that box: [`INPUT`]
 //! pixels a side, a few milliseconds. rustface stays the detector of record;
 //! CenterFace's detection that best overlaps its box gives the landmarks.
+//! Only where rustface finds no face, or the square holds too little of
+//! one, does CenterFace scan the whole frame ([`faces_in`]).
 
 use std::sync::{Arc, OnceLock};
 
@@ -63,11 +65,31 @@ pub(crate) struct Landmarks {
 /// The landmarks of `face` (a box as fractions of `plane`), or `None` when
 /// CenterFace sees no face overlapping it (or the model failed to load,
 /// which the unit tests rule out for a build).
+///
+/// First from the square around the box; failing that (a face half hidden
+/// or turned away, which the small square holds too little of), from a
+/// scan of the whole frame, at the cost of one more run of the network.
 pub(crate) fn locate(plane: &GrayImage, face: &Face) -> Option<Landmarks> {
     let (pw, ph) = (plane.width() as f32, plane.height() as f32);
     let (bx, by, bw, bh) = (face.x * pw, face.y * ph, face.width * pw, face.height * ph);
+    if !(bw.is_finite() && bh.is_finite()) || bw < 1.0 || bh < 1.0 {
+        return None;
+    }
+    around(plane, [bx, by, bw, bh]).or_else(|| {
+        let target = [bx, by, bx + bw, by + bh];
+        let best = scan(plane)
+            .into_iter()
+            .filter(|d| overlap(&d.bounds, &target) >= MIN_OVERLAP)
+            .max_by(|a, b| a.score.total_cmp(&b.score))?;
+        refined(plane, &best, |p| p)
+    })
+}
+
+/// [`locate`] from the square around the box (x, y, width, height in plane
+/// pixels).
+fn around(plane: &GrayImage, [bx, by, bw, bh]: [f32; 4]) -> Option<Landmarks> {
     let side = (bw.max(bh) * CONTEXT).round().max(1.0);
-    if !side.is_finite() || bw < 1.0 || bh < 1.0 {
+    if !side.is_finite() {
         return None;
     }
     let (x0, y0) = (
@@ -93,16 +115,21 @@ pub(crate) fn locate(plane: &GrayImage, face: &Face) -> Option<Landmarks> {
         Some(flipped) => averaged(&direct, &unmirrored(&flipped, side_in)),
         None => direct,
     };
-    let back = |p: Point| Point {
+    refined(plane, &best, |p| Point {
         x: x0 + p.x / to_input,
         y: y0 + p.y / to_input,
-    };
-    let eyes: [Point; 2] = best.points[0..2].try_into().ok().map(|e: [Point; 2]| e.map(back))?;
+    })
+}
+
+/// A detection's points taken `back` to plane pixels, each eye moved to
+/// the dark centre of the iris near it.
+fn refined(plane: &GrayImage, best: &Detection, back: impl Fn(Point) -> Point) -> Option<Landmarks> {
+    let eyes: [Point; 2] = best.points[0..2].try_into().ok().map(|e: [Point; 2]| e.map(&back))?;
     let reach = 0.15 * (eyes[1].x - eyes[0].x).hypot(eyes[1].y - eyes[0].y);
     Some(Landmarks {
         eyes: eyes.map(|e| darkest_near(plane, e, reach).unwrap_or(e)),
         nose: back(best.points[2]),
-        mouth: best.points[3..5].try_into().ok().map(|m: [Point; 2]| m.map(back))?,
+        mouth: best.points[3..5].try_into().ok().map(|m: [Point; 2]| m.map(&back))?,
         score: best.score,
     })
 }
@@ -120,6 +147,115 @@ fn strongest(square: &GrayImage, target: &[f32; 4]) -> Option<Detection> {
         .max_by(|a, b| a.score.total_cmp(&b.score))?;
     Some(fused(peak, &found))
 }
+
+/// Side of the square a whole frame is scanned on (letterboxed, its longer
+/// side scaled to fit): a selfie's face, at least 15 % of a 16:9 frame's
+/// short side, spans 21 px or more of it, which CenterFace finds.
+const SCAN: usize = 256;
+/// Heat from which a cell of a whole-frame scan is a face: here nothing
+/// says a face is there, so higher than deface's 0.2, whose job is to miss
+/// none.
+const SCAN_HEAT: f32 = 0.5;
+/// Overlap above which two detections of a scan are one face (deface's
+/// suppression threshold).
+const SCAN_SUPPRESS: f32 = 0.3;
+
+/// Faces in a whole frame, as CenterFace finds them on a [`SCAN`]-pixel
+/// square: boxes as fractions of `plane`, largest first, their score
+/// rustface's threshold (2), as they are looked for only where rustface
+/// found none. ~35 ms on one core, so only then.
+///
+/// CenterFace was trained on WIDER FACE, faces in crowds, turned, partly
+/// hidden and badly lit, where rustface's frontal cascade finds a face only
+/// when it is upright, in view and evenly exposed.
+pub(crate) fn faces_in(plane: &GrayImage) -> Vec<Face> {
+    let (pw, ph) = (plane.width() as f32, plane.height() as f32);
+    let mut faces: Vec<Face> = scan(plane)
+        .iter()
+        .map(|d| {
+            let [x0, y0, x1, y1] = [
+                d.bounds[0].max(0.0),
+                d.bounds[1].max(0.0),
+                d.bounds[2].min(pw),
+                d.bounds[3].min(ph),
+            ];
+            Face {
+                x: x0 / pw,
+                y: y0 / ph,
+                width: (x1 - x0).max(0.0) / pw,
+                height: (y1 - y0).max(0.0) / ph,
+                score: SCAN_SCORE,
+            }
+        })
+        .filter(|f| f.width > 0.0 && f.height > 0.0)
+        .collect();
+    faces.sort_by(|a, b| (b.width * b.height).total_cmp(&(a.width * a.height)));
+    faces.truncate(MAX_SCANNED);
+    faces
+}
+
+/// Faces kept from a scan, as rustface's search keeps.
+const MAX_SCANNED: usize = 8;
+
+/// CenterFace's detections over the whole of `plane`, one per face
+/// (non-maximum suppression), in plane pixels.
+fn scan(plane: &GrayImage) -> Vec<Detection> {
+    let (pw, ph) = (plane.width() as f32, plane.height() as f32);
+    let scale = SCAN as f32 / pw.max(ph);
+    let (w, h) = ((pw * scale).round() as u32, (ph * scale).round() as u32);
+    if !(32..=SCAN as u32).contains(&w) || !(32..=SCAN as u32).contains(&h) {
+        return Vec::new();
+    }
+    let small = image::imageops::resize(plane, w, h, FilterType::Triangle);
+    let mut square = GrayImage::new(SCAN as u32, SCAN as u32);
+    image::imageops::replace(&mut square, &small, 0, 0);
+    let Some(mut found) = scan_plan().and_then(|plan| run_on(plan, &square, SCAN, SCAN_HEAT)) else {
+        return Vec::new();
+    };
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut kept: Vec<Detection> = Vec::new();
+    for d in found {
+        if kept.iter().all(|k| overlap(&k.bounds, &d.bounds) <= SCAN_SUPPRESS) {
+            kept.push(d);
+        }
+    }
+    let back = |v: f32| v / scale;
+    kept.into_iter()
+        .filter(frontal_enough)
+        .map(|d| Detection {
+            bounds: d.bounds.map(back),
+            points: d.points.map(|p| Point {
+                x: back(p.x),
+                y: back(p.y),
+            }),
+            score: d.score,
+        })
+        .collect()
+}
+
+/// How far across the eye line the nose tip may stand off the middle of
+/// the eyes and mouth, in inter-eye distances, for a scanned detection to
+/// count: ~0.3 is a head turned ~50°, more than a selfie shows. An animal's
+/// head, where the network's points land anywhere, seldom passes.
+const SCAN_MAX_TURN: f32 = 0.3;
+
+/// Whether a detection's points could be a face turned no further than
+/// [`SCAN_MAX_TURN`].
+fn frontal_enough(d: &Detection) -> bool {
+    let [e0, e1, nose, m0, m1] = d.points;
+    let (ux, uy) = (e1.x - e0.x, e1.y - e0.y);
+    let ied = ux.hypot(uy);
+    if !(ied.is_finite() && ied > 0.0) {
+        return false;
+    }
+    let (cx, cy) = ((e0.x + e1.x + m0.x + m1.x) / 4.0, (e0.y + e1.y + m0.y + m1.y) / 4.0);
+    let across = ((nose.x - cx) * ux + (nose.y - cy) * uy) / ied;
+    (across / ied).abs() <= SCAN_MAX_TURN
+}
+
+/// The score a face found by [`faces_in`] carries: rustface's threshold,
+/// so its confidence adds nothing to the accuracy.
+const SCAN_SCORE: f32 = 2.0;
 
 /// A detection on a mirrored `side`-pixel square, turned back: x mirrored,
 /// and left and right swapped.
@@ -210,7 +346,14 @@ type Plan = Arc<TypedSimplePlan>;
 /// (~100 ms); `None` if the vendored model failed its checksum or to load.
 fn plan() -> Option<&'static Plan> {
     static PLAN: OnceLock<Option<Plan>> = OnceLock::new();
-    PLAN.get_or_init(|| build(MODEL).ok()).as_ref()
+    PLAN.get_or_init(|| build(MODEL, INPUT).ok()).as_ref()
+}
+
+/// The plan for [`SCAN`]-sized squares, built the first time a frame is
+/// scanned whole.
+fn scan_plan() -> Option<&'static Plan> {
+    static PLAN: OnceLock<Option<Plan>> = OnceLock::new();
+    PLAN.get_or_init(|| build(MODEL, SCAN).ok()).as_ref()
 }
 
 /// Why the vendored model cannot be used: either is a broken build.
@@ -223,11 +366,11 @@ enum ModelError {
 }
 
 /// `model` checked against [`MODEL_SHA256`], then optimised for a
-/// 1×3×[`INPUT`]×[`INPUT`] input.
-fn build(model: &[u8]) -> Result<Plan, ModelError> {
+/// 1×3×`side`×`side` input.
+fn build(model: &[u8], side: usize) -> Result<Plan, ModelError> {
     verified(model)?;
     let load = |e: TractError| ModelError::Load(e.to_string());
-    let fact = f32::fact([1, 3, INPUT, INPUT]);
+    let fact = f32::fact([1, 3, side, side]);
     tract_onnx::onnx()
         .model_for_read(&mut std::io::Cursor::new(model))
         .and_then(|m| m.with_input_fact(0, fact.into()))
@@ -251,22 +394,30 @@ fn verified(model: &[u8]) -> Result<&[u8], ModelError> {
 /// all three channels, 0–255, as deface feeds it) and decodes every cell
 /// above [`HEAT_THRESHOLD`].
 fn run(square: &GrayImage) -> Option<Vec<Detection>> {
-    let plan = plan()?;
-    let input = tract_ndarray::Array4::from_shape_fn((1, 3, INPUT, INPUT), |(_, _, y, x)| {
+    run_on(plan()?, square, INPUT, HEAT_THRESHOLD)
+}
+
+/// [`run`] with `plan` for `side`-pixel squares, keeping cells above
+/// `threshold`.
+fn run_on(plan: &Plan, square: &GrayImage, side: usize, threshold: f32) -> Option<Vec<Detection>> {
+    if square.dimensions() != (side as u32, side as u32) {
+        return None;
+    }
+    let input = tract_ndarray::Array4::from_shape_fn((1, 3, side, side), |(_, _, y, x)| {
         f32::from(square.get_pixel(x as u32, y as u32).0[0])
     });
     let outputs = plan.run(tvec!(Tensor::from(input).into())).ok()?;
     let view = |i: usize| outputs.get(i).and_then(|t| t.to_plain_array_view::<f32>().ok());
-    let (heat, scale, offset, marks) = (view(0)?, view(1)?, view(2)?, view(3)?);
-    let (rows, cols) = (INPUT / 4, INPUT / 4);
-    if heat.shape() != [1, 1, rows, cols] || marks.shape() != [1, 10, rows, cols] {
+    let (heat_map, scale, offset, marks) = (view(0)?, view(1)?, view(2)?, view(3)?);
+    let (rows, cols) = (side / 4, side / 4);
+    if heat_map.shape() != [1, 1, rows, cols] || marks.shape() != [1, 10, rows, cols] {
         return None;
     }
     let mut found = Vec::new();
     for r in 0..rows {
         for c in 0..cols {
-            let score = heat[[0, 0, r, c]];
-            if score <= HEAT_THRESHOLD {
+            let score = heat_map[[0, 0, r, c]];
+            if score <= threshold {
                 continue;
             }
             let (h, w) = (scale[[0, 0, r, c]].exp() * 4.0, scale[[0, 1, r, c]].exp() * 4.0);
@@ -337,7 +488,7 @@ mod tests {
     fn a_model_that_differs_by_one_byte_is_refused() {
         let mut tampered = MODEL.to_vec();
         tampered[MODEL.len() / 2] ^= 1;
-        assert!(matches!(build(&tampered), Err(ModelError::Checksum)));
+        assert!(matches!(build(&tampered, INPUT), Err(ModelError::Checksum)));
     }
 
     #[test]
@@ -351,6 +502,12 @@ mod tests {
             score: 10.0,
         };
         assert_eq!(locate(&blank, &face), None);
+    }
+
+    #[test]
+    fn a_blank_frame_scanned_whole_has_no_face() {
+        assert!(faces_in(&GrayImage::from_pixel(640, 360, image::Luma([128]))).is_empty());
+        assert!(faces_in(&GrayImage::new(20, 20)).is_empty());
     }
 
     #[test]

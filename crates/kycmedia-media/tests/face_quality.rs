@@ -157,12 +157,16 @@ fn darkening_one_half_of_the_face_lowers_illumination_uniformity() {
     assert!(issues.contains(&Issue::UnevenLighting), "{issues:?}");
 }
 
-/// The portrait with a skin-coloured patch over `xs` × `ys`.
-fn covered(xs: std::ops::Range<u32>, ys: std::ops::Range<u32>) -> RgbImage {
+/// A skin tone, and the dark grey of a phone held up to the face.
+const SKIN: [u8; 3] = [200, 160, 140];
+const PHONE: [u8; 3] = [58, 60, 64];
+
+/// The portrait with a patch of `colour` over `xs` × `ys`.
+fn covered(xs: std::ops::Range<u32>, ys: std::ops::Range<u32>, colour: [u8; 3]) -> RgbImage {
     let mut image = portrait();
     for (x, y, p) in image.enumerate_pixels_mut() {
         if xs.contains(&x) && ys.contains(&y) {
-            p.0 = [200, 160, 140];
+            p.0 = colour;
         }
     }
     image
@@ -170,14 +174,34 @@ fn covered(xs: std::ops::Range<u32>, ys: std::ops::Range<u32>) -> RgbImage {
 
 #[test]
 fn a_skin_coloured_band_over_the_eyes_hides_them() {
-    let (q, issues) = assessed(&covered(180..290, 140..172));
+    let (q, issues) = assessed(&covered(180..290, 140..172, SKIN));
     assert!(q.eyes_visible < 50, "{q:?}");
     assert!(issues.contains(&Issue::EyesHidden), "{issues:?}");
 }
 
 #[test]
+fn a_dark_object_over_one_eye_hides_it_though_it_is_darker_than_the_cheek() {
+    // Dark as an iris, so the eye zone's darkest tenth passes; but there is
+    // nothing light beside it, as the lids and the white of an eye are.
+    let (q, issues) = assessed(&covered(180..236, 136..176, PHONE));
+    assert!((0..50).contains(&q.eyes_visible), "assessed, and hidden: {q:?}");
+    assert!(issues.contains(&Issue::EyesHidden), "{issues:?}");
+}
+
+#[test]
+fn a_phone_held_over_the_eyes_leaves_a_person_whose_eyes_are_hidden() {
+    // Wide enough that rustface's frontal cascade no longer sees a face;
+    // CenterFace, scanning the whole frame, still does.
+    let evidence = evidence_of(&png(&covered(150..320, 120..190, PHONE)), "face");
+    assert_eq!(evidence.faces.len(), 1, "{evidence:?}");
+    let q = evidence.face_quality.expect("assessed");
+    assert!((0..50).contains(&q.eyes_visible), "{q:?}");
+    assert!(evidence.issues.contains(&Issue::EyesHidden), "{:?}", evidence.issues);
+}
+
+#[test]
 fn a_skin_coloured_hand_over_the_mouth_hides_it() {
-    let (q, issues) = assessed(&covered(190..280, 205..255));
+    let (q, issues) = assessed(&covered(190..280, 205..255, SKIN));
     assert!(q.mouth_visible < 50 && q.eyes_visible >= 50, "{q:?}");
     assert!(issues.contains(&Issue::MouthHidden), "{issues:?}");
 }

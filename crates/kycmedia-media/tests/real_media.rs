@@ -55,9 +55,9 @@ fn every_fixture_scores_inside_the_unit_interval_in_its_own_context() {
         {
             assert!((0.0..=1.0).contains(&score), "{name}: {a:?}");
         }
-        // A face washed out by over-exposure is past finding: not a match.
-        let washed_out = name == "face-bright.jpg";
-        assert_eq!(a.matches, !washed_out, "{name} in its own context: {:?}", a.evidence);
+        // Even the face washed out by over-exposure is found (by CenterFace,
+        // where rustface's cascade finds none): a match, of low quality.
+        assert!(a.matches, "{name} in its own context: {:?}", a.evidence);
     }
 }
 

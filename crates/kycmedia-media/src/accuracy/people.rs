@@ -37,8 +37,15 @@ fn face_share(face: &Face, plane: &GrayImage) -> f32 {
 }
 
 /// Exactly one dominant face of a plausible size.
+///
+/// Where rustface finds none, CenterFace looks at the whole frame: a face
+/// turned, half hidden or badly exposed is still a person in front of the
+/// camera, whose capture is poor (face quality says how), not absent.
 pub(super) fn face(plane: &GrayImage, full: &Full, evidence: &mut Evidence) -> f32 {
-    let found = scene_faces(plane);
+    let mut found = scene_faces(plane);
+    if found.is_empty() {
+        found = crate::landmarks::faces_in(plane);
+    }
     evidence.faces = found.clone();
     let Some(largest) = found.first() else {
         evidence.findings.push("no face found".into());

@@ -161,23 +161,29 @@ fn level(zone: &[u8], q: f32) -> f64 {
     f64::from(Histogram::of(zone.iter().copied()).quantile(q).unwrap_or(0))
 }
 
-/// Eyes visible, raw: how much darker the darkest tenth of each eye zone
-/// is than the median of the cheek below it, as a share of that median
-/// (the lesser of the two eyes). An open or closed eye shows dark lashes,
-/// iris and lid creases (~0.5 on the fixtures, whatever the exposure); a
-/// hand, a mask or a skin-coloured patch over it is as light as the cheek
-/// (< 0.1). OFIQ instead segments occlusions with a network we do not
-/// ship; dark occluders (sunglasses, hair) pass this test.
-pub(super) fn eye_darkness(plane: &GrayImage, g: &Geometry, [cheek_left, cheek_right]: &[Vec<u8>; 2]) -> Option<f64> {
+/// Eyes visible, raw: for each eye zone, the lesser of how much darker its
+/// darkest tenth is than the median of the cheek below it, and how far its
+/// brightest tenth stands above its darkest, both as shares of that median;
+/// then the lesser eye. An open or closed eye shows dark lashes, iris and
+/// lid creases beside the light of the lids and the white of the eye (both
+/// ~0.5 on the fixtures, whatever the exposure). A hand, a mask or a
+/// skin-coloured patch over it is as light as the cheek (depth < 0.1); a
+/// dark object over it (a phone, sunglasses) is dark all over: its
+/// spread is small. OFIQ instead segments occlusions with a network we do
+/// not ship.
+pub(super) fn eye_visibility(plane: &GrayImage, g: &Geometry, [cheek_left, cheek_right]: &[Vec<u8>; 2]) -> Option<f64> {
     let side = 0.5 * g.eye_distance;
     let half = g.eye_distance / 2.0;
     let eye_left = zone(plane, g, -half - side / 2.0, -side / 2.0, side)?;
     let eye_right = zone(plane, g, half - side / 2.0, -side / 2.0, side)?;
-    let depth = |eye: &[u8], cheek: &[u8]| {
+    let visible = |eye: &[u8], cheek: &[u8]| {
         let skin = level(cheek, 0.5).max(1.0);
-        ((skin - level(eye, 0.1)) / skin).max(0.0)
+        let dark = level(eye, 0.1);
+        let depth = (skin - dark) / skin;
+        let spread = (level(eye, 0.9) - dark) / skin;
+        depth.min(spread).max(0.0)
     };
-    Some(depth(&eye_left, cheek_left).min(depth(&eye_right, cheek_right)))
+    Some(visible(&eye_left, cheek_left).min(visible(&eye_right, cheek_right)))
 }
 
 /// The mouth strip's dark level: its darkest twentieth, as a blurred

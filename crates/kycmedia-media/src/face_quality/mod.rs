@@ -69,8 +69,8 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
         eyes_visible: geometry
             .as_ref()
             .zip(cheeks.as_ref())
-            .and_then(|(g, c)| light::eye_darkness(plane, g, c))
-            .map_or(UNASSESSED, |d| score(100.0 * sigmoid(d, EYE_DARKNESS, 0.05))),
+            .and_then(|(g, c)| light::eye_visibility(plane, g, c))
+            .map_or(UNASSESSED, |d| score(100.0 * sigmoid(d, EYE_VISIBILITY, 0.05))),
         mouth_visible: geometry
             .as_ref()
             .zip(cheeks.as_ref())
@@ -113,9 +113,9 @@ pub(crate) fn assess(plane: &GrayImage, faces: &[Face], scale: f32, blockiness: 
 const SIDE_MARGIN: f64 = 0.6;
 const TOP_MARGIN: f64 = 0.6;
 const BOTTOM_MARGIN: f64 = 1.0;
-/// How much darker than the cheek an eye's darkest tenth must be for eyes
-/// visible to reach 50.
-const EYE_DARKNESS: f64 = 0.25;
+/// How much darker than the cheek an eye's darkest tenth must be, and how
+/// far its brightest tenth above it, for eyes visible to reach 50.
+const EYE_VISIBILITY: f64 = 0.25;
 /// How much darker than the brighter cheek the mouth strip's darkest
 /// twentieth must be for mouth visible to reach 50: on the calibration set
 /// no pristine selfie (0 of 44) and no blurred copy falls under it, and 17
