@@ -81,6 +81,30 @@ fn a_turned_head_costs_quality_in_proportion_and_names_the_issue() {
 }
 
 #[test]
+fn a_mouth_just_under_its_threshold_costs_half_its_gates_weight() {
+    let just = judge(&FaceQuality {
+        mouth_visible: 49,
+        ..passing()
+    });
+    let fully = judge(&FaceQuality {
+        mouth_visible: 0,
+        ..passing()
+    });
+    assert!((just.0 - 0.75).abs() < 1e-6, "{just:?}");
+    assert!((fully.0 - 0.5).abs() < 1e-6, "{fully:?}");
+    assert_eq!(just.1, [Issue::MouthHidden]);
+    // Just above it, nothing: only a failed occlusion gate has the floor.
+    assert_eq!(
+        judge(&FaceQuality {
+            mouth_visible: 51,
+            ..passing()
+        })
+        .0,
+        1.0
+    );
+}
+
+#[test]
 fn unassessed_components_neither_cost_nor_count() {
     let q = FaceQuality {
         crop_left: UNASSESSED,
