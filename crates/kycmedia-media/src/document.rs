@@ -94,8 +94,56 @@ fn outline_at(plane: &GrayImage, side: u32) -> Option<Outline> {
     }
     let edges = canny(plane, CANNY_LOW, CANNY_HIGH);
     let found = closed(&edges).or_else(|| lines::rectangle(&edges))?;
+    Some(in_fractions(found, (w, h)))
+}
+
+/// Card- and page-shaped quadrilaterals besides the one [`outline`]
+/// finds, best first, at most `most`: for when that one is not the card,
+/// as a window, a saucer or a slab beside the card can be larger. Closed
+/// outlines by size, then those from straight sides, none overlapping a
+/// better one by more than [`SAME_SHAPE`].
+pub(crate) fn alternatives(plane: &GrayImage, most: usize) -> Vec<Outline> {
+    let plane = &crate::decode::reduced(plane, FIND_SIDE);
+    let (w, h) = plane.dimensions();
+    if w < 32 || h < 32 {
+        return Vec::new();
+    }
+    let edges = canny(plane, CANNY_LOW, CANNY_HIGH);
+    let mut all = closed_all(&edges);
+    all.extend(lines::rectangles(&edges, most + 1));
+    let mut kept: Vec<Outline> = Vec::new();
+    for o in all {
+        if kept.iter().all(|k| overlap(&k.region, &o.region) <= SAME_SHAPE) {
+            kept.push(o);
+        }
+    }
+    // The first is the one `outline` found.
+    kept.into_iter()
+        .skip(1)
+        .take(most)
+        .map(|o| in_fractions(o, (w, h)))
+        .collect()
+}
+
+/// Overlap above which two candidate outlines are one shape found twice
+/// (a border's inner and outer contour, neighbouring Hough lines).
+const SAME_SHAPE: f32 = 0.6;
+
+/// Intersection over union of two regions' boxes.
+pub(crate) fn overlap(a: &Region, b: &Region) -> f32 {
+    let iw = (a.x + a.width).min(b.x + b.width) - a.x.max(b.x);
+    let ih = (a.y + a.height).min(b.y + b.height) - a.y.max(b.y);
+    if iw <= 0.0 || ih <= 0.0 {
+        return 0.0;
+    }
+    let inter = iw * ih;
+    inter / (a.width * a.height + b.width * b.height - inter)
+}
+
+/// An outline found in plane pixels, in fractions of the plane.
+fn in_fractions(found: Outline, (w, h): (u32, u32)) -> Outline {
     let (fw, fh) = (w as f32, h as f32);
-    Some(Outline {
+    Outline {
         region: Region {
             x: found.region.x / fw,
             y: found.region.y / fh,
@@ -105,20 +153,31 @@ fn outline_at(plane: &GrayImage, side: u32) -> Option<Outline> {
         },
         corners: found.corners.map(|(x, y)| (x / fw, y / fh)),
         ..found
-    })
+    }
 }
 
 /// The largest closed document-shaped contour in an edge map, in plane
 /// pixels.
 fn closed(edges: &GrayImage) -> Option<Outline> {
+    closed_all(edges).into_iter().next()
+}
+
+/// Every closed document-shaped contour in an edge map, largest first, in
+/// plane pixels.
+fn closed_all(edges: &GrayImage) -> Vec<Outline> {
     let frame = edges.dimensions();
     // One pixel of dilation closes the gaps Canny leaves at rounded corners.
     let closed = dilate(edges, Norm::LInf, 1);
-    find_contours::<i32>(&closed)
+    let mut found: Vec<Outline> = find_contours::<i32>(&closed)
         .iter()
         .filter(|c| c.points.len() >= 16)
         .filter_map(|c| quadrilateral(&c.points, frame))
-        .max_by(|a, b| a.region.coverage.total_cmp(&b.region.coverage))
+        .collect();
+    // Of equal ones `max_by` kept the last found: reversed, the stable
+    // sort keeps that one first.
+    found.reverse();
+    found.sort_by(|a, b| b.region.coverage.total_cmp(&a.region.coverage));
+    found
 }
 
 /// The region a document of `aspect` covering `coverage` of the frame

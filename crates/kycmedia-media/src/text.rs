@@ -16,6 +16,15 @@ pub(crate) fn is_text_page(print: &Print) -> bool {
     print.blank >= 0.35 && print.contrast >= 25 && (0.01..=0.40).contains(&print.density) && print.marks_per_kpx >= 1.0
 }
 
+/// A block of printed fields beside a portrait: mostly the card's plain
+/// ground, some ink, in many small marks. Stricter than a page on
+/// blankness and contrast (short lines of print on an empty card), as
+/// what else lies beside a face (hair, a shelf, foliage) is dense, or
+/// has few separate marks, or is not blank.
+pub(crate) fn is_field_block(print: &Print) -> bool {
+    print.blank >= 0.5 && print.contrast >= 30 && (0.02..=0.30).contains(&print.density) && print.marks_per_kpx >= 1.0
+}
+
 /// Measures print inside `region` (a fraction box of the plane), or the
 /// whole plane when no page outline was found.
 pub(crate) fn measure(plane: &GrayImage, region: Option<&Region>) -> Print {

@@ -74,6 +74,35 @@ fn an_id_cards_back_reads_as_a_valid_td1_and_counts_as_the_back() {
 }
 
 #[test]
+fn a_face_on_a_card_whose_zone_is_td1_does_not_make_it_a_front() {
+    // The zone settles the side: a face on the card (a sticker, or a face
+    // the detector sees in a pattern) does not outweigh it.
+    let mut card = image::load_from_memory(&fixture("id-td1-back.jpg"))
+        .expect("fixture decodes")
+        .to_rgb8();
+    let face_path = format!("{}/../../fixtures/face.jpg", env!("CARGO_MANIFEST_DIR"));
+    let face = image::load_from_memory(&std::fs::read(&face_path).expect("fixtures/face.jpg"))
+        .expect("face decodes")
+        .to_rgb8();
+    let face = image::imageops::resize(&face, 290, 290, image::imageops::FilterType::Triangle);
+    image::imageops::overlay(&mut card, &face, 740, 230);
+    let mut bytes = Vec::new();
+    card.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .expect("encodes");
+    let front = analyse(context("document-front"), &bytes, &Limits::default()).expect("analyses");
+    assert!(
+        !front.evidence.faces.is_empty(),
+        "the face is seen: {:?}",
+        front.evidence
+    );
+    assert!(
+        !front.matches && front.evidence.issues.contains(&Issue::BackSide),
+        "{:?}",
+        front.evidence
+    );
+}
+
+#[test]
 fn one_changed_check_digit_reads_as_an_invalid_zone_and_a_finding() {
     let a = analysed("passport-td3-broken.jpg", "document-front");
     let q = quality(&a);

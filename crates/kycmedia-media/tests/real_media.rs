@@ -210,3 +210,37 @@ fn a_selfie_stored_on_its_side_is_turned_upright_by_its_exif_orientation() {
         sideways.evidence
     );
 }
+
+/// The card fixture at 800 px, as its portrait is found on it at that size.
+fn card_800() -> image::RgbImage {
+    let card = image::load_from_memory(&fixture("document-front.jpg"))
+        .expect("fixture decodes")
+        .to_rgb8();
+    image::imageops::resize(&card, 800, 504, image::imageops::FilterType::Triangle)
+}
+
+/// `inset` on a grey frame beside a larger card-shaped slab: the slab is
+/// the largest outline, and holds no portrait.
+fn beside_a_slab(inset: &image::RgbImage) -> Analysis {
+    let mut frame = image::RgbImage::from_pixel(1800, 1000, image::Rgb([128, 128, 128]));
+    let slab = image::RgbImage::from_pixel(900, 567, image::Rgb([235, 235, 230]));
+    image::imageops::overlay(&mut frame, &slab, 40, 100);
+    image::imageops::overlay(&mut frame, inset, 960, 250);
+    analyse(context("document-front"), &common::png(&frame), &Limits::default()).expect("analyses")
+}
+
+#[test]
+fn a_card_beside_a_larger_card_shaped_slab_is_found_by_its_portrait() {
+    let front = beside_a_slab(&card_800());
+    assert!(front.matches, "{:?}", front.evidence);
+    let findings = &front.evidence.findings;
+    assert!(
+        findings
+            .iter()
+            .any(|f| f == "a smaller id-1 outline holds the portrait"),
+        "{findings:?}"
+    );
+    // The card's outline is the one reported, not the slab's.
+    let card = front.evidence.document.expect("an outline");
+    assert!((card.x - 960.0 / 1800.0).abs() < 0.02, "{card:?}");
+}

@@ -70,6 +70,16 @@ struct Side {
 /// The largest well-supported document-shaped rectangle in `edges` (plane
 /// pixels); one closed by the frame's border only when no whole one is.
 pub(super) fn rectangle(edges: &GrayImage) -> Option<Outline> {
+    rectangles(edges, 1).into_iter().next()
+}
+
+/// Up to `most` well-supported document-shaped rectangles in `edges`, best
+/// first, none overlapping a better one by more than [`SAME_SHAPE`]: whole
+/// and inside the frame first (as every card was found before cut-off
+/// cards were looked for), then whole with a corner past the edge, then
+/// closed by the border; within each, by area discounted by the weakest
+/// side.
+pub(super) fn rectangles(edges: &GrayImage, most: usize) -> Vec<Outline> {
     let (w, h) = edges.dimensions();
     let mut sides: Vec<Side> = strongest_lines(edges)
         .into_iter()
@@ -78,10 +88,7 @@ pub(super) fn rectangle(edges: &GrayImage) -> Option<Outline> {
     sides.extend(border(w, h));
     let frame_area = w as f32 * h as f32;
     let near = dilate(edges, Norm::LInf, 2);
-    // Best candidate of each kind, in order of preference: whole and inside
-    // the frame (as every card was found before cut-off cards were looked
-    // for), whole with a corner past the edge, closed by the border.
-    let mut best: [Option<(f32, Outline)>; 3] = [None, None, None];
+    let mut found: Vec<(usize, f32, Outline)> = Vec::new();
     let pairs = parallel_pairs(&sides, w.min(h) as f32 * 0.12);
     for (i, a) in pairs.iter().enumerate() {
         for b in &pairs[i + 1..] {
@@ -93,7 +100,7 @@ pub(super) fn rectangle(edges: &GrayImage) -> Option<Outline> {
             // borders are adjacent, as a pair never holds two.
             let borders = [a.0, b.1, a.1, b.0].map(|s| s.border);
             let Some(corners) = corners(a, b) else { continue };
-            let Some(candidate) = judge(&corners, &near, frame_area, borders) else {
+            let Some((rank, outline)) = judge(&corners, &near, frame_area, borders) else {
                 continue;
             };
             let inside = corners
@@ -104,13 +111,28 @@ pub(super) fn rectangle(edges: &GrayImage) -> Option<Outline> {
             } else {
                 usize::from(!inside)
             };
-            if best[kind].as_ref().is_none_or(|(rank, _)| candidate.0 > *rank) {
-                best[kind] = Some(candidate);
-            }
+            found.push((kind, rank, outline));
         }
     }
-    best.into_iter().flatten().next().map(|(_, outline)| outline)
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    let mut kept: Vec<Outline> = Vec::new();
+    for (_, _, outline) in found {
+        if kept.len() == most {
+            break;
+        }
+        if kept
+            .iter()
+            .all(|k| super::overlap(&k.region, &outline.region) <= SAME_SHAPE)
+        {
+            kept.push(outline);
+        }
+    }
+    kept
 }
+
+/// Overlap (intersection over union of the boxes) above which two
+/// candidate rectangles are one shape found twice, from neighbouring lines.
+const SAME_SHAPE: f32 = 0.6;
 
 /// The frame's four borders as lines (normal angle, distance from the origin).
 fn border(w: u32, h: u32) -> [Side; 4] {
