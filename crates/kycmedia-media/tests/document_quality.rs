@@ -103,6 +103,36 @@ fn a_face_on_a_card_whose_zone_is_td1_does_not_make_it_a_front() {
 }
 
 #[test]
+fn a_back_cut_off_by_the_frame_is_known_by_its_pdf417_code() {
+    let a = analysed("id-back-pdf417-side-out.jpg", "document-back");
+    assert_eq!(truth("id-back-pdf417-side-out.jpg", "corners_outside"), 2);
+    assert!(a.matches, "{:?}", a.evidence);
+    let code = a.evidence.codes.first().expect("the code decodes");
+    assert_eq!(code.format, "pdf417");
+    // With the code painted over, three sides and the frame's border are
+    // weaker evidence: the cut card alone stays below the match line (the
+    // cup beside it then passes for a whole card, a limit of backs, which
+    // need only a card's shape and no face).
+    let b = code.bounds.expect("the code's place");
+    let mut photo = image::load_from_memory(&fixture("id-back-pdf417-side-out.jpg"))
+        .expect("fixture decodes")
+        .to_rgb8();
+    let (w, h) = (photo.width() as f32, photo.height() as f32);
+    let ground = *photo.get_pixel((b.x * w) as u32, ((b.y + b.height) * h) as u32 + 20);
+    let (x0, y0) = ((b.x * w) as i32 - 10, (b.y * h) as i32 - 10);
+    let rect = imageproc::rect::Rect::at(x0, y0).of_size((b.width * w) as u32 + 20, (b.height * h) as u32 + 20);
+    imageproc::drawing::draw_filled_rect_mut(&mut photo, rect, ground);
+    let mut bytes = Vec::new();
+    photo
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .expect("encodes");
+    let blank = analyse(context("document-back"), &bytes, &Limits::default()).expect("analyses");
+    assert!(blank.evidence.codes.is_empty(), "{:?}", blank.evidence);
+    assert!(blank.accuracy < a.accuracy, "{} vs {}", blank.accuracy, a.accuracy);
+    assert!(!blank.evidence.findings.iter().any(|f| f.contains("cut off")) || !blank.matches);
+}
+
+#[test]
 fn one_changed_check_digit_reads_as_an_invalid_zone_and_a_finding() {
     let a = analysed("passport-td3-broken.jpg", "document-front");
     let q = quality(&a);

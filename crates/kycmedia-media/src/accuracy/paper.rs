@@ -20,6 +20,10 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
             evidence.issues.retain(|i| *i != Issue::NoDocument);
             return PORTRAIT_BESIDE_PRINT;
         }
+        if !front && back_code(plane, evidence) {
+            evidence.issues.retain(|i| *i != Issue::NoDocument);
+            return BACK_BY_CODE;
+        }
         return 0.1;
     };
     let (mut outline, mut portrait) = (outline, on_card(plane, &outline, 0.0, evidence));
@@ -93,10 +97,32 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
     // Three sides and the frame's border are weaker evidence of a card
     // than four sides: without a portrait or a zone to back them, a cut-off
     // "card" stays below the match line (its issue still tells the person).
+    // A PDF417 code that decodes backs them for the back (as the zone
+    // does): it is printed on a card's back, and clutter never decodes.
     if outline.side_outside && !portrait && zone_side.is_none() {
+        if !front && back_code(plane, evidence) {
+            return 0.85 + 0.15 * fit;
+        }
         return accuracy.min(0.45);
     }
     accuracy
+}
+
+/// Accuracy of a back known by its PDF417 code alone, no outline found:
+/// a match, below a back whose outline is whole (0.65 and up with a fit
+/// card), as the card's size is unknown.
+const BACK_BY_CODE: f32 = 0.6;
+
+/// Whether a PDF417 code decodes in the frame (recorded in the evidence,
+/// its format and size only). Only where the outline leaves a back in
+/// doubt: decoding costs about as much as the rest of the analysis.
+fn back_code(plane: &GrayImage, evidence: &mut Evidence) -> bool {
+    let Some(code) = codes::read(plane, Symbology::Pdf417) else {
+        return false;
+    };
+    evidence.findings.push("PDF417 code decoded: a card's back".into());
+    evidence.codes.push(code);
+    true
 }
 
 /// Other outlines a front's portrait is looked for on when the largest
