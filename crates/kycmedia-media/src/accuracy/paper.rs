@@ -26,7 +26,11 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
         }
         return 0.1;
     };
-    let (mut outline, mut portrait) = (outline, on_card(plane, &outline, Look::Thorough, evidence));
+    // A back is judged by the face it must not show, which rustface on
+    // the card and in the frame look for; CenterFace's ~60 ms is spent
+    // only on a front, whose portrait it must find.
+    let first_look = if front { Look::Thorough } else { Look::Any };
+    let (mut outline, mut portrait) = (outline, on_card(plane, &outline, first_look, evidence));
     if front
         && !portrait
         && let Some(other) = document::alternatives(plane, ALTERNATIVES)
@@ -174,11 +178,13 @@ fn fit(region: &Region) -> f32 {
 /// How hard a portrait is looked for on an outline.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Look {
-    /// On the outline found first: any face rustface finds, else any
+    /// Any face rustface finds.
+    Any,
+    /// On a front's first outline: any face rustface finds, else any
     /// CenterFace finds on the card. rustface's frontal cascade misses a
     /// portrait's tilted head, a cap, glare across the face (on the
     /// held-out set it found none on about a quarter of the fronts);
-    /// CenterFace, ~35 ms, is run only then.
+    /// CenterFace (~60 ms on one core here) is run only then.
     Thorough,
     /// On another outline, where the card itself is in doubt: only a face
     /// rustface finds clearly ([`CLEAR_FACE`]).
