@@ -110,7 +110,7 @@ pub(crate) fn alternatives(plane: &GrayImage, most: usize) -> Vec<Outline> {
     }
     let edges = canny(plane, CANNY_LOW, CANNY_HIGH);
     let mut all = closed_all(&edges);
-    all.extend(lines::rectangles(&edges, most + 1));
+    all.extend(lines::rectangles(&edges));
     let mut kept: Vec<Outline> = Vec::new();
     for o in all {
         if kept.iter().all(|k| overlap(&k.region, &o.region) <= SAME_SHAPE) {
@@ -130,7 +130,7 @@ pub(crate) fn alternatives(plane: &GrayImage, most: usize) -> Vec<Outline> {
 const SAME_SHAPE: f32 = 0.6;
 
 /// Intersection over union of two regions' boxes.
-pub(crate) fn overlap(a: &Region, b: &Region) -> f32 {
+fn overlap(a: &Region, b: &Region) -> f32 {
     let iw = (a.x + a.width).min(b.x + b.width) - a.x.max(b.x);
     let ih = (a.y + a.height).min(b.y + b.height) - a.y.max(b.y);
     if iw <= 0.0 || ih <= 0.0 {

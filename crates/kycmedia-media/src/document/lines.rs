@@ -70,16 +70,17 @@ struct Side {
 /// The largest well-supported document-shaped rectangle in `edges` (plane
 /// pixels); one closed by the frame's border only when no whole one is.
 pub(super) fn rectangle(edges: &GrayImage) -> Option<Outline> {
-    rectangles(edges, 1).into_iter().next()
+    rectangles(edges).into_iter().next()
 }
 
-/// Up to `most` well-supported document-shaped rectangles in `edges`, best
-/// first, none overlapping a better one by more than [`SAME_SHAPE`]: whole
-/// and inside the frame first (as every card was found before cut-off
+/// Every well-supported document-shaped rectangle in `edges`, best first
+/// (near-copies from neighbouring lines included: the caller drops them
+/// with the other outlines, see `document::alternatives`): whole and
+/// inside the frame first (as every card was found before cut-off
 /// cards were looked for), then whole with a corner past the edge, then
 /// closed by the border; within each, by area discounted by the weakest
 /// side.
-pub(super) fn rectangles(edges: &GrayImage, most: usize) -> Vec<Outline> {
+pub(super) fn rectangles(edges: &GrayImage) -> Vec<Outline> {
     let (w, h) = edges.dimensions();
     let mut sides: Vec<Side> = strongest_lines(edges)
         .into_iter()
@@ -115,24 +116,8 @@ pub(super) fn rectangles(edges: &GrayImage, most: usize) -> Vec<Outline> {
         }
     }
     found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-    let mut kept: Vec<Outline> = Vec::new();
-    for (_, _, outline) in found {
-        if kept.len() == most {
-            break;
-        }
-        if kept
-            .iter()
-            .all(|k| super::overlap(&k.region, &outline.region) <= SAME_SHAPE)
-        {
-            kept.push(outline);
-        }
-    }
-    kept
+    found.into_iter().map(|(_, _, outline)| outline).collect()
 }
-
-/// Overlap (intersection over union of the boxes) above which two
-/// candidate rectangles are one shape found twice, from neighbouring lines.
-const SAME_SHAPE: f32 = 0.6;
 
 /// The frame's four borders as lines (normal angle, distance from the origin).
 fn border(w: u32, h: u32) -> [Side; 4] {
