@@ -66,10 +66,16 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
     evidence.document_quality = Some(quality);
     // A back shows no face anywhere. The outline found may not be the
     // card's (bricks or a window frame of a card's shape beside it), so for
-    // the back the whole frame is searched once the region held none; the
-    // front still needs its portrait on the card itself.
+    // the back the whole frame is searched once the region held none, and
+    // then the other outlines a front's portrait is looked for on: a front
+    // whose card is small beside a larger card-shaped thing has a portrait
+    // too small to find in the whole frame, and without this it passed for
+    // a back. The front still needs its portrait on the card itself.
     if !front && !portrait && zone_side.is_none() {
-        portrait = face_in_frame(plane, evidence);
+        portrait = face_in_frame(plane, evidence)
+            || document::alternatives(plane, ALTERNATIVES)
+                .iter()
+                .any(|o| on_card(plane, o, Look::Clear, evidence));
     }
     let fit = fit(&region);
     let accuracy = match (front, portrait, zone_side) {
