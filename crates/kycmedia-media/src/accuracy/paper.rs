@@ -113,10 +113,22 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
         if !front && back_code(plane, evidence) {
             return 0.85 + 0.15 * fit;
         }
+        // No face in the frame, on the other outlines, nor (the front's
+        // own looks, paid for only here) on the cut-off card by CenterFace
+        // or beside a block of print: the back of a card at the frame's
+        // edge, at the match line and below any whole one. A front whose
+        // portrait the whole-frame search missed is the risk these catch.
+        if !front && !on_card(plane, &outline, Look::Thorough, evidence) && !portrait_beside_print(plane, evidence) {
+            return accuracy.min(CUT_OFF_BACK);
+        }
         return accuracy.min(0.45);
     }
     accuracy
 }
+
+/// Accuracy of a back cut off by the frame with no face anywhere and no
+/// code or zone to back it: exactly the match line.
+const CUT_OFF_BACK: f32 = crate::MATCH;
 
 /// Accuracy of a back known by its PDF417 code alone, no outline found:
 /// a match, below a back whose outline is whole (0.65 and up with a fit
