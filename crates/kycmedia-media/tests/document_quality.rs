@@ -195,6 +195,23 @@ fn a_card_past_the_frames_edge_is_reported_as_full_document_not_visible() {
 }
 
 #[test]
+fn a_back_cut_off_by_the_frame_with_no_face_anywhere_is_a_back_at_the_match_line() {
+    // Neither a code nor a readable zone (its last characters are past the
+    // edge): the card's shape and the absence of any face are all there is.
+    let a = analysed("id-back-side-out.jpg", "document-back");
+    assert!(truth("id-back-side-out.jpg", "corners_outside").as_u64() > Some(0));
+    assert!(a.matches && a.accuracy == MATCH, "{} {:?}", a.accuracy, a.evidence);
+    assert!(a.evidence.issues.contains(&Issue::DocumentCutOff), "{:?}", a.evidence);
+    // Below the same card whole in the frame, and never a front's stand-in:
+    // the fronts cut off the same way show their portrait.
+    assert!(a.score < analysed("id-td1-back.jpg", "document-back").score);
+    for name in ["id-front-corner-out.jpg", "id-front-side-out.jpg"] {
+        let front = analysed(name, "document-back");
+        assert!(!front.matches, "{name}: {:?}", front.evidence);
+    }
+}
+
+#[test]
 fn the_zones_contents_never_reach_the_evidence() {
     for (name, ctx) in [
         ("passport-td3.jpg", "document-front"),
