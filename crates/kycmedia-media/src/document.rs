@@ -11,6 +11,7 @@ use imageproc::edges::canny;
 use imageproc::geometry::{approximate_polygon_dp, arc_length, contour_area, min_area_rect};
 use imageproc::morphology::dilate;
 use imageproc::point::Point;
+use imageproc::stats::percentile;
 
 use crate::evidence::Region;
 
@@ -27,6 +28,21 @@ pub(crate) mod quality;
 /// card on a pale desk, high enough that fabric and wood grain stay broken.
 const CANNY_LOW: f32 = 25.0;
 const CANNY_HIGH: f32 = 75.0;
+/// Tonal range (5th to 95th percentile, grey levels) the thresholds were
+/// set for, and the least share of them a dim frame's edges are read at.
+const REFERENCE_SPREAD: f32 = 150.0;
+const LEAST_SCALE: f32 = 0.35;
+
+/// The Canny thresholds' share for a frame whose tonal range is narrower
+/// than a well-lit frame's, `None` for a frame of full range: an
+/// under-exposed capture has every gradient, its card's border's too,
+/// compressed by its tone curve, and at the fixed thresholds its outline
+/// vanished (held out: most of the strongest under-exposure's cards).
+fn dim_scale(plane: &GrayImage) -> Option<f32> {
+    let spread = f32::from(percentile(plane, 95)) - f32::from(percentile(plane, 5));
+    let scale = (spread / REFERENCE_SPREAD).max(LEAST_SCALE);
+    (scale < 1.0).then_some(scale)
+}
 /// Smallest share of the frame a document may cover and still be read.
 const MIN_COVERAGE: f32 = 0.04;
 /// A contour must fill this share of its minimum-area rectangle to count as
@@ -92,8 +108,15 @@ fn outline_at(plane: &GrayImage, side: u32) -> Option<Outline> {
     if w < 32 || h < 32 {
         return None;
     }
-    let edges = canny(plane, CANNY_LOW, CANNY_HIGH);
-    let found = closed(&edges).or_else(|| lines::rectangle(&edges))?;
+    let find = |low: f32, high: f32| {
+        let edges = canny(plane, low, high);
+        closed(&edges).or_else(|| lines::rectangle(&edges))
+    };
+    // The fixed thresholds first, and the scaled ones only where they find
+    // nothing: lower thresholds also raise the background's texture, which
+    // can join a card's border that the fixed ones found closed.
+    let found =
+        find(CANNY_LOW, CANNY_HIGH).or_else(|| dim_scale(plane).and_then(|k| find(CANNY_LOW * k, CANNY_HIGH * k)))?;
     Some(in_fractions(found, (w, h)))
 }
 

@@ -212,6 +212,40 @@ fn a_back_cut_off_by_the_frame_with_no_face_anywhere_is_a_back_at_the_match_line
 }
 
 #[test]
+fn an_under_exposed_cards_outline_is_found_as_the_well_lit_ones_is() {
+    // The eval's strongest under-exposure (gamma 2, a fifth of the gain):
+    // at the fixed edge thresholds its border is too faint to close.
+    let mut photo = image::load_from_memory(&fixture("id-front.jpg"))
+        .expect("decodes")
+        .to_rgb8();
+    for p in photo.pixels_mut() {
+        for c in &mut p.0 {
+            *c = (255.0 * (f32::from(*c) / 255.0).powf(2.0) * 0.2).round() as u8;
+        }
+    }
+    let mut bytes = Vec::new();
+    photo
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .expect("encodes");
+    let dark = analyse(context("document-front"), &bytes, &Limits::default()).expect("analyses");
+    let lit = analysed("id-front.jpg", "document-front");
+    let (d, l) = (
+        dark.evidence.document.expect("an outline"),
+        lit.evidence.document.expect("an outline"),
+    );
+    assert_eq!(d.format, l.format);
+    assert!(
+        (d.x - l.x).abs() < 0.02 && (d.width - l.width).abs() < 0.02,
+        "{d:?} vs {l:?}"
+    );
+    assert!(
+        dark.evidence.findings.iter().any(|f| f == "portrait on the document"),
+        "{:?}",
+        dark.evidence
+    );
+}
+
+#[test]
 fn the_zones_contents_never_reach_the_evidence() {
     for (name, ctx) in [
         ("passport-td3.jpg", "document-front"),
