@@ -70,12 +70,15 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
     // then the other outlines a front's portrait is looked for on: a front
     // whose card is small beside a larger card-shaped thing has a portrait
     // too small to find in the whole frame, and without this it passed for
-    // a back. The front still needs its portrait on the card itself.
+    // a back; last, a portrait with fields beside it, as the front finds a
+    // card whose outline is not the one found. The front still needs its
+    // portrait on the card itself.
     if !front && !portrait && zone_side.is_none() {
         portrait = face_in_frame(plane, evidence)
             || document::alternatives(plane, ALTERNATIVES)
                 .iter()
-                .any(|o| on_card(plane, o, Look::Clear, evidence));
+                .any(|o| on_card(plane, o, Look::Clear, evidence))
+            || portrait_beside_print(plane, evidence);
     }
     let fit = fit(&region);
     let accuracy = match (front, portrait, zone_side) {
@@ -113,12 +116,12 @@ pub(super) fn document_side(plane: &GrayImage, full: &Full, front: bool, evidenc
         if !front && back_code(plane, evidence) {
             return 0.85 + 0.15 * fit;
         }
-        // No face in the frame, on the other outlines, nor (the front's
-        // own looks, paid for only here) on the cut-off card by CenterFace
-        // or beside a block of print: the back of a card at the frame's
-        // edge, at the match line and below any whole one. A front whose
-        // portrait the whole-frame search missed is the risk these catch.
-        if !front && !on_card(plane, &outline, Look::Thorough, evidence) && !portrait_beside_print(plane, evidence) {
+        // No face in the frame, on the other outlines, beside a block of
+        // print, nor (CenterFace's look, paid for only here) on the cut-off
+        // card: the back of a card at the frame's edge, at the match line
+        // and below any whole one. A front whose portrait the whole-frame
+        // search missed is the risk these catch.
+        if !front && !on_card(plane, &outline, Look::Thorough, evidence) {
             return accuracy.min(CUT_OFF_BACK);
         }
         return accuracy.min(0.45);
